@@ -1,0 +1,37 @@
+// migra: GPU-accelerated batch engine for spatial-interaction, migration and urban models.
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "host/build_info.hpp"
+#include "host/cli/commands.hpp"
+#include "kernels/core/error.hpp"
+
+int main(int argc, char** argv) {
+  const std::vector<std::string> args(argv, argv + argc);
+  CLI::App app{"migra " MIGRA_VERSION
+               ": batch engine for spatial-interaction, migration and urban-dynamics models"};
+  app.set_version_flag("--version", std::string("migra ") + MIGRA_VERSION + " (" + MIGRA_GIT_COMMIT + ")");
+  app.require_subcommand(1);
+  migra::host::register_flows(app, args);
+  migra::host::register_info(app);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return 2;
+  } catch (const migra::Error& e) {
+    std::fprintf(stderr, "migra: error: %s\n", e.what());
+    return 2;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "migra: internal error: %s\n", e.what());
+    return 3;
+  }
+  return 0;
+}

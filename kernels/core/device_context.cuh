@@ -1,0 +1,34 @@
+#pragma once
+/// One DeviceContext per GPU (FAISS's GpuResources): the stream every launcher uses, a cuBLAS
+/// handle, and a scratch arena that grows to the largest request and is then reused, so no
+/// iteration loop calls cudaMalloc. Passed explicitly to every GPU launcher; no globals.
+#include <cublas_v2.h>
+#include <cuda_runtime.h>
+
+#include <cstddef>
+
+namespace migra {
+
+class DeviceContext {
+ public:
+  explicit DeviceContext(int device);
+  ~DeviceContext();
+  DeviceContext(const DeviceContext&) = delete;
+  DeviceContext& operator=(const DeviceContext&) = delete;
+
+  int device() const { return device_; }
+  cudaStream_t stream() const { return stream_; }
+  cublasHandle_t cublas();
+  /// At least `bytes` of device scratch, valid until the next scratch() call.
+  void* scratch(std::size_t bytes);
+  void synchronize();
+
+ private:
+  int device_;
+  cudaStream_t stream_ = nullptr;
+  cublasHandle_t cublas_ = nullptr;
+  void* scratch_ = nullptr;
+  std::size_t scratch_bytes_ = 0;
+};
+
+}  // namespace migra
