@@ -73,8 +73,13 @@ class Evaluator {
                                           cfg_.balance);
         break;
       }
-      default:
-        balance_ = flows::gravity_balance(be_, K, O_, D_, cfg_.constraint, cfg_.balance);
+      default: {
+        // the unconstrained side of a singly constrained model is the population
+        const bool rows_fixed = cfg_.constraint == Constraint::Production || cfg_.constraint == Constraint::Doubly;
+        const bool cols_fixed = cfg_.constraint == Constraint::Attraction || cfg_.constraint == Constraint::Doubly;
+        balance_ = flows::gravity_balance(be_, K, rows_fixed ? O_ : m_host_, cols_fixed ? D_ : m_host_,
+                                          cfg_.constraint, cfg_.balance);
+      }
     }
     K_scale_ = 1.0;
     if (cfg_.model == FlowModel::Gravity && cfg_.constraint == Constraint::None && obs) {
