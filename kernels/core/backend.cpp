@@ -27,6 +27,9 @@ class CpuBackend final : public Backend {
   void copy_out(void* dst, const void* src, std::size_t bytes) override {
     std::memcpy(dst, src, bytes);
   }
+  void copy_within(void* dst, const void* src, std::size_t bytes) override {
+    std::memcpy(dst, src, bytes);
+  }
   void synchronize() override {}
   std::size_t memory_budget() const override { return budget_; }
 

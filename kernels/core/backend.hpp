@@ -26,6 +26,8 @@ class Backend {
   virtual void release(void* p) noexcept = 0;
   virtual void copy_in(void* dst, const void* host_src, std::size_t bytes) = 0;
   virtual void copy_out(void* host_dst, const void* src, std::size_t bytes) = 0;
+  /// Copy within this backend's memory (device to device on a GPU).
+  virtual void copy_within(void* dst, const void* src, std::size_t bytes) = 0;
   /// Waits for all queued work (a no-op on the CPU).
   virtual void synchronize() = 0;
   /// Bytes a task may allocate here (free device memory less a reserve; for the CPU a

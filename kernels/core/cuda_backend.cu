@@ -36,6 +36,9 @@ class CudaBackend final : public Backend {
     MIGRA_CUDA_CHECK(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDeviceToHost, ctx_.stream()));
     ctx_.synchronize();
   }
+  void copy_within(void* dst, const void* src, std::size_t bytes) override {
+    MIGRA_CUDA_CHECK(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDeviceToDevice, ctx_.stream()));
+  }
   void synchronize() override { ctx_.synchronize(); }
   std::size_t memory_budget() const override {
     std::size_t free_b = 0, total_b = 0;
