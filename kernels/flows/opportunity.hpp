@@ -17,7 +17,7 @@
 ///       => sum_j T_ij = O_i (1 - m_i / (m_i + M))
 ///   intervening opportunities (Schneider 1959):
 ///       T_ij = O_i A_i [exp(-L s_ij) - exp(-L (s_ij + m_j))],  A_i: sum_{j != i} T_ij = O_i
-///   A site with m_i = 0 (or O_i = 0) sends nothing.
+///   A site with O_i = 0 sends nothing; in radiation, neither does one with m_i = 0.
 ///
 /// Cost: O(n log n) per row (sort by distance, then a tie-aware exclusive scan), O(n^2 log n)
 /// in all, never the O(n^3) triple loop. CPU: per-row std::sort + scan under OpenMP. GPU: CUB

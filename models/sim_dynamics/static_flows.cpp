@@ -67,9 +67,8 @@ class Evaluator {
       case FlowModel::TwoTrip: {
         // Q_eff_j = sum_k m_k exp(-gamma d_jk), self included (paper 004 eq. 3.4)
         const flows::PairKernel G{coords_, {flows::Deterrence::Exp, cfg_.gamma, 0.0}, false};
-        Buffer<double> qeff(be_, size_t(n_));
-        flows::pair_rowsum(be_.exec(), G, m_.data(), qeff.data());
-        balance_ = flows::gravity_balance(be_, K, O_, qeff.to_host(), Constraint::Production,
+        flows::pair_rowsum(be_.exec(), G, m_.data(), a_.data());  // a_ as scratch for Q_eff
+        balance_ = flows::gravity_balance(be_, K, O_, a_.to_host(), Constraint::Production,
                                           cfg_.balance);
         break;
       }
@@ -84,9 +83,8 @@ class Evaluator {
     K_scale_ = 1.0;
     if (cfg_.model == FlowModel::Gravity && cfg_.constraint == Constraint::None && obs) {
       // Poisson ML scale: K = sum T / sum m_i m_j f_ij over the scored pairs
-      Buffer<double> z(be_, size_t(n_));
-      flows::pair_rowsum(be_.exec(), K, m_.data(), z.data());
-      const std::vector<double> zh = z.to_host();
+      flows::pair_rowsum(be_.exec(), K, m_.data(), b_.data());  // b_ as scratch: z = F m
+      const std::vector<double> zh = b_.to_host();
       double denom = 0.0;
       for (int i = 0; i < n_; ++i) denom += m_host_[size_t(i)] * zh[size_t(i)];
       MIGRA_THROW_IF_NOT_FMT(denom > 0, "gravity: every deterrence term is 0");
