@@ -74,10 +74,11 @@ class Evaluator {
       }
       default: {
         // the unconstrained side of a singly constrained model is the population
-        const bool rows_fixed = cfg_.constraint == Constraint::Production || cfg_.constraint == Constraint::Doubly;
-        const bool cols_fixed = cfg_.constraint == Constraint::Attraction || cfg_.constraint == Constraint::Doubly;
-        balance_ = flows::gravity_balance(be_, K, rows_fixed ? O_ : m_host_, cols_fixed ? D_ : m_host_,
-                                          cfg_.constraint, cfg_.balance);
+        const Constraint c = cfg_.constraint;
+        const bool rows_fixed = c == Constraint::Production || c == Constraint::Doubly;
+        const bool cols_fixed = c == Constraint::Attraction || c == Constraint::Doubly;
+        balance_ = flows::gravity_balance(be_, K, rows_fixed ? O_ : m_host_,
+                                          cols_fixed ? D_ : m_host_, c, cfg_.balance);
       }
     }
     K_scale_ = 1.0;
