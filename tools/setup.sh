@@ -5,7 +5,7 @@
 # with it the CUDA backend is compiled as well.
 set -euo pipefail
 pkgs=(build-essential cmake ninja-build git ccache libtorch-dev catch2 libcli11-dev
-      nlohmann-json3-dev libomp-dev python3-numpy python3-scipy)
+      nlohmann-json3-dev libtomlplusplus-dev libomp-dev python3-numpy python3-scipy)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -5,9 +5,27 @@
 #include <string>
 #include <vector>
 
+#include "host/job/scheduler.hpp"
+
 namespace migra::host {
 
-void register_flows(CLI::App& app, const std::vector<std::string>& argv);
+/// One subcommand per task kind (`migra flows ...`), generated from the kind's parameters:
+/// it builds a one-task job and runs it through the scheduler like `migra run` would.
+void register_task_commands(CLI::App& app, const std::vector<std::string>& argv);
+/// `migra run JOB.toml --out DIR` and `migra validate JOB.toml`.
+void register_run(CLI::App& app, const std::vector<std::string>& argv);
 void register_info(CLI::App& app);
+
+/// The options every run shares (--out, --progress, --quiet, --force, --workers).
+struct RunFlags {
+  std::string out, progress = "auto";
+  bool quiet = false, force = false;
+  int workers = 0;
+};
+void add_run_flags(CLI::App* c, RunFlags& f, bool workers);
+job::RunOptions run_options(const RunFlags& f, bool flat, const std::vector<std::string>& argv);
+
+/// Prints what a run did (unless quiet) and throws if a task failed.
+void report_run(const job::RunSummary& s, const job::RunOptions& o);
 
 }  // namespace migra::host

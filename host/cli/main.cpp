@@ -13,7 +13,8 @@ int main(int argc, char** argv) {
                ": batch engine for spatial-interaction, migration and urban-dynamics models"};
   app.set_version_flag("--version", std::string("migra ") + MIGRA_VERSION + " (" + MIGRA_GIT_COMMIT + ")");
   app.require_subcommand(1);
-  migra::host::register_flows(app, args);
+  migra::host::register_run(app, args);
+  migra::host::register_task_commands(app, args);
   migra::host::register_info(app);
   try {
     app.parse(argc, argv);

@@ -31,7 +31,9 @@ class CpuBackend final : public Backend {
     std::memcpy(dst, src, bytes);
   }
   void synchronize() override {}
-  std::size_t memory_budget() const override { return budget_; }
+
+ protected:
+  std::size_t device_budget() const override { return budget_; }
 
  private:
   std::size_t budget_;

@@ -28,11 +28,28 @@ class Backend {
   virtual void copy_out(void* host_dst, const void* src, std::size_t bytes) = 0;
   /// Copy within this backend's memory (device to device on a GPU).
   virtual void copy_within(void* dst, const void* src, std::size_t bytes) = 0;
+  /// Makes this backend current for the calling thread (cudaSetDevice); the scheduler calls
+  /// it once per worker thread.
+  virtual void activate() {}
   /// Waits for all queued work (a no-op on the CPU).
   virtual void synchronize() = 0;
-  /// Bytes a task may allocate here (free device memory less a reserve; for the CPU a
-  /// configurable budget). Chunked primitives size their blocks to it.
-  virtual std::size_t memory_budget() const = 0;
+  /// Bytes a task may allocate here: the device's own budget (free device memory less a
+  /// reserve; for the CPU a configurable budget) under the cap. Chunked primitives size their
+  /// blocks to it.
+  std::size_t memory_budget() const {
+    const std::size_t own = device_budget();
+    return own < budget_cap_ ? own : budget_cap_;
+  }
+  /// Caps memory_budget(): the scheduler lowers it to retry a task in smaller chunks after an
+  /// out-of-memory error.
+  virtual void set_budget_cap(std::size_t bytes) { budget_cap_ = bytes; }
+  std::size_t budget_cap() const { return budget_cap_; }
+
+ protected:
+  virtual std::size_t device_budget() const = 0;
+
+ private:
+  std::size_t budget_cap_ = ~std::size_t(0);
 };
 
 /// The CPU backend: host memory, OpenMP loops. `budget_bytes` bounds working buffers.

@@ -24,7 +24,7 @@ class CudaBackend final : public Backend {
   void* alloc(std::size_t bytes) override {
     void* p = nullptr;
     MIGRA_CUDA_CHECK(cudaSetDevice(info_.index));
-    MIGRA_CUDA_CHECK(cudaMalloc(&p, bytes));
+    MIGRA_CUDA_CHECK(detail::cuda_malloc(&p, bytes));
     return p;
   }
   void release(void* p) noexcept override { cudaFree(p); }
@@ -39,8 +39,15 @@ class CudaBackend final : public Backend {
   void copy_within(void* dst, const void* src, std::size_t bytes) override {
     MIGRA_CUDA_CHECK(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDeviceToDevice, ctx_.stream()));
   }
+  void activate() override { MIGRA_CUDA_CHECK(cudaSetDevice(info_.index)); }
   void synchronize() override { ctx_.synchronize(); }
-  std::size_t memory_budget() const override {
+  void set_budget_cap(std::size_t bytes) override {
+    Backend::set_budget_cap(bytes);
+    ctx_.set_chunk_cap(bytes);
+  }
+
+ protected:
+  std::size_t device_budget() const override {
     std::size_t free_b = 0, total_b = 0;
     cudaSetDevice(info_.index);
     if (cudaMemGetInfo(&free_b, &total_b) != cudaSuccess) return 0;

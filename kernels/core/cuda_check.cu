@@ -38,4 +38,13 @@ void cuda_check(cudaError_t err, const char* call, const char* file, int line) {
   throw CudaError(what);
 }
 
+cudaError_t cuda_malloc(void** p, std::size_t bytes) {
+  static const std::size_t limit = [] {
+    const char* v = std::getenv("MIGRA_TEST_GPU_ALLOC_LIMIT");
+    return v && *v ? std::size_t(std::strtoull(v, nullptr, 10)) : ~std::size_t(0);
+  }();
+  if (bytes > limit) return cudaErrorMemoryAllocation;
+  return cudaMalloc(p, bytes);
+}
+
 }  // namespace migra::detail

@@ -13,6 +13,10 @@
 
 namespace migra::detail {
 void cuda_check(cudaError_t err, const char* call, const char* file, int line);
+/// cudaMalloc with a test hook: when MIGRA_TEST_GPU_ALLOC_LIMIT=BYTES is set, a request above
+/// BYTES fails with cudaErrorMemoryAllocation, so out-of-memory handling can be exercised on
+/// any GPU. Every device allocation in migra goes through here.
+cudaError_t cuda_malloc(void** p, std::size_t bytes);
 }
 
 #define MIGRA_CUDA_CHECK(call) ::migra::detail::cuda_check((call), #call, __FILE__, __LINE__)

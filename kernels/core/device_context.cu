@@ -30,7 +30,7 @@ void* DeviceContext::scratch(std::size_t bytes) {
     if (scratch_) MIGRA_CUDA_CHECK(cudaFree(scratch_));
     scratch_ = nullptr;
     scratch_bytes_ = 0;
-    MIGRA_CUDA_CHECK(cudaMalloc(&scratch_, bytes));
+    MIGRA_CUDA_CHECK(detail::cuda_malloc(&scratch_, bytes));
     scratch_bytes_ = bytes;
   }
   return scratch_;

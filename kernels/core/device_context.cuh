@@ -22,6 +22,10 @@ class DeviceContext {
   /// At least `bytes` of device scratch, valid until the next scratch() call.
   void* scratch(std::size_t bytes);
   void synchronize();
+  /// Upper bound on the scratch a chunked primitive plans for (lowered by the scheduler's
+  /// out-of-memory retry through Backend::set_budget_cap).
+  std::size_t chunk_cap() const { return chunk_cap_; }
+  void set_chunk_cap(std::size_t bytes) { chunk_cap_ = bytes; }
 
  private:
   int device_;
@@ -29,6 +33,7 @@ class DeviceContext {
   cublasHandle_t cublas_ = nullptr;
   void* scratch_ = nullptr;
   std::size_t scratch_bytes_ = 0;
+  std::size_t chunk_cap_ = ~std::size_t(0);
 };
 
 }  // namespace migra

@@ -112,8 +112,10 @@ void opportunity_rows_cuda(DeviceContext& ctx, const Coords& c, const double* m,
   const int n = c.n;
   if (r1 <= r0 || n <= 0) return;
   const long long per_row = 48LL * n;
+  const long long chunk_bytes = (long long)std::min<std::size_t>(
+      std::size_t(tuning::kOpportunityChunkBytes), ctx.chunk_cap() / 2);
   const int R = int(std::max<long long>(
-      1, std::min<long long>({(long long)(r1 - r0), tuning::kOpportunityChunkBytes / per_row,
+      1, std::min<long long>({(long long)(r1 - r0), chunk_bytes / per_row,
                               (1LL << 31) / n - 1})));
   const int items = R * n;
   cudaStream_t st = ctx.stream();

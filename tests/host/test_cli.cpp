@@ -67,9 +67,11 @@ TEST_CASE("migra flows: fitted gravity on the NY 2011 commuting flows", "[cli][n
   // production constraint: model total = observed total over the off-diagonal pairs
   REQUIRE(double(m["metrics"]["model_total"]) == Approx(double(m["metrics"]["observed_total"])).epsilon(1e-12));
   const auto man = read_json(out / "manifest.json");
+  const auto& task = man["tasks"]["flows"];
   for (const char* f : {"flows.npy", "flows.csv", "metrics.json"})
-    REQUIRE(man["outputs"][f]["sha256"] == migra::io::sha256_file((out / f).string()));
-  REQUIRE(man["device"]["name"].get<std::string>().size() > 0);
+    REQUIRE(task["outputs"][f]["sha256"] == migra::io::sha256_file((out / f).string()));
+  REQUIRE(task["device"].get<std::string>().size() > 0);
+  REQUIRE(task["status"] == "done");
   REQUIRE(fs::file_size(out / "flows.npy") == 128 + 62 * 62 * 8);
   REQUIRE(r.output.find("CPC") != std::string::npos);
 }
@@ -106,13 +108,14 @@ TEST_CASE("migra flows: bad input exits 2 with one line naming the problem", "[c
       {"--sites " + dup, dup + ":3: field 'id': duplicate id 'a'"},
       {"--sites " + one, "at least 2 are needed"},
       {"--sites " + good + " --observed " + flows, flows + ":2: field 'destination': unknown site id '99999'"},
-      {"--sites " + good + " --device tpu", "unknown device 'tpu'"},
+      {"--sites " + good + " --device tpu", "device 'tpu' is not auto, cpu, cuda or cuda:N"},
+      {"--sites " + good + " --L 3", "'L' applies to model io only"},
   };
   for (const auto& c : cases) {
     const fs::path out = dir / "out";
     fs::create_directories(out);
     write(out / "keep.txt", "earlier results");
-    const Run r = run_migra("flows --model gravity " + c.args + " --out " + out.string());
+    const Run r = run_migra("flows --model gravity " + c.args + " --progress none --out " + out.string());
     INFO(c.args << "\n" << r.output);
     REQUIRE(r.status == 2);
     REQUIRE(r.output.find(c.expect) != std::string::npos);

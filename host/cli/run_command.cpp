@@ -1,0 +1,94 @@
+// `migra run JOB.toml --out DIR` and `migra validate JOB.toml`, and the run flags and report
+// shared with the per-kind subcommands.
+#include <cstdio>
+#include <memory>
+
+#include "host/cli/commands.hpp"
+#include "host/job/job_spec.hpp"
+#include "kernels/core/error.hpp"
+
+namespace migra::host {
+
+void add_run_flags(CLI::App* c, RunFlags& f, bool workers) {
+  c->add_option("--out", f.out, workers ? "Run directory (created; re-running resumes)"
+                                        : "Output directory (re-running with the same inputs is a no-op)")
+      ->required();
+  c->add_option("--progress", f.progress, "auto, bar, json or none")
+      ->check(CLI::IsMember({"auto", "bar", "json", "none"}))->capture_default_str();
+  c->add_flag("-q,--quiet", f.quiet, "No progress and no summary");
+  c->add_flag("--force", f.force, "Run tasks even when their outputs are up to date");
+  if (workers)
+    c->add_option("--workers", f.workers, "CPU workers (0: one per core, at most 8)")
+        ->check(CLI::NonNegativeNumber)->capture_default_str();
+}
+
+job::RunOptions run_options(const RunFlags& f, bool flat, const std::vector<std::string>& argv) {
+  job::RunOptions o;
+  o.out = f.out;
+  o.flat = flat;
+  o.progress = parse_progress_mode(f.progress);
+  o.quiet = f.quiet;
+  o.force = f.force;
+  o.cpu_workers = f.workers;
+  o.command = argv;
+  return o;
+}
+
+void report_run(const job::RunSummary& s, const job::RunOptions& o) {
+  if (!o.quiet) {
+    if (o.flat) {
+      for (const auto& t : s.tasks) {
+        if (t.status == "skipped")
+          std::printf("migra %s: up to date in %s (same inputs and parameters; --force re-runs)\n",
+                      t.kind.c_str(), o.out.c_str());
+        else if (t.status == "done")
+          std::printf("migra %s: done on %s in %.2f s, outputs in %s\n", t.kind.c_str(), t.device.c_str(),
+                      t.seconds, o.out.c_str());
+        for (const auto& l : t.summary) std::printf("  %s\n", l.c_str());
+      }
+    } else {
+      std::printf("%-20s %-10s %-8s %-8s %9s\n", "task", "kind", "status", "device", "seconds");
+      for (const auto& t : s.tasks)
+        std::printf("%-20s %-10s %-8s %-8s %9.2f\n", t.name.c_str(), t.kind.c_str(), t.status.c_str(),
+                    t.device.empty() ? "-" : t.device.c_str(), t.seconds);
+      std::printf("%d done, %d up to date, %d failed, %d not run in %.2f s; manifest: %s/manifest.json\n",
+                  s.count("done"), s.count("skipped"), s.count("failed"), s.count("not run"), s.seconds,
+                  o.out.c_str());
+    }
+  }
+  job::throw_if_failed(s);
+}
+
+void register_run(CLI::App& app, const std::vector<std::string>& argv) {
+  struct State {
+    std::string job;
+    RunFlags run;
+  };
+  auto st = std::make_shared<State>();
+  CLI::App* r = app.add_subcommand("run", "Run a job file: its tasks in dependency order, on the GPU when "
+                                          "there is one, resuming a run directory where it stopped");
+  r->add_option("job", st->job, "Job file (TOML)")->required();
+  add_run_flags(r, st->run, true);
+  r->callback([st, argv] {
+    const job::JobSpec job = job::read_job_file(st->job, job::builtin_task_kinds());
+    job::Devices devices = job::discover_devices();
+    const job::RunOptions opt = run_options(st->run, false, argv);
+    report_run(job::run_job(job, devices, opt), opt);
+  });
+
+  auto vjob = std::make_shared<std::string>();
+  CLI::App* v = app.add_subcommand("validate", "Check a job file (every problem, with its line) without running it");
+  v->add_option("job", *vjob, "Job file (TOML)")->required();
+  v->callback([vjob] {
+    const job::JobSpec job = job::read_job_file(*vjob, job::builtin_task_kinds());
+    std::printf("%s: %zu task(s), valid\n", vjob->c_str(), job.tasks.size());
+    for (const auto& t : job.tasks) {
+      std::string after;
+      for (const auto& a : t.after) after += (after.empty() ? " after " : ", ") + a;
+      std::printf("  %-20s %-10s device %-7s%s\n", t.name.c_str(), t.kind->name.c_str(), t.device.c_str(),
+                  after.c_str());
+    }
+  });
+}
+
+}  // namespace migra::host

@@ -1,0 +1,102 @@
+#include "host/job/run_directory.hpp"
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "host/io/atomic_file.hpp"
+#include "host/io/sha256.hpp"
+#include "host/manifest.hpp"
+#include "kernels/core/error.hpp"
+
+namespace migra::job {
+namespace fs = std::filesystem;
+
+RunDirectory::RunDirectory(std::string path, bool flat) : path_(std::move(path)), flat_(flat) {
+  existed_ = fs::exists(path_);
+  const std::string file = path_ + "/manifest.json";
+  std::ifstream in(file);
+  if (!in) return;
+  had_manifest_ = true;
+  std::stringstream ss;
+  ss << in.rdbuf();
+  nlohmann::json old;
+  try {
+    old = nlohmann::json::parse(ss.str());
+  } catch (const nlohmann::json::exception& e) {
+    MIGRA_THROW_FMT("%s: not a migra manifest (%s); move it away or choose another --out",
+                    file.c_str(), e.what());
+  }
+  if (old.contains("tasks") && old["tasks"].is_object()) previous_tasks_ = old["tasks"];
+  manifest_["tasks"] = previous_tasks_;
+  if (old.contains("runs") && old["runs"].is_array()) manifest_["runs"] = old["runs"];
+}
+
+std::string RunDirectory::task_dir(const std::string& name) const {
+  return flat_ ? path_ : path_ + "/" + name;
+}
+
+nlohmann::json RunDirectory::previous(const std::string& name) const {
+  return previous_tasks_.contains(name) ? previous_tasks_[name] : nlohmann::json();
+}
+
+bool RunDirectory::up_to_date(const std::string& name, const std::string& hash) const {
+  const nlohmann::json rec = previous(name);
+  if (!rec.is_object() || rec.value("status", "") != "done" || rec.value("hash", "") != hash) return false;
+  if (!rec.contains("outputs")) return false;
+  for (const auto& [file, info] : rec["outputs"].items()) {
+    const std::string p = task_dir(name) + "/" + file;
+    std::error_code ec;
+    if (!fs::is_regular_file(p, ec)) return false;
+    if (fs::file_size(p, ec) != info.value("bytes", std::uintmax_t(0)) || ec) return false;
+    if (io::sha256_file(p) != info.value("sha256", "")) return false;
+  }
+  return true;
+}
+
+void RunDirectory::prepare_task_dir(const std::string& name) {
+  const std::string dir = task_dir(name);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!fs::exists(dir)) created_.insert(dir);
+    host::ensure_directory(dir);
+  }
+  // io::AtomicFile writes ".NAME.tmp-PID"; a killed run leaves them behind.
+  for (const auto& e : fs::directory_iterator(dir)) {
+    const std::string f = e.path().filename().string();
+    if (f.size() > 1 && f[0] == '.' && f.find(".tmp-") != std::string::npos && e.is_regular_file())
+      fs::remove(e.path());
+  }
+}
+
+void RunDirectory::discard_task_dir(const std::string& name) {
+  std::lock_guard<std::mutex> lock(mu_);
+  const std::string dir = task_dir(name);
+  std::error_code ec;
+  if (created_.count(dir) && fs::is_empty(dir, ec)) fs::remove(dir, ec);
+  if (!existed_ && !wrote_ && fs::is_empty(path_, ec)) fs::remove(path_, ec);
+}
+
+void RunDirectory::set_header(const nlohmann::json& header) {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (const auto& [k, v] : header.items()) manifest_[k] = v;
+}
+
+void RunDirectory::record(const std::string& name, const nlohmann::json& entry) {
+  std::lock_guard<std::mutex> lock(mu_);
+  manifest_["tasks"][name] = entry;
+  if (entry.value("status", "") == "done") write_locked();
+}
+
+void RunDirectory::save() {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (wrote_ || had_manifest_) write_locked();
+}
+
+void RunDirectory::write_locked() {
+  host::ensure_directory(path_);
+  io::write_file_atomic(path_ + "/manifest.json", manifest_.dump(2) + "\n");
+  wrote_ = true;
+}
+
+}  // namespace migra::job

@@ -1,0 +1,51 @@
+#pragma once
+/// A run directory: one subdirectory of outputs per task (or the directory itself for a
+/// one-task CLI run) and manifest.json, the record of what was run and what it wrote.
+/// manifest.json is rewritten atomically after every task, so whatever kills a run, the
+/// manifest describes finished tasks only, and their outputs can be verified by checksum.
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <string>
+
+namespace migra::job {
+
+class RunDirectory {
+ public:
+  /// Loads an existing manifest.json (a manifest that is not JSON is an error, not something
+  /// to overwrite). Nothing is created until a task runs, and the manifest is first written
+  /// when a task has finished: a run whose only task fails on bad input leaves no trace.
+  RunDirectory(std::string path, bool flat);
+
+  const std::string& path() const { return path_; }
+  /// The directory holding task `name`'s outputs.
+  std::string task_dir(const std::string& name) const;
+  /// Whether task `name` finished earlier with this hash and its outputs are intact.
+  bool up_to_date(const std::string& name, const std::string& hash) const;
+  /// The earlier record of task `name` (null if none).
+  nlohmann::json previous(const std::string& name) const;
+  /// Removes temporaries a killed run left in the task's directory, and creates it.
+  void prepare_task_dir(const std::string& name);
+  /// After a failure: removes the task's directory (and the run's) if this run created it
+  /// and it is empty.
+  void discard_task_dir(const std::string& name);
+
+  /// Sets the manifest's fields outside "tasks" (job, versions, devices, this run).
+  void set_header(const nlohmann::json& header);
+  /// Records a task; a finished one rewrites manifest.json atomically (thread-safe).
+  void record(const std::string& name, const nlohmann::json& entry);
+  /// Writes the manifest if this run has written it before or there was one.
+  void save();
+
+ private:
+  void write_locked();
+  std::string path_;
+  bool flat_;
+  nlohmann::json previous_tasks_ = nlohmann::json::object();
+  nlohmann::json manifest_ = nlohmann::json::object();
+  bool existed_ = false, had_manifest_ = false, wrote_ = false;
+  std::set<std::string> created_;
+  mutable std::mutex mu_;
+};
+
+}  // namespace migra::job

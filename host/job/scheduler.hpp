@@ -1,0 +1,65 @@
+#pragma once
+/// The scheduler runs a job in a run directory:
+///  - tasks in dependency order, independent ones at the same time: one worker per GPU plus
+///    CPU workers (the OpenMP threads are shared out among the CPU tasks running);
+///  - each task placed by its device request and its kind's GPU support: `auto` takes a GPU
+///    when there is one, `cuda[:N]` without that device runs on the CPU with a notice;
+///  - a task that runs out of GPU memory is retried with the backend's budget cap lowered
+///    4x (smaller chunks) up to `oom_retries` times, then run on the CPU; each step is logged
+///    and recorded in the manifest;
+///  - outputs are written under temporary names and renamed; manifest.json is rewritten
+///    (atomically) after every task with its hash (kind, parameters, input contents, seed),
+///    device, attempts, timings and output checksums. Running the job again on the same
+///    directory skips every task whose hash and outputs still match, so a killed job resumes
+///    where it stopped and ends with the same bytes.
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "host/job/job_spec.hpp"
+#include "host/progress.hpp"
+
+namespace migra::job {
+
+/// Where tasks can run: the GPUs (one worker each) and a factory of CPU backends.
+struct Devices {
+  std::vector<std::unique_ptr<Backend>> gpus;
+  std::function<std::unique_ptr<Backend>()> make_cpu = [] { return make_cpu_backend(); };
+  std::string notice;  ///< e.g. "no CUDA device (...): every task runs on the CPU"
+};
+
+/// The CUDA devices of this machine (none in a CPU-only build) and the CPU.
+Devices discover_devices();
+
+struct RunOptions {
+  std::string out;                       ///< run directory
+  bool flat = false;                     ///< one task writing straight into `out` (the CLI)
+  host::ProgressMode progress = host::ProgressMode::Auto;
+  bool quiet = false;
+  int cpu_workers = 0;                   ///< 0: one per core, at most 8
+  int oom_retries = 3;
+  bool force = false;                    ///< re-run tasks that are up to date
+  std::vector<std::string> command;      ///< argv, for the manifest
+};
+
+struct TaskOutcome {
+  std::string name, kind, status;        ///< status: done, skipped (up to date), failed, not run
+  std::string device, error;
+  double seconds = 0;
+  std::vector<std::string> summary;
+};
+
+struct RunSummary {
+  std::vector<TaskOutcome> tasks;        ///< in job order
+  double seconds = 0;
+  int count(const std::string& status) const;
+};
+
+/// Runs the job: every task not depending on a failed one runs, and the manifest is written.
+RunSummary run_job(const JobSpec& job, Devices& devices, const RunOptions& options);
+
+/// Throws migra::Error naming the failed tasks and their errors, if any.
+void throw_if_failed(const RunSummary& summary);
+
+}  // namespace migra::job

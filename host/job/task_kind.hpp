@@ -1,0 +1,85 @@
+#pragma once
+/// A task kind is what a job file's `kind = "..."` names and what a CLI subcommand runs: its
+/// parameters, the files it writes, whether it can use a GPU, and the function that runs it.
+/// The registry is an explicit list (task_kinds.cpp), so the CLI, `migra validate` and the
+/// scheduler see the same kinds.
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "host/job/params.hpp"
+#include "kernels/core/backend.hpp"
+
+namespace migra::job {
+
+/// What a running task sees: its parameters with input paths resolved, the backend it was
+/// placed on, its output directory, its seed, and hooks for progress and log lines.
+class TaskContext {
+ public:
+  TaskContext(std::string name, const Params& params, Backend& backend, std::string dir,
+              std::uint64_t seed, std::function<void(double)> progress,
+              std::function<void(const std::string&)> log)
+      : name_(std::move(name)), params_(params), backend_(backend), dir_(std::move(dir)),
+        seed_(seed), progress_(std::move(progress)), log_(std::move(log)) {}
+
+  const std::string& name() const { return name_; }
+  const Params& params() const { return params_; }
+  Backend& backend() { return backend_; }
+  std::uint64_t seed() const { return seed_; }
+  /// Where an output called `file` goes (write it with io::AtomicFile, then add_output).
+  std::string output_path(const std::string& file) const { return dir_ + "/" + file; }
+  /// Records a committed output and its SHA-256 for the manifest.
+  void add_output(const std::string& file, const std::string& sha256) { outputs_[file] = sha256; }
+  void progress(double fraction) { if (progress_) progress_(fraction); }
+  void log(const std::string& line) { if (log_) log_(line); }
+
+  /// Filled by the task: facts for the manifest, and lines for the user's summary.
+  nlohmann::json result = nlohmann::json::object();
+  std::vector<std::string> summary;
+  const std::map<std::string, std::string>& outputs() const { return outputs_; }
+
+ private:
+  std::string name_;
+  const Params& params_;
+  Backend& backend_;
+  std::string dir_;
+  std::uint64_t seed_;
+  std::function<void(double)> progress_;
+  std::function<void(const std::string&)> log_;
+  std::map<std::string, std::string> outputs_;
+};
+
+struct TaskKind {
+  std::string name;
+  std::string summary;  ///< one line, for --help and `migra validate`
+  ParamSchema params;
+  bool gpu_capable = false;
+  bool uses_seed = false;  ///< the seed enters the task's hash
+  /// The files the task may write for these parameters (references are checked against it).
+  std::function<std::vector<std::string>(const Params&)> outputs;
+  /// Checks across parameters; a message per problem.
+  std::function<std::vector<std::string>(const Params&)> check;
+  /// Runs the task. Throws migra::Error for bad input and CudaOutOfMemory when the device
+  /// ran out (the scheduler then retries with a lower Backend budget cap, then on the CPU).
+  std::function<void(TaskContext&)> run;
+};
+
+/// A set of kinds by name; tests and benchmarks build their own next to the built-in one.
+class TaskRegistry {
+ public:
+  void add(TaskKind kind);
+  const TaskKind* find(const std::string& name) const;
+  const std::vector<TaskKind>& kinds() const { return kinds_; }
+  std::string names() const;  ///< "flows, ripley, ..." for messages
+
+ private:
+  std::vector<TaskKind> kinds_;
+};
+
+/// The kinds this build of migra provides.
+const TaskRegistry& builtin_task_kinds();
+
+}  // namespace migra::job
