@@ -1,5 +1,6 @@
 // `migra run JOB.toml --out DIR` and `migra validate JOB.toml`, and the run flags and report
 // shared with the per-kind subcommands.
+#include <algorithm>
 #include <cstdio>
 #include <memory>
 
@@ -47,9 +48,11 @@ void report_run(const job::RunSummary& s, const job::RunOptions& o) {
         for (const auto& l : t.summary) std::printf("  %s\n", l.c_str());
       }
     } else {
-      std::printf("%-20s %-10s %-8s %-8s %9s\n", "task", "kind", "status", "device", "seconds");
+      int w = 4;
+      for (const auto& t : s.tasks) w = std::max(w, int(t.name.size()));
+      std::printf("%-*s  %-8s  %-8s  %-8s  %8s\n", w, "task", "kind", "status", "device", "seconds");
       for (const auto& t : s.tasks)
-        std::printf("%-20s %-10s %-8s %-8s %9.2f\n", t.name.c_str(), t.kind.c_str(), t.status.c_str(),
+        std::printf("%-*s  %-8s  %-8s  %-8s  %8.2f\n", w, t.name.c_str(), t.kind.c_str(), t.status.c_str(),
                     t.device.empty() ? "-" : t.device.c_str(), t.seconds);
       std::printf("%d done, %d up to date, %d failed, %d not run in %.2f s; manifest: %s/manifest.json\n",
                   s.count("done"), s.count("skipped"), s.count("failed"), s.count("not run"), s.seconds,

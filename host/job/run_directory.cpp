@@ -1,5 +1,8 @@
 #include "host/job/run_directory.hpp"
 
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -15,22 +18,32 @@ namespace fs = std::filesystem;
 RunDirectory::RunDirectory(std::string path, bool flat) : path_(std::move(path)), flat_(flat) {
   existed_ = fs::exists(path_);
   const std::string file = path_ + "/manifest.json";
-  std::ifstream in(file);
-  if (!in) return;
-  had_manifest_ = true;
-  std::stringstream ss;
-  ss << in.rdbuf();
-  nlohmann::json old;
-  try {
-    old = nlohmann::json::parse(ss.str());
-  } catch (const nlohmann::json::exception& e) {
-    MIGRA_THROW_FMT("%s: not a migra manifest (%s); move it away or choose another --out",
-                    file.c_str(), e.what());
+  if (std::ifstream in{file}) {
+    had_manifest_ = true;
+    std::stringstream ss;
+    ss << in.rdbuf();
+    nlohmann::json old;
+    try {
+      old = nlohmann::json::parse(ss.str());
+    } catch (const nlohmann::json::exception& e) {
+      MIGRA_THROW_FMT("%s: not a migra manifest (%s); move it away or choose another --out",
+                      file.c_str(), e.what());
+    }
+    if (old.contains("tasks") && old["tasks"].is_object()) previous_tasks_ = old["tasks"];
   }
-  if (old.contains("tasks") && old["tasks"].is_object()) previous_tasks_ = old["tasks"];
+  // Tasks finished after the manifest was last consolidated. A line cut short by a crash
+  // does not parse and is dropped: that task simply runs again.
+  if (std::ifstream journal{journal_path()}) {
+    had_manifest_ = true;
+    for (std::string line; std::getline(journal, line);) {
+      const auto j = nlohmann::json::parse(line, nullptr, false);
+      if (j.is_object() && j.contains("task") && j.contains("record")) previous_tasks_[j["task"].get<std::string>()] = j["record"];
+    }
+  }
   manifest_["tasks"] = previous_tasks_;
-  if (old.contains("runs") && old["runs"].is_array()) manifest_["runs"] = old["runs"];
 }
+
+std::string RunDirectory::journal_path() const { return path_ + "/.manifest-journal.jsonl"; }
 
 std::string RunDirectory::task_dir(const std::string& name) const {
   return flat_ ? path_ : path_ + "/" + name;
@@ -85,17 +98,42 @@ void RunDirectory::set_header(const nlohmann::json& header) {
 void RunDirectory::record(const std::string& name, const nlohmann::json& entry) {
   std::lock_guard<std::mutex> lock(mu_);
   manifest_["tasks"][name] = entry;
-  if (entry.value("status", "") == "done") write_locked();
+  if (entry.value("status", "") != "done") return;
+  if (!journal_) {
+    host::ensure_directory(path_);
+    journal_ = std::fopen(journal_path().c_str(), "ab");
+    MIGRA_THROW_IF_NOT_FMT(journal_, "%s: cannot append (%s)", journal_path().c_str(), std::strerror(errno));
+    wrote_ = true;
+  }
+  const std::string line = nlohmann::json{{"task", name}, {"record", entry}}.dump() + "\n";
+  MIGRA_THROW_IF_NOT_FMT(std::fwrite(line.data(), 1, line.size(), journal_) == line.size() && std::fflush(journal_) == 0,
+                         "%s: write failed (%s)", journal_path().c_str(), std::strerror(errno));
+  if (std::chrono::steady_clock::now() - consolidated_ > kConsolidateEvery) consolidate_locked();
 }
 
 void RunDirectory::save() {
   std::lock_guard<std::mutex> lock(mu_);
-  if (wrote_ || had_manifest_) write_locked();
+  if (wrote_ || had_manifest_) consolidate_locked();
 }
 
-void RunDirectory::write_locked() {
+nlohmann::json RunDirectory::manifest() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return manifest_;
+}
+
+RunDirectory::~RunDirectory() {
+  if (journal_) std::fclose(journal_);
+}
+
+void RunDirectory::consolidate_locked() {
   host::ensure_directory(path_);
   io::write_file_atomic(path_ + "/manifest.json", manifest_.dump(2) + "\n");
+  // Everything in the journal is in the manifest now. (Killed between the two steps, the
+  // journal is replayed over an identical manifest: harmless.)
+  if (journal_) std::fclose(journal_);
+  journal_ = nullptr;
+  std::remove(journal_path().c_str());
+  consolidated_ = std::chrono::steady_clock::now();
   wrote_ = true;
 }
 

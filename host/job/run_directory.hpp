@@ -1,8 +1,12 @@
 #pragma once
 /// A run directory: one subdirectory of outputs per task (or the directory itself for a
 /// one-task CLI run) and manifest.json, the record of what was run and what it wrote.
-/// manifest.json is rewritten atomically after every task, so whatever kills a run, the
-/// manifest describes finished tasks only, and their outputs can be verified by checksum.
+/// A finished task is appended to a journal (.manifest-journal.jsonl, one JSON line, O(1)
+/// per task however long the job); the journal is folded into manifest.json (rewritten
+/// atomically) every few seconds and at the end. Whatever kills a run, manifest + journal
+/// describe finished tasks only, and their outputs are verified by checksum on resume.
+#include <chrono>
+#include <cstdio>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -16,6 +20,9 @@ class RunDirectory {
   /// to overwrite). Nothing is created until a task runs, and the manifest is first written
   /// when a task has finished: a run whose only task fails on bad input leaves no trace.
   RunDirectory(std::string path, bool flat);
+  ~RunDirectory();
+  RunDirectory(const RunDirectory&) = delete;
+  RunDirectory& operator=(const RunDirectory&) = delete;
 
   const std::string& path() const { return path_; }
   /// The directory holding task `name`'s outputs.
@@ -32,19 +39,26 @@ class RunDirectory {
 
   /// Sets the manifest's fields outside "tasks" (job, versions, devices, this run).
   void set_header(const nlohmann::json& header);
-  /// Records a task; a finished one rewrites manifest.json atomically (thread-safe).
+  /// Records a task; a finished one goes to the journal at once (thread-safe).
   void record(const std::string& name, const nlohmann::json& entry);
-  /// Writes the manifest if this run has written it before or there was one.
+  /// Writes manifest.json (and drops the journal) if this run has recorded a finished task
+  /// or there was a manifest before.
   void save();
+  /// A copy of the manifest as it stands.
+  nlohmann::json manifest() const;
 
  private:
-  void write_locked();
+  static constexpr std::chrono::seconds kConsolidateEvery{5};
+  std::string journal_path() const;
+  void consolidate_locked();
   std::string path_;
   bool flat_;
   nlohmann::json previous_tasks_ = nlohmann::json::object();
   nlohmann::json manifest_ = nlohmann::json::object();
   bool existed_ = false, had_manifest_ = false, wrote_ = false;
   std::set<std::string> created_;
+  std::FILE* journal_ = nullptr;
+  std::chrono::steady_clock::time_point consolidated_ = std::chrono::steady_clock::now();
   mutable std::mutex mu_;
 };
 

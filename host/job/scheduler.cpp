@@ -14,6 +14,7 @@
 #include "host/io/sha256.hpp"
 #include "host/job/run_directory.hpp"
 #include "host/manifest.hpp"
+#include "host/report/run_index.hpp"
 #include "kernels/core/cuda_devices.hpp"
 #include "kernels/core/error.hpp"
 
@@ -135,12 +136,12 @@ class Run {
   }
 
   void finish_header(const RunSummary& s) {
-    nlohmann::json runs = nlohmann::json::array();
     nlohmann::json this_run = {{"started", host::utc_timestamp()}, {"seconds", s.seconds},
                                {"command", opt_.command}};
     for (const char* st : {"done", "skipped", "failed", "not run"}) this_run[st] = s.count(st);
     rd_.set_header({{"last_run", this_run}});
     rd_.save();
+    if (!opt_.flat && s.count("done") + s.count("skipped") > 0) report::write_run_index(opt_.out, rd_.manifest());
   }
 
   /// Picks the queue of a task whose inputs are ready (lock held).
@@ -237,7 +238,7 @@ class Run {
     for (int attempt = 0;; ++attempt) {
       backend.set_budget_cap(cap);
       const auto t0 = clock::now();
-      TaskContext ctx(t.name, params, backend, rd_.task_dir(t.name), t.seed,
+      TaskContext ctx(t.name, params, t.params, backend, rd_.task_dir(t.name), t.seed,
                       [&](double f) { board_.update(t.name, f); },
                       [&](const std::string& m) { board_.log(t.name, m); });
       nlohmann::json a = {{"device", backend.name()}, {"budget_bytes", backend.memory_budget()}};

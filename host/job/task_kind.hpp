@@ -19,14 +19,18 @@ namespace migra::job {
 /// placed on, its output directory, its seed, and hooks for progress and log lines.
 class TaskContext {
  public:
-  TaskContext(std::string name, const Params& params, Backend& backend, std::string dir,
-              std::uint64_t seed, std::function<void(double)> progress,
+  TaskContext(std::string name, const Params& params, const Params& declared, Backend& backend,
+              std::string dir, std::uint64_t seed, std::function<void(double)> progress,
               std::function<void(const std::string&)> log)
-      : name_(std::move(name)), params_(params), backend_(backend), dir_(std::move(dir)),
-        seed_(seed), progress_(std::move(progress)), log_(std::move(log)) {}
+      : name_(std::move(name)), params_(params), declared_(declared), backend_(backend),
+        dir_(std::move(dir)), seed_(seed), progress_(std::move(progress)), log_(std::move(log)) {}
 
   const std::string& name() const { return name_; }
+  /// Parameters with every input resolved to a readable path.
   const Params& params() const { return params_; }
+  /// Parameters as the job declared them ("@task/file" references kept): what outputs
+  /// should quote, so that they do not depend on where the run directory is.
+  const Params& declared() const { return declared_; }
   Backend& backend() { return backend_; }
   std::uint64_t seed() const { return seed_; }
   /// Where an output called `file` goes (write it with io::AtomicFile, then add_output).
@@ -44,6 +48,7 @@ class TaskContext {
  private:
   std::string name_;
   const Params& params_;
+  const Params& declared_;
   Backend& backend_;
   std::string dir_;
   std::uint64_t seed_;

@@ -1,6 +1,7 @@
 // Task kind `flows`: one static spatial-interaction model on a sites table, optionally fitted
 // to and scored against observed flows. Writes flows.npy (streamed in row blocks), flows.csv
 // and, with observed flows, metrics.json.
+#include <algorithm>
 #include <cstdarg>
 #include <cstdio>
 #include <map>
@@ -9,6 +10,7 @@
 #include "host/io/atomic_file.hpp"
 #include "host/io/npy.hpp"
 #include "host/io/sites_io.hpp"
+#include "host/report/svg.hpp"
 #include "host/tasks/task_kinds.hpp"
 #include "kernels/core/error.hpp"
 #include "models/sim_dynamics/static_flows.hpp"
@@ -132,8 +134,18 @@ void run(job::TaskContext& ctx) {
     csv = std::make_unique<io::AtomicFile>(ctx.output_path("flows.csv"));
     csv->write("origin,destination,flow\n");
   }
+  // (observed, model) per observed pair, for the figure; observed sorted by origin row.
+  std::vector<sim::ObservedFlow> by_row = observed ? *observed : std::vector<sim::ObservedFlow>{};
+  std::stable_sort(by_row.begin(), by_row.end(), [](const auto& a, const auto& b) { return a.origin < b.origin; });
+  std::vector<std::pair<double, double>> scatter;
+  size_t next = 0;
   const auto sink = [&](int r0, int r1, const double* rows) {
     npy.append_rows(rows, r1 - r0);
+    for (; next < by_row.size() && by_row[next].origin < r1; ++next) {
+      const auto& f = by_row[next];
+      if (f.origin != f.destination || cfg.self_flows)
+        scatter.emplace_back(f.flow, rows[size_t(f.origin - r0) * size_t(n) + size_t(f.destination)]);
+    }
     if (!csv) return;
     std::string buf;
     char num[40];
@@ -154,9 +166,15 @@ void run(job::TaskContext& ctx) {
   const nlohmann::json params = parameters_json(p, res);
   if (res.metrics) {
     const nlohmann::json mj = {{"parameters", params}, {"metrics", metrics_json(*res.metrics)},
-                               {"sites", p["sites"]}, {"observed", p["observed"]}};
+                               {"sites", ctx.declared()["sites"]}, {"observed", ctx.declared()["observed"]}};
     ctx.add_output("metrics.json", io::write_file_atomic(ctx.output_path("metrics.json"), mj.dump(2) + "\n"));
     ctx.result["metrics"] = metrics_json(*res.metrics);
+    report::ScatterOptions so;
+    so.title = std::string(p["model"]) + ": model vs observed flows (CPC " + line("%.3f", res.metrics->cpc) + ")";
+    so.x_label = "observed flow";
+    so.y_label = "model flow";
+    ctx.add_output("observed_vs_model.svg",
+                   io::write_file_atomic(ctx.output_path("observed_vs_model.svg"), report::svg_scatter(scatter, so)));
   }
   ctx.result["parameters"] = params;
   ctx.result["n_sites"] = n;
@@ -203,7 +221,10 @@ job::TaskKind flows_task_kind() {
   k.outputs = [](const Params& p) {
     std::vector<std::string> o = {"flows.npy"};
     if (p.value("csv", "auto") != "never") o.push_back("flows.csv");
-    if (p.contains("observed")) o.push_back("metrics.json");
+    if (p.contains("observed")) {
+      o.push_back("metrics.json");
+      o.push_back("observed_vs_model.svg");
+    }
     return o;
   };
   k.check = check;

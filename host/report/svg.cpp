@@ -1,0 +1,102 @@
+#include "host/report/svg.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+namespace migra::report {
+namespace {
+
+std::string esc(const std::string& s) {
+  std::string o;
+  for (char c : s) {
+    if (c == '<') o += "&lt;";
+    else if (c == '>') o += "&gt;";
+    else if (c == '&') o += "&amp;";
+    else o += c;
+  }
+  return o;
+}
+
+std::string num(const char* fmt, double v) {
+  char b[64];
+  std::snprintf(b, sizeof b, fmt, v);
+  return b;
+}
+
+std::string text(double x, double y, const std::string& s, const char* anchor = "middle", int size = 12,
+                 const std::string& extra = "") {
+  return "<text x=\"" + num("%.1f", x) + "\" y=\"" + num("%.1f", y) + "\" font-size=\"" + std::to_string(size) +
+         "\" text-anchor=\"" + anchor + "\"" + extra + ">" + esc(s) + "</text>\n";
+}
+
+std::string header(int w, int h) {
+  return "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" + std::to_string(w) + "\" height=\"" +
+         std::to_string(h) + "\" viewBox=\"0 0 " + std::to_string(w) + " " + std::to_string(h) +
+         "\" font-family=\"sans-serif\">\n<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n";
+}
+
+}  // namespace
+
+std::string svg_scatter(const std::vector<std::pair<double, double>>& pts, const ScatterOptions& o) {
+  const int W = 520, H = 480, L = 70, R = 20, T = 40, B = 60;
+  const auto tr = [&](double v) { return o.log_axes ? std::log10(v) : v; };
+  std::vector<std::pair<double, double>> p;
+  for (const auto& [x, y] : pts)
+    if (std::isfinite(x) && std::isfinite(y) && (!o.log_axes || (x > 0 && y > 0))) p.emplace_back(tr(x), tr(y));
+  double lo = 0, hi = 1;
+  if (!p.empty()) {
+    lo = hi = p[0].first;
+    for (const auto& [x, y] : p) lo = std::min({lo, x, y}), hi = std::max({hi, x, y});
+  }
+  if (o.log_axes) lo = std::floor(lo), hi = std::ceil(hi);
+  if (hi <= lo) hi = lo + 1;
+  const double pw = W - L - R, ph = H - T - B;
+  const auto X = [&](double v) { return L + (v - lo) / (hi - lo) * pw; };
+  const auto Y = [&](double v) { return T + ph - (v - lo) / (hi - lo) * ph; };
+  std::string s = header(W, H);
+  s += text(W / 2.0, 24, o.title, "middle", 15);
+  s += "<rect x=\"" + std::to_string(L) + "\" y=\"" + std::to_string(T) + "\" width=\"" + num("%.0f", pw) +
+       "\" height=\"" + num("%.0f", ph) + "\" fill=\"none\" stroke=\"#444\"/>\n";
+  const int ticks = o.log_axes ? int(hi - lo) : 5;
+  for (int k = 0; k <= ticks; ++k) {
+    const double v = lo + (hi - lo) * k / ticks;
+    const std::string label = o.log_axes ? "1e" + num("%.0f", v) : num("%.3g", v);
+    s += text(X(v), T + ph + 18, label, "middle", 11);
+    s += text(L - 6, Y(v) + 4, label, "end", 11);
+    s += "<line x1=\"" + num("%.1f", X(v)) + "\" y1=\"" + num("%.1f", T + ph) + "\" x2=\"" + num("%.1f", X(v)) +
+         "\" y2=\"" + num("%.1f", T + ph + 4) + "\" stroke=\"#444\"/>\n";
+  }
+  if (o.diagonal)
+    s += "<line x1=\"" + num("%.1f", X(lo)) + "\" y1=\"" + num("%.1f", Y(lo)) + "\" x2=\"" + num("%.1f", X(hi)) +
+         "\" y2=\"" + num("%.1f", Y(hi)) + "\" stroke=\"#c33\" stroke-dasharray=\"4 3\"/>\n";
+  s += "<g fill=\"#2a6fb0\" fill-opacity=\"0.45\">\n";
+  for (const auto& [x, y] : p) s += "<circle cx=\"" + num("%.1f", X(x)) + "\" cy=\"" + num("%.1f", Y(y)) + "\" r=\"2\"/>\n";
+  s += "</g>\n";
+  s += text(L + pw / 2, H - 18, o.x_label);
+  s += text(18, T + ph / 2, o.y_label, "middle", 12, " transform=\"rotate(-90 18 " + num("%.1f", T + ph / 2) + ")\"");
+  return s + "</svg>\n";
+}
+
+std::string svg_bars(const std::vector<std::string>& labels, const std::vector<double>& values,
+                     const std::string& title, const std::string& value_label) {
+  const int bar = 24, gap = 8, L = 200, R = 80, T = 40, B = 30, W = 640;
+  const int H = T + B + int(labels.size()) * (bar + gap);
+  double hi = 0;
+  for (double v : values) hi = std::max(hi, v);
+  if (hi <= 0) hi = 1;
+  const double pw = W - L - R;
+  std::string s = header(W, H);
+  s += text(W / 2.0, 24, title, "middle", 15);
+  for (size_t k = 0; k < labels.size(); ++k) {
+    const double y = T + double(k) * (bar + gap), w = std::max(0.0, values[k]) / hi * pw;
+    s += text(L - 8, y + bar * 0.7, labels[k], "end", 12);
+    s += "<rect x=\"" + std::to_string(L) + "\" y=\"" + num("%.1f", y) + "\" width=\"" + num("%.1f", w) +
+         "\" height=\"" + std::to_string(bar) + "\" fill=\"#2a6fb0\"/>\n";
+    s += text(L + w + 6, y + bar * 0.7, num("%.4g", values[k]), "start", 12);
+  }
+  s += text(L + pw / 2, H - 8, value_label);
+  return s + "</svg>\n";
+}
+
+}  // namespace migra::report
