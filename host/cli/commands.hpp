@@ -25,7 +25,9 @@ struct RunFlags {
 void add_run_flags(CLI::App* c, RunFlags& f, bool workers);
 job::RunOptions run_options(const RunFlags& f, bool flat, const std::vector<std::string>& argv);
 
-/// Prints what a run did (unless quiet) and throws if a task failed.
-void report_run(const job::RunSummary& s, const job::RunOptions& o);
+/// Runs a validated job (`problem` empty) or reports `problem`, in step with the other MPI
+/// ranks if there are any: rank 0 schedules, the others serve tasks. Then prints what the
+/// run did (unless quiet) and throws if a task failed.
+void execute_job(const job::JobSpec* job, const std::string& problem, const job::RunOptions& o);
 
 }  // namespace migra::host

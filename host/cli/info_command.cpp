@@ -1,5 +1,6 @@
 // `migra info`: build options, CPU threads, LibTorch, and the CUDA devices (or why none).
 #include <cstdio>
+#include <string>
 
 #include "host/build_info.hpp"
 #include "host/cli/commands.hpp"
@@ -18,6 +19,8 @@ void register_info(CLI::App& app) {
                 built_with_cuda() ? "built (architectures " MIGRA_CUDA_ARCHS ")" : "not built");
     std::printf("  CPU backend:   %s\n", make_cpu_backend()->description().c_str());
     std::printf("  LibTorch:      %s\n", models::torch_description().c_str());
+    std::printf("  MPI:           %s\n", std::string(MIGRA_MPI_BUILT) == "ON"
+                                             ? "built (mpirun -np K migra run ...)" : "not built");
     const CudaProbe probe = probe_cuda();
     if (probe.devices.empty()) {
       std::printf("  CUDA devices:  none: %s: CPU backend\n", probe.status.c_str());

@@ -5,9 +5,30 @@
 
 #include "host/build_info.hpp"
 #include "host/cli/commands.hpp"
+#include "host/mpi/mpi_world.hpp"
 #include "kernels/core/error.hpp"
 
+namespace {
+int run_cli(int argc, char** argv);
+}
+
 int main(int argc, char** argv) {
+  migra::host::mpi_start(argc, argv);
+  const int status = run_cli(argc, argv);
+  migra::host::mpi_finish();
+  return status;
+}
+
+namespace {
+
+/// Errors print on rank 0 only under MPI (every rank validates the same job).
+void print_error(const char* kind, const char* what) {
+  const auto* world = migra::host::mpi_world();
+  if (world && world->rank() != 0) return;
+  std::fprintf(stderr, "migra: %s: %s\n", kind, what);
+}
+
+int run_cli(int argc, char** argv) {
   const std::vector<std::string> args(argv, argv + argc);
   CLI::App app{"migra " MIGRA_VERSION
                ": batch engine for spatial-interaction, migration and urban-dynamics models"};
@@ -28,11 +49,13 @@ int main(int argc, char** argv) {
     app.exit(e);
     return 2;
   } catch (const migra::Error& e) {
-    std::fprintf(stderr, "migra: error: %s\n", e.what());
+    print_error("error", e.what());
     return 2;
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "migra: internal error: %s\n", e.what());
+    print_error("internal error", e.what());
     return 3;
   }
   return 0;
 }
+
+}  // namespace

@@ -3,9 +3,12 @@
 #include <algorithm>
 #include <cstdio>
 #include <memory>
+#include <optional>
+#include <thread>
 
 #include "host/cli/commands.hpp"
 #include "host/job/job_spec.hpp"
+#include "host/mpi/mpi_world.hpp"
 #include "kernels/core/error.hpp"
 
 namespace migra::host {
@@ -35,6 +38,8 @@ job::RunOptions run_options(const RunFlags& f, bool flat, const std::vector<std:
   return o;
 }
 
+namespace {
+
 void report_run(const job::RunSummary& s, const job::RunOptions& o) {
   if (!o.quiet) {
     if (o.flat) {
@@ -62,6 +67,29 @@ void report_run(const job::RunSummary& s, const job::RunOptions& o) {
   job::throw_if_failed(s);
 }
 
+}  // namespace
+
+void execute_job(const job::JobSpec* job, const std::string& problem, const job::RunOptions& options) {
+  job::Transport* world = mpi_world();
+  job::RunOptions o = options;
+  if (world && o.cpu_workers == 0)  // the node's cores are shared among its ranks
+    o.cpu_workers = std::max(1, int(std::thread::hardware_concurrency()) / mpi_local_size());
+  if (!mpi_all(problem.empty())) throw Error(problem.empty() ? "another MPI rank could not read the job" : problem);
+  if (!world || world->size() == 1) {
+    job::Devices devices = job::discover_devices();
+    report_run(job::run_job(*job, devices, o), o);
+    return;
+  }
+  job::Devices devices = job::discover_devices(mpi_local_rank());
+  if (world->rank() != 0) return job::serve_tasks(*job, devices, o, *world);
+  try {
+    report_run(job::run_job(*job, devices, o, world), o);
+  } catch (...) {
+    for (int r = 1; r < world->size(); ++r) world->send(r, "{\"stop\": true}");  // never leave a rank waiting
+    throw;
+  }
+}
+
 void register_run(CLI::App& app, const std::vector<std::string>& argv) {
   struct State {
     std::string job;
@@ -73,10 +101,14 @@ void register_run(CLI::App& app, const std::vector<std::string>& argv) {
   r->add_option("job", st->job, "Job file (TOML)")->required();
   add_run_flags(r, st->run, true);
   r->callback([st, argv] {
-    const job::JobSpec job = job::read_job_file(st->job, job::builtin_task_kinds());
-    job::Devices devices = job::discover_devices();
-    const job::RunOptions opt = run_options(st->run, false, argv);
-    report_run(job::run_job(job, devices, opt), opt);
+    std::optional<job::JobSpec> job;
+    std::string problem;
+    try {
+      job = job::read_job_file(st->job, job::builtin_task_kinds());
+    } catch (const Error& e) {
+      problem = e.what();
+    }
+    execute_job(job ? &*job : nullptr, problem, run_options(st->run, false, argv));
   });
 
   auto vjob = std::make_shared<std::string>();

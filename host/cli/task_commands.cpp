@@ -1,5 +1,6 @@
 // `migra <kind> ...`: every task kind as a subcommand whose options are the kind's parameters.
 #include <memory>
+#include <optional>
 #include <sstream>
 
 #include "host/cli/commands.hpp"
@@ -62,10 +63,14 @@ void add_kind(CLI::App& app, const job::TaskKind& kind, const std::vector<std::s
   add_run_flags(c, st->run, false);
   const job::TaskKind* k = &kind;
   c->callback([st, k, argv] {
-    const job::JobSpec job = job::make_cli_job(*k, raw_params(*k, *st), st->device, st->seed);
-    job::Devices devices = job::discover_devices();
-    const job::RunOptions opt = run_options(st->run, true, argv);
-    report_run(job::run_job(job, devices, opt), opt);
+    std::optional<job::JobSpec> job;
+    std::string problem;
+    try {
+      job = job::make_cli_job(*k, raw_params(*k, *st), st->device, st->seed);
+    } catch (const Error& e) {
+      problem = e.what();
+    }
+    execute_job(job ? &*job : nullptr, problem, run_options(st->run, true, argv));
   });
 }
 

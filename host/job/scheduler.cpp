@@ -4,15 +4,12 @@
 #include <chrono>
 #include <condition_variable>
 #include <deque>
-#include <filesystem>
-#include <fstream>
 #include <map>
 #include <mutex>
 #include <thread>
 
-#include "host/build_info.hpp"
-#include "host/io/sha256.hpp"
 #include "host/job/run_directory.hpp"
+#include "host/job/task_runner.hpp"
 #include "host/manifest.hpp"
 #include "host/report/run_index.hpp"
 #include "kernels/core/cuda_devices.hpp"
@@ -26,30 +23,6 @@ namespace migra::job {
 namespace {
 
 using clock = std::chrono::steady_clock;
-
-/// Path params with "@task/file" references replaced by the file in the run directory.
-Params resolve_inputs(const TaskSpec& t, const RunDirectory& rd) {
-  Params p = t.params;
-  for (const auto& spec : t.kind->params)
-    if (spec.type == ParamType::Path && p.contains(spec.name))
-      if (const auto ref = parse_output_ref(p[spec.name].get<std::string>()))
-        p[spec.name] = rd.task_dir(ref->task) + "/" + ref->file;
-  return p;
-}
-
-std::string hash_of(const TaskSpec& t, const Params& resolved) {
-  nlohmann::json h = {{"kind", t.kind->name}, {"migra", MIGRA_VERSION}};
-  Params p = resolved;
-  for (const auto& spec : t.kind->params)
-    if (spec.type == ParamType::Path && p.contains(spec.name))  // content, not location
-      p[spec.name] = io::sha256_file(p[spec.name].get<std::string>());
-  h["params"] = p;
-  if (t.kind->uses_seed) h["seed"] = t.seed;
-  const std::string s = h.dump();
-  io::Sha256 sha;
-  sha.update(s.data(), s.size());
-  return sha.hex();
-}
 
 int hardware_threads() {
 #ifdef _OPENMP
@@ -66,14 +39,19 @@ struct TaskState {
   int waiting_on = 0;
   std::vector<int> dependents;
   bool cpu_fallback = false;
+  nlohmann::json attempts = nlohmann::json::array();
   TaskOutcome outcome;
 };
 
-/// One run of run_job: the queues, the workers and the bookkeeping they share.
+const char* kStop = "{\"stop\": true}";
+
+/// One run of run_job: the queues, the workers and the bookkeeping they share. Workers are
+/// threads of this process (one per GPU, plus CPU workers) and, under MPI, a dispatcher that
+/// hands tasks to the other ranks.
 class Run {
  public:
-  Run(const JobSpec& job, Devices& devices, const RunOptions& opt)
-      : job_(job), devices_(devices), opt_(opt), rd_(opt.out, opt.flat),
+  Run(const JobSpec& job, Devices& devices, const RunOptions& opt, Transport* remote)
+      : job_(job), devices_(devices), opt_(opt), remote_(remote), rd_(opt.out, opt.flat),
         board_(opt.quiet ? host::ProgressMode::None : opt.progress),
         tasks_(job.tasks.size()), gpu_queues_(devices.gpus.size()) {
     cpu_workers_ = opt.cpu_workers > 0 ? opt.cpu_workers : std::min(8, hardware_threads());
@@ -89,8 +67,7 @@ class Run {
   }
 
   RunSummary go() {
-    const auto t0 = clock::now();
-    start_ = t0;
+    start_ = clock::now();
     write_header();
     if (!devices_.notice.empty() && wants_gpu()) board_.log("", devices_.notice);
     {
@@ -100,14 +77,14 @@ class Run {
         if (tasks_[i].waiting_on == 0) enqueue(int(i));
     }
     std::vector<std::thread> workers;
-    for (size_t g = 0; g < devices_.gpus.size(); ++g)
-      workers.emplace_back([this, g] { work(int(g)); });
+    for (size_t g = 0; g < devices_.gpus.size(); ++g) workers.emplace_back([this, g] { work(int(g)); });
     for (int c = 0; c < cpu_workers_; ++c) workers.emplace_back([this] { work(-1); });
+    if (remote_ && remote_->size() > 1) workers.emplace_back([this] { dispatch(); });
     for (auto& w : workers) w.join();
 
     RunSummary summary;
     for (auto& t : tasks_) summary.tasks.push_back(t.outcome);
-    summary.seconds = std::chrono::duration<double>(clock::now() - t0).count();
+    summary.seconds = since_start();
     finish_header(summary);
     return summary;
   }
@@ -129,6 +106,7 @@ class Run {
     auto cpu = devices_.make_cpu();
     devs.push_back({{"name", cpu->name()}, {"description", cpu->description()}, {"workers", cpu_workers_}});
     h["devices"] = devs;
+    if (remote_) h["mpi_ranks"] = remote_->size();
     if (!devices_.notice.empty()) h["device_notice"] = devices_.notice;
     h["order"] = nlohmann::json::array();
     for (const auto& t : job_.tasks) h["order"].push_back(t.name);
@@ -150,8 +128,9 @@ class Run {
     TaskState& s = tasks_[size_t(i)];
     s.state = State::Queued;
     const int gpus = int(devices_.gpus.size());
+    const bool gpu_ok = !s.cpu_fallback && t.kind->gpu_capable && t.device != "cpu";
     int gpu = -1;
-    if (!s.cpu_fallback && t.kind->gpu_capable && gpus > 0 && t.device != "cpu") {
+    if (gpu_ok && gpus > 0) {
       if (t.device.rfind("cuda:", 0) == 0) {
         const int want = std::stoi(t.device.substr(5));
         if (want < gpus) gpu = want;
@@ -164,7 +143,9 @@ class Run {
     } else if (!t.kind->gpu_capable && t.device.rfind("cuda", 0) == 0) {
       board_.log(t.name, "kind '" + t.kind->name + "' has no GPU path: running on the CPU");
     }
-    (gpu >= 0 ? gpu_queues_[size_t(gpu)] : cpu_queue_).push_back(i);
+    if (gpu >= 0) gpu_queues_[size_t(gpu)].push_back(i);
+    else if (gpu_ok && gpus == 0 && remote_gpus_ > 0) remote_gpu_queue_.push_back(i);  // GPUs on other ranks
+    else cpu_queue_.push_back(i);
     cv_.notify_all();
   }
 
@@ -194,112 +175,66 @@ class Run {
         if (gpu < 0) omp_set_num_threads(std::max(1, hardware_threads() / cpu_busy_));
 #endif
       }
-      const bool requeued = run_task(i, *backend);
+      std::optional<Execution> e;
+      Prepared p;
+      const double start_s = since_start();
+      if (prepare(i, p)) e = execute_task(job_.tasks[size_t(i)], p, *backend, rd_, board_, opt_.oom_retries);
       std::lock_guard<std::mutex> lock(mu_);
       if (gpu < 0) --cpu_busy_;
-      if (requeued) enqueue(i);
+      if (e) absorb(i, *e, p.hash, start_s);
       else finished(i);
     }
   }
 
-  /// Runs task i on `backend`; true when it must go back to the queues (CPU fallback).
-  bool run_task(int i, Backend& backend) {
+  /// Resolves and hashes task i; false when there is nothing to run (up to date, or its
+  /// inputs are missing), with the outcome set.
+  bool prepare(int i, Prepared& p) {
     const TaskSpec& t = job_.tasks[size_t(i)];
-    TaskState& s = tasks_[size_t(i)];
-    TaskOutcome& out = s.outcome;
-    const double start_s = since_start();
-    Params params;
-    std::string hash;
+    TaskOutcome& out = tasks_[size_t(i)].outcome;
     try {
-      params = resolve_inputs(t, rd_);
-      for (const auto& spec : t.kind->params)
-        if (spec.type == ParamType::Path && params.contains(spec.name) && !std::ifstream(params[spec.name].get<std::string>()))
-          MIGRA_THROW_FMT("input '%s' (%s) was not written by its task", spec.name.c_str(),
-                          params[spec.name].get<std::string>().c_str());
-      hash = hash_of(t, params);
-      if (!s.cpu_fallback && !opt_.force && rd_.up_to_date(t.name, hash)) {
-        const nlohmann::json prev = rd_.previous(t.name);
-        out.status = "skipped";
-        out.device = prev.value("device", "");
-        for (const auto& l : prev.value("summary", nlohmann::json::array())) out.summary.push_back(l);
-        board_.log(t.name, "up to date (hash and output checksums match): skipped");
-        return false;
-      }
+      p = prepare_task(t, rd_);
     } catch (const std::exception& e) {
       out.status = "failed";
       out.error = e.what();
       board_.log(t.name, std::string("failed: ") + e.what());
       return false;
     }
-
-    nlohmann::json& attempts = attempts_[t.name];
-    board_.start(t.name, backend.name());
-    std::size_t cap = ~std::size_t(0);
-    for (int attempt = 0;; ++attempt) {
-      backend.set_budget_cap(cap);
-      const auto t0 = clock::now();
-      TaskContext ctx(t.name, params, t.params, backend, rd_.task_dir(t.name), t.seed,
-                      [&](double f) { board_.update(t.name, f); },
-                      [&](const std::string& m) { board_.log(t.name, m); });
-      nlohmann::json a = {{"device", backend.name()}, {"budget_bytes", backend.memory_budget()}};
-      try {
-        rd_.prepare_task_dir(t.name);
-        t.kind->run(ctx);
-        backend.synchronize();
-      } catch (const CudaOutOfMemory& e) {
-        a["error"] = std::string("out of memory: ") + e.what();
-        attempts.push_back(a);
-        if (backend.is_gpu() && attempt < opt_.oom_retries) {
-          cap = std::max<std::size_t>(backend.memory_budget() / 4, 1);
-          board_.log(t.name, backend.name() + " out of memory; retrying with a " + std::to_string(cap >> 20) +
-                                 " MiB budget (smaller chunks)");
-          continue;
-        }
-        backend.set_budget_cap(~std::size_t(0));
-        board_.end(t.name, "oom");
-        if (!backend.is_gpu()) return fail(out, "out of memory on the CPU: " + std::string(e.what()));
-        board_.log(t.name, backend.name() + " out of memory after " + std::to_string(attempt + 1) +
-                               " attempt(s): falling back to the CPU");
-        s.cpu_fallback = true;
-        return true;
-      } catch (const std::exception& e) {
-        a["error"] = e.what();
-        attempts.push_back(a);
-        backend.set_budget_cap(~std::size_t(0));
-        board_.end(t.name, "failed");
-        rd_.discard_task_dir(t.name);
-        return fail(out, e.what());
-      }
-      backend.set_budget_cap(~std::size_t(0));
-      attempts.push_back(a);
-      const double secs = std::chrono::duration<double>(clock::now() - t0).count();
-      out.status = "done";
-      out.device = backend.name();
-      out.seconds = secs;
-      out.summary = ctx.summary;
-      nlohmann::json outputs = nlohmann::json::object();
-      for (const auto& [file, sha] : ctx.outputs()) {
-        std::error_code ec;
-        outputs[file] = {{"sha256", sha},
-                         {"bytes", std::filesystem::file_size(rd_.task_dir(t.name) + "/" + file, ec)}};
-      }
-      nlohmann::json rec = {{"kind", t.kind->name}, {"status", "done"}, {"hash", hash},
-                            {"device", backend.name()}, {"requested_device", t.device},
-                            {"seed", t.seed}, {"after", t.after}, {"params", t.params},
-                            {"attempts", attempts}, {"start_s", start_s}, {"end_s", since_start()},
-                            {"seconds", secs}, {"finished", host::utc_timestamp()},
-                            {"result", ctx.result}, {"summary", ctx.summary}, {"outputs", outputs}};
-      rd_.record(t.name, rec);
-      board_.end(t.name, "done");
-      return false;
-    }
+    if (tasks_[size_t(i)].cpu_fallback || opt_.force || !rd_.up_to_date(t.name, p.hash)) return true;
+    const nlohmann::json prev = rd_.previous(t.name);
+    out.status = "skipped";
+    out.device = prev.value("device", "");
+    for (const auto& l : prev.value("summary", nlohmann::json::array())) out.summary.push_back(l);
+    board_.log(t.name, "up to date (hash and output checksums match): skipped");
+    return false;
   }
 
-  bool fail(TaskOutcome& out, const std::string& why) {
-    out.status = "failed";
-    out.error = why;
-    board_.log(out.name, "failed: " + why);
-    return false;
+  /// Takes in what a worker (here or on another rank) made of task i (lock held).
+  void absorb(int i, const Execution& e, const std::string& hash, double start_s) {
+    const TaskSpec& t = job_.tasks[size_t(i)];
+    TaskState& s = tasks_[size_t(i)];
+    for (const auto& a : e.attempts) s.attempts.push_back(a);
+    if (e.status == "cpu") {
+      s.cpu_fallback = true;
+      enqueue(i);
+      return;
+    }
+    TaskOutcome& out = s.outcome;
+    out.status = e.status;
+    out.error = e.error;
+    out.device = e.device;
+    out.seconds = e.seconds;
+    out.summary = e.summary;
+    if (e.status == "failed") board_.log(t.name, "failed: " + e.error);
+    if (e.status == "done") {
+      nlohmann::json rec = {{"kind", t.kind->name}, {"status", "done"}, {"hash", hash},
+                            {"device", e.device}, {"requested_device", t.device}, {"rank", e.rank},
+                            {"seed", t.seed}, {"after", t.after}, {"params", t.params},
+                            {"attempts", s.attempts}, {"start_s", start_s}, {"end_s", since_start()},
+                            {"seconds", e.seconds}, {"finished", host::utc_timestamp()},
+                            {"result", e.result}, {"summary", e.summary}, {"outputs", e.outputs}};
+      rd_.record(t.name, rec);
+    }
+    finished(i);
   }
 
   /// Bookkeeping after task i ended (lock held): release or cancel its dependents.
@@ -307,10 +242,9 @@ class Run {
     TaskState& s = tasks_[size_t(i)];
     s.state = State::Finished;
     --remaining_;
-    if (s.outcome.status == "failed") {
+    if (s.outcome.status == "failed")
       rd_.record(s.outcome.name, {{"kind", s.outcome.kind}, {"status", "failed"}, {"error", s.outcome.error},
-                                  {"attempts", attempts_[s.outcome.name]}, {"finished", host::utc_timestamp()}});
-    }
+                                  {"attempts", s.attempts}, {"finished", host::utc_timestamp()}});
     const bool ok = s.outcome.status == "done" || s.outcome.status == "skipped";
     for (int d : s.dependents) {
       TaskState& ds = tasks_[size_t(d)];
@@ -328,18 +262,95 @@ class Run {
     if (remaining_ == 0) cv_.notify_all();
   }
 
+  /// Rank 0's link to the other ranks: each says whether it has a GPU, then takes one task
+  /// at a time (GPU work first if it has a GPU) until everything has ended.
+  void dispatch() {
+    const int ranks = remote_->size();
+    std::vector<bool> has_gpu(size_t(ranks), false);
+    std::vector<int> running(size_t(ranks), -1);
+    std::vector<double> started(size_t(ranks), 0.0);
+    std::vector<std::string> hashes(static_cast<size_t>(ranks));
+    for (int r = 1; r < ranks; ++r) {
+      const auto hello = nlohmann::json::parse(remote_->receive(r).text);
+      has_gpu[size_t(r)] = !hello.value("gpu", "").empty();
+      board_.log("", "rank " + std::to_string(r) + " ready: " + hello.value("devices", std::string("?")));
+      std::lock_guard<std::mutex> lock(mu_);
+      if (has_gpu[size_t(r)]) ++remote_gpus_;
+    }
+    {  // GPU-capable tasks queued for the CPU before the GPU ranks said hello
+      std::lock_guard<std::mutex> lock(mu_);
+      if (remote_gpus_ > 0 && devices_.gpus.empty()) {
+        std::deque<int> keep;
+        for (int i : cpu_queue_) {
+          const TaskSpec& t = job_.tasks[size_t(i)];
+          (!tasks_[size_t(i)].cpu_fallback && t.kind->gpu_capable && t.device != "cpu" ? remote_gpu_queue_ : keep).push_back(i);
+        }
+        cpu_queue_.swap(keep);
+      }
+    }
+    for (;;) {
+      bool busy = false;
+      for (int r = 1; r < ranks; ++r) {
+        if (running[size_t(r)] >= 0) { busy = true; continue; }
+        int i = -1;
+        bool on_cpu = true;
+        {
+          std::lock_guard<std::mutex> lock(mu_);
+          std::vector<std::deque<int>*> order;  // a GPU rank takes GPU work first
+          if (has_gpu[size_t(r)]) {
+            order.push_back(&remote_gpu_queue_);
+            for (auto& q : gpu_queues_) order.push_back(&q);
+          }
+          order.push_back(&cpu_queue_);
+          for (auto* q : order) {
+            if (q->empty()) continue;
+            i = q->front();
+            q->pop_front();
+            on_cpu = q == &cpu_queue_;
+            tasks_[size_t(i)].state = State::Running;
+            break;
+          }
+        }
+        if (i < 0) continue;
+        Prepared p;
+        const double start_s = since_start();
+        if (!prepare(i, p)) {
+          std::lock_guard<std::mutex> lock(mu_);
+          finished(i);
+          continue;
+        }
+        remote_->send(r, nlohmann::json{{"task", i}, {"params", p.params}, {"hash", p.hash}, {"cpu", on_cpu}}.dump());
+        running[size_t(r)] = i;
+        started[size_t(r)] = start_s;
+        hashes[size_t(r)] = p.hash;
+        busy = true;
+      }
+      while (const auto m = remote_->poll()) {
+        const int r = m->from, i = running[size_t(r)];
+        const Execution e = execution_from_json(nlohmann::json::parse(m->text));
+        std::lock_guard<std::mutex> lock(mu_);
+        absorb(i, e, hashes[size_t(r)], started[size_t(r)]);
+        running[size_t(r)] = -1;
+      }
+      std::unique_lock<std::mutex> lock(mu_);
+      if (remaining_ == 0 && !busy) break;
+      cv_.wait_for(lock, std::chrono::milliseconds(1));
+    }
+    for (int r = 1; r < ranks; ++r) remote_->send(r, kStop);
+  }
+
   double since_start() const { return std::chrono::duration<double>(clock::now() - start_).count(); }
 
   const JobSpec& job_;
   Devices& devices_;
   const RunOptions& opt_;
+  Transport* remote_;
   RunDirectory rd_;
   host::ProgressBoard board_;
   std::vector<TaskState> tasks_;
   std::vector<std::deque<int>> gpu_queues_;
-  std::deque<int> cpu_queue_;
-  std::map<std::string, nlohmann::json> attempts_;
-  int cpu_workers_ = 1, cpu_busy_ = 0, remaining_ = 0;
+  std::deque<int> cpu_queue_, remote_gpu_queue_;
+  int cpu_workers_ = 1, cpu_busy_ = 0, remaining_ = 0, remote_gpus_ = 0;
   std::mutex mu_;
   std::condition_variable cv_;
   clock::time_point start_;
@@ -351,17 +362,42 @@ int RunSummary::count(const std::string& status) const {
   return int(std::count_if(tasks.begin(), tasks.end(), [&](const TaskOutcome& t) { return t.status == status; }));
 }
 
-Devices discover_devices() {
+Devices discover_devices(int local_rank) {
   Devices d;
   const CudaProbe probe = probe_cuda();
+  if (local_rank >= 0 && !probe.devices.empty()) {  // one GPU per rank, round-robin on a node
+    d.gpus.push_back(make_cuda_backend(probe.devices[size_t(local_rank) % probe.devices.size()].index));
+    return d;
+  }
   for (const auto& info : probe.devices) d.gpus.push_back(make_cuda_backend(info.index));
   if (d.gpus.empty()) d.notice = probe.status + ": every task runs on the CPU";
   return d;
 }
 
-RunSummary run_job(const JobSpec& job, Devices& devices, const RunOptions& options) {
-  Run run(job, devices, options);
+RunSummary run_job(const JobSpec& job, Devices& devices, const RunOptions& options, Transport* remote) {
+  Run run(job, devices, options, remote);
   return run.go();
+}
+
+void serve_tasks(const JobSpec& job, Devices& devices, const RunOptions& options, Transport& link) {
+  RunDirectory rd(options.out, options.flat);  // paths only: rank 0 keeps the manifest
+  host::ProgressBoard board(host::ProgressMode::None);
+  Backend* gpu = devices.gpus.empty() ? nullptr : devices.gpus[0].get();
+  if (gpu) gpu->activate();
+  const auto cpu = devices.make_cpu();
+  std::string names = gpu ? gpu->name() + " (" + gpu->description() + "), " : "";
+  link.send(0, nlohmann::json{{"gpu", gpu ? gpu->name() : ""}, {"devices", names + cpu->description()}}.dump());
+  for (;;) {
+    const auto msg = nlohmann::json::parse(link.receive(0).text);
+    if (msg.value("stop", false)) return;
+    const TaskSpec& t = job.tasks.at(msg.at("task").get<size_t>());
+    const Prepared p{msg.at("params"), msg.at("hash")};
+    Backend& backend = msg.at("cpu").get<bool>() || !gpu ? *cpu : *gpu;
+    Execution e = execute_task(t, p, backend, rd, board, options.oom_retries);
+    e.rank = link.rank();
+    e.device = backend.name() + "@rank" + std::to_string(link.rank());
+    link.send(0, to_json(e).dump());
+  }
 }
 
 void throw_if_failed(const RunSummary& summary) {

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "host/job/job_spec.hpp"
+#include "host/job/transport.hpp"
 #include "host/progress.hpp"
 
 namespace migra::job {
@@ -29,8 +30,9 @@ struct Devices {
   std::string notice;  ///< e.g. "no CUDA device (...): every task runs on the CPU"
 };
 
-/// The CUDA devices of this machine (none in a CPU-only build) and the CPU.
-Devices discover_devices();
+/// The CUDA devices of this machine (none in a CPU-only build) and the CPU. With
+/// `local_rank` >= 0 (an MPI rank's index on its node), just one GPU: local_rank mod count.
+Devices discover_devices(int local_rank = -1);
 
 struct RunOptions {
   std::string out;                       ///< run directory
@@ -57,7 +59,14 @@ struct RunSummary {
 };
 
 /// Runs the job: every task not depending on a failed one runs, and the manifest is written.
-RunSummary run_job(const JobSpec& job, Devices& devices, const RunOptions& options);
+/// With `remote` (rank 0 of an MPI run), the other ranks take tasks too; they must be in
+/// serve_tasks() on the same job.
+RunSummary run_job(const JobSpec& job, Devices& devices, const RunOptions& options,
+                   Transport* remote = nullptr);
+
+/// The loop of an MPI rank other than 0: runs the tasks rank 0 sends, on this rank's GPU
+/// (or CPU), writing outputs into the shared run directory, until rank 0 says stop.
+void serve_tasks(const JobSpec& job, Devices& devices, const RunOptions& options, Transport& link);
 
 /// Throws migra::Error naming the failed tasks and their errors, if any.
 void throw_if_failed(const RunSummary& summary);

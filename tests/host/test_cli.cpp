@@ -1,6 +1,5 @@
 // End-to-end tests of the real `migra` binary, run as a subprocess.
 #include <catch2/catch.hpp>
-#include <sys/wait.h>
 
 #include <cstdio>
 #include <filesystem>
@@ -8,27 +7,14 @@
 #include <nlohmann/json.hpp>
 
 #include "host/io/sha256.hpp"
+#include "tests/host/run_migra.hpp"
 
 namespace fs = std::filesystem;
 
 namespace {
 
-struct Run {
-  int status;
-  std::string output;
-};
-
-Run run_migra(const std::string& args) {
-  const std::string cmd = std::string(MIGRA_BINARY) + " " + args + " 2>&1";
-  FILE* p = popen(cmd.c_str(), "r");
-  REQUIRE(p);
-  std::string out;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  const int st = pclose(p);
-  return {WIFEXITED(st) ? WEXITSTATUS(st) : -1, out};
-}
+using Run = migra::test::MigraRun;
+using migra::test::run_migra;
 
 std::string data(const std::string& rel) { return std::string(MIGRA_SOURCE_DIR) + "/data/" + rel; }
 

@@ -1,33 +1,19 @@
 // Malformed job files: `migra run` must exit 2 naming file:line and the problem, write
 // nothing, and report every problem of a file at once.
 #include <catch2/catch.hpp>
-#include <sys/wait.h>
 
 #include <filesystem>
 #include <fstream>
 
 #include "host/job/job_spec.hpp"
+#include "tests/host/run_migra.hpp"
 
 namespace fs = std::filesystem;
 
 namespace {
 
-struct Run {
-  int status;
-  std::string output;
-};
-
-Run run_migra(const std::string& args) {
-  const std::string cmd = std::string(MIGRA_BINARY) + " " + args + " 2>&1";
-  FILE* p = popen(cmd.c_str(), "r");
-  REQUIRE(p);
-  std::string out;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  const int st = pclose(p);
-  return {WIFEXITED(st) ? WEXITSTATUS(st) : -1, out};
-}
+using Run = migra::test::MigraRun;
+using migra::test::run_migra;
 
 const std::string kSites = std::string(MIGRA_SOURCE_DIR) + "/data/ny2011/counties.csv";
 

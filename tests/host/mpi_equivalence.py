@@ -1,0 +1,89 @@
+#!/usr/bin/env python3
+"""`mpirun -np 2 migra run JOB` must write the same outputs as `migra run JOB`, with tasks run
+on both ranks; bad input under MPI must exit 2 with one message. Skipped (77) when migra was
+built without MPI or mpirun is missing.
+
+usage: mpi_equivalence.py MIGRA_BINARY SOURCE_DIR WORK_DIR
+"""
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+migra, src, work = sys.argv[1:4]
+info = subprocess.run([migra, "info"], capture_output=True, text=True).stdout
+mpirun = shutil.which("mpirun")
+if "MPI:           built" not in info or not mpirun:
+    print("skipped: migra built without MPI, or no mpirun")
+    sys.exit(77)
+shutil.rmtree(work, ignore_errors=True)
+os.makedirs(work)
+env = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
+           OMPI_MCA_btl_vader_single_copy_mechanism="none", OMPI_MCA_rmaps_base_oversubscribe="1")
+mpi = [mpirun, "-np", "2"]
+
+# The main job plus a batch of independent tasks, so that both ranks get work.
+job = os.path.join(work, "job.toml")
+with open(os.path.join(src, "data/jobs/ny2011.toml")) as f:
+    text = f.read().replace('"../ny2011/', '"' + os.path.join(src, "data/ny2011/"))
+for k in range(12):
+    text += (f'\n[tasks.extra{k}]\nkind = "flows"\nmodel = "gravity"\nbeta = {0.01 + 0.005 * k}\n'
+             f'sites = "{os.path.join(src, "data/ny2011/counties.csv")}"\n')
+with open(job, "w") as f:
+    f.write(text)
+
+
+def outputs(out):
+    files = {}
+    for root, _, names in os.walk(out):
+        for nm in names:
+            rel = os.path.relpath(os.path.join(root, nm), out)
+            if rel not in ("manifest.json", "index.md"):
+                files[rel] = hashlib.sha256(open(os.path.join(root, nm), "rb").read()).hexdigest()
+    return files
+
+
+def run(cmd):
+    p = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    return p.returncode, p.stdout + p.stderr
+
+
+failures = []
+rc1, log1 = run([migra, "run", job, "--out", os.path.join(work, "single"), "--progress", "none"])
+rc2, log2 = run(mpi + [migra, "run", job, "--out", os.path.join(work, "mpi"), "--progress", "none"])
+if rc1 != 0 or rc2 != 0:
+    sys.exit(f"runs failed:\n{log1}\n{log2}")
+single, multi = outputs(os.path.join(work, "single")), outputs(os.path.join(work, "mpi"))
+if single != multi:
+    failures.append(f"outputs differ: {sorted(set(single.items()) ^ set(multi.items()))[:4]}")
+man = json.load(open(os.path.join(work, "mpi", "manifest.json")))
+ranks = sorted({t.get("rank", 0) for t in man["tasks"].values()})
+print(f"{len(single)} output files identical: {single == multi}; tasks ran on ranks {ranks}")
+if ranks != [0, 1]:
+    failures.append(f"expected tasks on ranks 0 and 1, got {ranks}")
+if man.get("mpi_ranks") != 2:
+    failures.append("manifest does not record 2 MPI ranks")
+
+# Resume under MPI: everything up to date.
+rc, log = run(mpi + [migra, "run", job, "--out", os.path.join(work, "mpi"), "--progress", "none"])
+if rc != 0 or "0 done, 19 up to date" not in log:
+    failures.append(f"MPI resume did not skip everything:\n{log}")
+
+# A one-task CLI command under MPI, and bad input under MPI.
+rc, log = run(mpi + [migra, "flows", "--model", "radiation", "--sites", os.path.join(src, "data/ny2011/counties.csv"),
+                     "-q", "--out", os.path.join(work, "cli")])
+if rc != 0 or not os.path.exists(os.path.join(work, "cli", "flows.npy")):
+    failures.append(f"migra flows under MPI failed:\n{log}")
+bad = os.path.join(work, "bad.toml")
+with open(bad, "w") as f:
+    f.write('[tasks.a]\nkind = "teleport"\n')
+rc, log = run(mpi + [migra, "run", bad, "--out", os.path.join(work, "bad")])
+if rc != 2 or log.count("unknown kind") != 1 or os.path.exists(os.path.join(work, "bad")):
+    failures.append(f"bad job under MPI: rc {rc}, output:\n{log}")
+
+if failures:
+    print("\n".join(failures))
+    sys.exit(1)
+print("mpirun -np 2 is equivalent to one process")

@@ -1,0 +1,27 @@
+#pragma once
+// Runs the real `migra` binary as a subprocess: exit status and stdout+stderr.
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <string>
+
+namespace migra::test {
+
+struct MigraRun {
+  int status;
+  std::string output;
+};
+
+inline MigraRun run_migra(const std::string& args) {
+  const std::string cmd = std::string(MIGRA_BINARY) + " " + args + " 2>&1";
+  FILE* p = popen(cmd.c_str(), "r");
+  if (!p) return {-1, "popen failed"};
+  std::string out;
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+  const int st = pclose(p);
+  return {WIFEXITED(st) ? WEXITSTATUS(st) : -1, out};
+}
+
+}  // namespace migra::test
