@@ -117,10 +117,12 @@ void register_run(CLI::App& app, const std::vector<std::string>& argv) {
   v->callback([vjob] {
     const job::JobSpec job = job::read_job_file(*vjob, job::builtin_task_kinds());
     std::printf("%s: %zu task(s), valid\n", vjob->c_str(), job.tasks.size());
+    int w = 4;
+    for (const auto& t : job.tasks) w = std::max(w, int(t.name.size()));
     for (const auto& t : job.tasks) {
       std::string after;
-      for (const auto& a : t.after) after += (after.empty() ? " after " : ", ") + a;
-      std::printf("  %-20s %-10s device %-7s%s\n", t.name.c_str(), t.kind->name.c_str(), t.device.c_str(),
+      for (const auto& a : t.after) after += (after.empty() ? "  after " : ", ") + a;
+      std::printf("  %-*s  %-9s  device %s%s\n", w, t.name.c_str(), t.kind->name.c_str(), t.device.c_str(),
                   after.c_str());
     }
   });

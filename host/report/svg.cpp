@@ -78,6 +78,68 @@ std::string svg_scatter(const std::vector<std::pair<double, double>>& pts, const
   return s + "</svg>\n";
 }
 
+std::string svg_curves(const std::vector<Series>& series, const CurveOptions& o) {
+  const int W = 640, H = 440, L = 80, R = 150, T = 40, B = 55;
+  const auto tx = [&](double v) { return o.log_x ? std::log10(v) : v; };
+  const auto ty = [&](double v) { return o.log_y ? std::log10(v) : v; };
+  const auto ok = [&](double x, double y) {
+    return std::isfinite(x) && std::isfinite(y) && (!o.log_x || x > 0) && (!o.log_y || y > 0);
+  };
+  double x0 = 1e300, x1 = -1e300, y0 = 1e300, y1 = -1e300;
+  for (const auto& s : series)
+    for (size_t k = 0; k < s.x.size(); ++k)
+      for (double y : {s.y[k], s.lo.empty() ? s.y[k] : s.lo[k], s.hi.empty() ? s.y[k] : s.hi[k]})
+        if (ok(s.x[k], y)) {
+          x0 = std::min(x0, tx(s.x[k])), x1 = std::max(x1, tx(s.x[k]));
+          y0 = std::min(y0, ty(y)), y1 = std::max(y1, ty(y));
+        }
+  if (x0 > x1) x0 = 0, x1 = 1, y0 = 0, y1 = 1;
+  if (o.log_x) x0 = std::floor(x0), x1 = std::ceil(x1);
+  if (o.log_y) y0 = std::floor(y0), y1 = std::ceil(y1);
+  if (x1 <= x0) x1 = x0 + 1;
+  if (y1 <= y0) y1 = y0 + 1;
+  const double pw = W - L - R, ph = H - T - B;
+  const auto X = [&](double v) { return L + (tx(v) - x0) / (x1 - x0) * pw; };
+  const auto Y = [&](double v) { return T + ph - (ty(v) - y0) / (y1 - y0) * ph; };
+  std::string out = header(W, H);
+  out += text(L + pw / 2, 24, o.title, "middle", 15);
+  out += "<rect x=\"" + std::to_string(L) + "\" y=\"" + std::to_string(T) + "\" width=\"" + num("%.0f", pw) +
+         "\" height=\"" + num("%.0f", ph) + "\" fill=\"none\" stroke=\"#444\"/>\n";
+  const auto ticks = [&](double a, double b, bool log, bool horizontal) {
+    const int k = log ? int(b - a) : 5;
+    for (int t = 0; t <= k; ++t) {
+      const double v = a + (b - a) * t / k;
+      const std::string label = log ? "1e" + num("%.0f", v) : num("%.3g", v);
+      if (horizontal) out += text(L + (v - a) / (b - a) * pw, T + ph + 18, label, "middle", 11);
+      else out += text(L - 6, T + ph - (v - a) / (b - a) * ph + 4, label, "end", 11);
+    }
+  };
+  ticks(x0, x1, o.log_x, true);
+  ticks(y0, y1, o.log_y, false);
+  int legend = 0;
+  for (const auto& s : series) {
+    if (!s.lo.empty()) {  // band: the polygon lo (left to right) then hi (right to left)
+      std::string pts;
+      for (size_t k = 0; k < s.x.size(); ++k)
+        if (ok(s.x[k], s.lo[k])) pts += num("%.1f", X(s.x[k])) + "," + num("%.1f", Y(s.lo[k])) + " ";
+      for (size_t k = s.x.size(); k-- > 0;)
+        if (ok(s.x[k], s.hi[k])) pts += num("%.1f", X(s.x[k])) + "," + num("%.1f", Y(s.hi[k])) + " ";
+      out += "<polygon points=\"" + pts + "\" fill=\"" + s.colour + "\" fill-opacity=\"0.2\" stroke=\"none\"/>\n";
+    }
+    std::string pts;
+    for (size_t k = 0; k < s.x.size(); ++k)
+      if (ok(s.x[k], s.y[k])) pts += num("%.1f", X(s.x[k])) + "," + num("%.1f", Y(s.y[k])) + " ";
+    out += "<polyline points=\"" + pts + "\" fill=\"none\" stroke=\"" + s.colour + "\" stroke-width=\"1.6\"/>\n";
+    const double ly = T + 14 + 18 * legend++;
+    out += "<line x1=\"" + num("%.0f", L + pw + 10) + "\" y1=\"" + num("%.0f", ly - 4) + "\" x2=\"" +
+           num("%.0f", L + pw + 28) + "\" y2=\"" + num("%.0f", ly - 4) + "\" stroke=\"" + s.colour + "\" stroke-width=\"2\"/>\n";
+    out += text(L + pw + 32, ly, s.name, "start", 11);
+  }
+  out += text(L + pw / 2, H - 16, o.x_label);
+  out += text(18, T + ph / 2, o.y_label, "middle", 12, " transform=\"rotate(-90 18 " + num("%.1f", T + ph / 2) + ")\"");
+  return out + "</svg>\n";
+}
+
 std::string svg_bars(const std::vector<std::string>& labels, const std::vector<double>& values,
                      const std::string& title, const std::string& value_label) {
   const int bar = 24, gap = 8, L = 200, R = 80, T = 40, B = 30, W = 640;

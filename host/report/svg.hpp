@@ -15,6 +15,17 @@ struct ScatterOptions {
 
 std::string svg_scatter(const std::vector<std::pair<double, double>>& points, const ScatterOptions& o);
 
+/// Curves with optional shaded bands (lo..hi) on shared axes, each axis linear or log.
+struct Series {
+  std::string name, colour;
+  std::vector<double> x, y, lo, hi;  ///< lo, hi empty: no band
+};
+struct CurveOptions {
+  std::string title, x_label, y_label;
+  bool log_x = false, log_y = false;
+};
+std::string svg_curves(const std::vector<Series>& series, const CurveOptions& o);
+
 /// One bar per label, values >= 0, labelled with the value.
 std::string svg_bars(const std::vector<std::string>& labels, const std::vector<double>& values,
                      const std::string& title, const std::string& value_label);

@@ -6,6 +6,7 @@ const TaskRegistry& builtin_task_kinds() {
   static const TaskRegistry registry = [] {
     TaskRegistry r;
     r.add(tasks::flows_task_kind());
+    r.add(tasks::ensemble_task_kind());
     return r;
   }();
   return registry;

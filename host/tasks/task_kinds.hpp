@@ -5,5 +5,6 @@
 namespace migra::tasks {
 
 job::TaskKind flows_task_kind();
+job::TaskKind ensemble_task_kind();
 
 }  // namespace migra::tasks

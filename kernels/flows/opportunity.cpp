@@ -5,6 +5,7 @@
 
 #include "kernels/core/error.hpp"
 #include "kernels/core/tuning.hpp"
+#include "kernels/flows/ordered_scan.hpp"
 
 namespace migra::flows {
 namespace {
@@ -24,13 +25,9 @@ void scan_row(const Coords& c, const double* m, bool include_origin, int i,
   nb.resize(size_t(n));
   for (int j = 0; j < n; ++j) nb[size_t(j)] = {c.order_key(i, j), j};
   std::sort(nb.begin(), nb.end());
-  double before = 0.0, group_s = 0.0;
-  for (int k = 0; k < n; ++k) {
-    if (k == 0 || nb[size_t(k)].key != nb[size_t(k - 1)].key) group_s = before;
-    const int j = nb[size_t(k)].j;
-    emit(j, group_s);
-    if (j != i || include_origin) before += m[j];
-  }
+  ordered_scan(
+      n, i, m, include_origin, [&](int k) { return nb[size_t(k)].j; },
+      [&](int k) { return nb[size_t(k)].key == nb[size_t(k - 1)].key; }, emit);
 }
 
 template <class RowFn>

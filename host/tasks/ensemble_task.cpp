@@ -1,0 +1,237 @@
+// Task kind `ensemble`: paper 004's dynamics over an ensemble of random maps, scored against a
+// reference rank-size curve (e.g. the 2010 US counties). Writes summary.json, rank_size.csv,
+// dks.csv, the populations at tau and at the end, the positions, and two SVG figures.
+#include <cstdio>
+#include <map>
+
+#include "host/io/atomic_file.hpp"
+#include "host/io/csv.hpp"
+#include "host/io/npy.hpp"
+#include "host/report/svg.hpp"
+#include "host/tasks/task_kinds.hpp"
+#include "kernels/core/error.hpp"
+#include "models/sim_dynamics/ensemble.hpp"
+
+namespace migra::tasks {
+namespace {
+
+using job::ParamType;
+using job::Params;
+
+const std::map<std::string, sim::DynamicsModel> kModels = {
+    {"gravity", sim::DynamicsModel::Gravity},     {"retail", sim::DynamicsModel::Retail},
+    {"two-trip", sim::DynamicsModel::TwoTrip},    {"radiation", sim::DynamicsModel::Radiation},
+    {"io", sim::DynamicsModel::InterveningOpportunities}};
+const std::map<std::string, sim::InitialPopulation> kPopulations = {
+    {"constant", sim::InitialPopulation::Constant},
+    {"lognormal", sim::InitialPopulation::LogNormal},
+    {"pareto", sim::InitialPopulation::Pareto}};
+const std::map<std::string, sim::Layout> kLayouts = {{"uniform", sim::Layout::Uniform}, {"thomas", sim::Layout::Thomas}};
+
+template <class M>
+std::vector<std::string> keys(const M& m) {
+  std::vector<std::string> k;
+  for (const auto& [name, _] : m) k.push_back(name);
+  return k;
+}
+
+sim::EnsembleConfig config_of(const Params& p, std::uint64_t seed, std::size_t budget) {
+  sim::EnsembleConfig c;
+  const std::string model = p["model"];
+  c.maps = p["maps"];
+  c.steps = p["steps"];
+  c.score_every = p["score-every"];
+  c.seed = seed;
+  c.memory_budget = budget;
+  c.map.sites = p["sites"];
+  c.map.side = p.contains("side") ? p["side"].get<double>() : 1000.0 * std::sqrt(c.map.sites / 1000.0);
+  c.map.layout = kLayouts.at(p["layout"]);
+  c.map.parents = p["parents"];
+  c.map.cluster_sd = p["cluster-sd"];
+  c.map.population = kPopulations.at(p["populations"]);
+  c.map.q0 = p["q0"];
+  c.map.sigma = p["sigma"];
+  c.map.pareto_alpha = p["pareto-alpha"];
+  c.dynamics.model = kModels.at(model);
+  c.dynamics.beta = p.contains("beta") ? p["beta"].get<double>() : model == "two-trip" ? 0.025 : 0.023;
+  c.dynamics.gamma = p["gamma"];
+  c.dynamics.epsilon = p["epsilon"];
+  c.dynamics.L = p.contains("L") ? p["L"].get<double>() : 0.0;
+  c.dynamics.lambda = p["lambda"];
+  c.dynamics.exclude_self = p["exclude-self"];
+  c.dynamics.radiation_literal = p["radiation-literal"];
+  return c;
+}
+
+/// The `population` column of a CSV (e.g. data/us2010/counties.csv).
+std::vector<double> read_populations(const std::string& path) {
+  const io::CsvTable t = io::CsvTable::read(path);
+  const int col = t.column("population");
+  std::vector<double> v;
+  for (std::size_t r = 0; r < t.rows(); ++r) {
+    const double q = t.number(r, col);
+    MIGRA_THROW_IF_NOT_FMT(q >= 0, "%s: negative population %g", t.where(r, col).c_str(), q);
+    v.push_back(q);
+  }
+  return v;
+}
+
+std::string fmt(const char* f, double v) {
+  char b[64];
+  std::snprintf(b, sizeof b, f, v);
+  return b;
+}
+
+void write_npy(job::TaskContext& ctx, const std::string& file, const std::vector<double>& v, long rows, long cols) {
+  io::NpyWriter w(ctx.output_path(file), rows, cols);
+  w.append_rows(v.data(), rows);
+  ctx.add_output(file, w.commit());
+}
+
+void run(job::TaskContext& ctx) {
+  const Params& p = ctx.params();
+  const sim::EnsembleConfig cfg = config_of(p, ctx.seed(), ctx.backend().memory_budget());
+  const int n = cfg.map.sites;
+  std::optional<stats::RankCurves> ref;
+  if (p.contains("reference"))
+    ref = sim::reference_curves(read_populations(p["reference"]), n, p["reference-samples"], ctx.seed());
+  if (ctx.backend().is_gpu()) ctx.log("the ensemble runs on the CPU backend (its CUDA path is not written yet)");
+  const sim::EnsembleResult r = sim::run_ensemble(cfg, ref ? &*ref : nullptr, [&](double f) { ctx.progress(f); });
+
+  // Tables.
+  std::string rs = "rank,model_mean,model_sd,model_q25,model_median,model_q75";
+  if (ref) rs += ",reference_mean,reference_sd,reference_q25,reference_median,reference_q75,residual_pct";
+  rs += "\n";
+  for (int k = 0; k < n; ++k) {
+    const auto& a = r.at_tau;
+    const auto i = std::size_t(k);
+    char line[512];
+    std::snprintf(line, sizeof line, "%d,%.17g,%.17g,%.17g,%.17g,%.17g", k + 1, a.mean[i], a.sd[i], a.q25[i],
+                  a.median[i], a.q75[i]);
+    rs += line;
+    if (ref) {
+      std::snprintf(line, sizeof line, ",%.17g,%.17g,%.17g,%.17g,%.17g,%.17g", ref->mean[i], ref->sd[i], ref->q25[i],
+                    ref->median[i], ref->q75[i], 100.0 * (a.mean[i] - ref->mean[i]) / ref->mean[i]);
+      rs += line;
+    }
+    rs += "\n";
+  }
+  ctx.add_output("rank_size.csv", io::write_file_atomic(ctx.output_path("rank_size.csv"), rs));
+  if (ref) {
+    std::string d = "step,d_ks\n";
+    for (std::size_t k = 0; k < r.d_ks.size(); ++k) d += std::to_string(r.scored_steps[k]) + "," + fmt("%.17g", r.d_ks[k]) + "\n";
+    ctx.add_output("dks.csv", io::write_file_atomic(ctx.output_path("dks.csv"), d));
+  }
+  write_npy(ctx, "populations_tau.npy", r.q_tau, cfg.maps, n);
+  write_npy(ctx, "populations_final.npy", r.q_final, cfg.maps, n);
+  std::vector<double> xy(std::size_t(cfg.maps) * std::size_t(n) * 2);
+  for (std::size_t k = 0; k < r.x.size(); ++k) xy[2 * k] = r.x[k], xy[2 * k + 1] = r.y[k];
+  write_npy(ctx, "positions.npy", xy, long(r.x.size()), 2);
+
+  // Figures.
+  std::vector<double> ranks;
+  for (int k = 1; k <= n; ++k) ranks.push_back(k);
+  const std::string model = p["model"];
+  std::vector<report::Series> curves = {{model, "#2a6fb0", ranks, r.at_tau.median, r.at_tau.q25, r.at_tau.q75}};
+  if (ref) curves.push_back({"reference", "#c33", ranks, ref->median, ref->q25, ref->q75});
+  report::CurveOptions co;
+  co.title = model + ": population by rank at t = " + std::to_string(r.tau) + (ref ? " (D_KS " + fmt("%.4f", r.d_ks_best) + ")" : "");
+  co.x_label = "rank";
+  co.y_label = "population (median; band: quartiles)";
+  co.log_x = co.log_y = true;
+  ctx.add_output("rank_size.svg", io::write_file_atomic(ctx.output_path("rank_size.svg"), report::svg_curves(curves, co)));
+  if (ref) {
+    std::vector<double> steps(r.scored_steps.begin(), r.scored_steps.end());
+    report::CurveOptions dk;
+    dk.title = model + ": D_KS against the reference by step";
+    dk.x_label = "step";
+    dk.y_label = "D_KS";
+    ctx.add_output("dks.svg", io::write_file_atomic(ctx.output_path("dks.svg"),
+                                                    report::svg_curves({{"D_KS", "#2a6fb0", steps, r.d_ks, {}, {}}}, dk)));
+  }
+
+  // Summary.
+  nlohmann::json s = {{"model", model}, {"maps", cfg.maps}, {"sites", n}, {"steps", cfg.steps},
+                      {"side", cfg.map.side}, {"lambda", cfg.dynamics.lambda}, {"seed", ctx.seed()},
+                      {"tau_best", r.tau}, {"max_rel_conservation_error", r.max_rel_conservation_error},
+                      {"min_floor_ratio", r.min_floor_ratio}, {"zipf_slope", stats::zipf_slope(r.at_tau.mean)}};
+  if (model != "radiation" && model != "io") s["beta"] = cfg.dynamics.beta;
+  if (model == "two-trip") s["gamma"] = cfg.dynamics.gamma;
+  if (model == "retail") s["epsilon"] = cfg.dynamics.epsilon;
+  if (model == "radiation") s["reading"] = cfg.dynamics.radiation_literal ? "literal" : "standard";
+  if (ref) {
+    s["d_ks_best"] = r.d_ks_best;
+    s["chi2_rank"] = stats::chi2_rank(r.at_tau.mean, ref->mean, ref->sd);
+    s["reference"] = {{"file", ctx.declared()["reference"]}, {"samples", p["reference-samples"]}, {"size", n}};
+  }
+  ctx.add_output("summary.json", io::write_file_atomic(ctx.output_path("summary.json"), s.dump(2) + "\n"));
+  ctx.result = s;
+  ctx.summary.push_back(model + ": " + std::to_string(cfg.maps) + " maps x " + std::to_string(n) + " sites x " +
+                        std::to_string(cfg.steps) + " steps");
+  if (ref)
+    ctx.summary.push_back("best D_KS " + fmt("%.4f", r.d_ks_best) + " at tau = " + std::to_string(r.tau) +
+                          ", chi2_rank " + fmt("%.4g", s["chi2_rank"].get<double>()));
+  ctx.summary.push_back("largest site " + fmt("%.4g", r.at_tau.mean[0]) + " (mean over maps), Zipf slope " +
+                        fmt("%.3f", s["zipf_slope"].get<double>()) + ", conservation error " +
+                        fmt("%.2g", r.max_rel_conservation_error));
+}
+
+std::vector<std::string> check(const Params& p) {
+  std::vector<std::string> problems;
+  const std::string model = p.value("model", "");
+  if (p.contains("beta") && (model == "radiation" || model == "io"))
+    problems.push_back("'beta' does not apply to model " + model);
+  if (p.contains("L") && model != "io") problems.push_back("'L' applies to model io only");
+  if (p.value("radiation-literal", false) && model != "radiation")
+    problems.push_back("'radiation-literal' applies to model radiation only");
+  if (p.value("lambda", 0.01) <= 0 || p.value("lambda", 0.01) > 1) problems.push_back("'lambda' must be in (0, 1]");
+  if (p.value("populations", "") == "pareto" && p.value("pareto-alpha", 2.0) <= 1)
+    problems.push_back("'pareto-alpha' must be > 1 (a finite mean)");
+  return problems;
+}
+
+}  // namespace
+
+job::TaskKind ensemble_task_kind() {
+  job::TaskKind k;
+  k.name = "ensemble";
+  k.summary = "Paper 004's dynamic spatial interaction models over an ensemble of random maps, "
+              "scored by rank-size D_KS against a reference (e.g. the 2010 US counties)";
+  k.uses_seed = true;
+  k.gpu_capable = false;
+  k.params = {
+      {"model", ParamType::String, "Dynamics", nullptr, keys(kModels), true},
+      {"maps", ParamType::Int, "Random maps in the ensemble", 100, {}, false, 1.0},
+      {"sites", ParamType::Int, "Sites per map", 1000, {}, false, 2.0},
+      {"steps", ParamType::Int, "Euler steps (dt = 1)", 2000, {}, false, 0.0},
+      {"lambda", ParamType::Real, "Relocating fraction of the flow per step", 0.01},
+      {"beta", ParamType::Real, "Deterrence exp(-beta r) [default: 0.023, two-trip 0.025]", nullptr, {}, false, 0.0},
+      {"gamma", ParamType::Real, "Two-Trip range exp(-gamma r)", 1.0, {}, false, 0.0},
+      {"epsilon", ParamType::Real, "Retail gravity: D = Q^(1 + epsilon)", 0.1},
+      {"L", ParamType::Real, "IO: L per unit population [default: 1 / total population]", nullptr, {}, false, 0.0},
+      {"side", ParamType::Real, "Square side [default: 1000 sqrt(sites / 1000), the paper's density]", nullptr, {}, false, 0.0},
+      {"layout", ParamType::String, "Site positions", "uniform", keys(kLayouts)},
+      {"parents", ParamType::Int, "thomas: cluster centres", 50, {}, false, 1.0},
+      {"cluster-sd", ParamType::Real, "thomas: displacement s.d.", 20.0, {}, false, 0.0},
+      {"populations", ParamType::String, "Initial populations", "constant", keys(kPopulations)},
+      {"q0", ParamType::Real, "Initial (mean) population", 1e5, {}, false, 0.0},
+      {"sigma", ParamType::Real, "lognormal: s.d. of log Q", 1.0, {}, false, 0.0},
+      {"pareto-alpha", ParamType::Real, "pareto: tail exponent (> 1)", 2.0},
+      {"exclude-self", ParamType::Bool, "Gravity family: leave k = i out of the sums", false},
+      {"radiation-literal", ParamType::Bool, "Radiation: paper 004's literal reading", false},
+      {"reference", ParamType::Path, "CSV with a population column to score against (e.g. data/us2010/counties.csv)"},
+      {"reference-samples", ParamType::Int, "Reference curves: samples of `sites` values without replacement", 100, {}, false, 1.0},
+      {"score-every", ParamType::Int, "Score D_KS every k steps", 1, {}, false, 1.0},
+  };
+  k.outputs = [](const Params& p) {
+    std::vector<std::string> o = {"summary.json", "rank_size.csv", "populations_tau.npy", "populations_final.npy",
+                                  "positions.npy", "rank_size.svg"};
+    if (p.contains("reference")) o.insert(o.end(), {"dks.csv", "dks.svg"});
+    return o;
+  };
+  k.check = check;
+  k.run = run;
+  return k;
+}
+
+}  // namespace migra::tasks

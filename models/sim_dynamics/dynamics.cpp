@@ -1,0 +1,129 @@
+#include "models/sim_dynamics/dynamics.hpp"
+
+#include <cmath>
+
+#include "kernels/core/error.hpp"
+#include "kernels/flows/opportunity.hpp"
+
+namespace migra::sim {
+namespace {
+
+bool gravity_family(DynamicsModel m) {
+  return m == DynamicsModel::Gravity || m == DynamicsModel::Retail || m == DynamicsModel::TwoTrip;
+}
+
+/// Two-Trip's G_jk = exp(-gamma r_jk) is dropped below this: the omitted mass relative to
+/// Q_eff_j >= Q_j is then < 1e-20 Q_k / Q_j, far below round-off for any population ratio
+/// the dynamics reach.
+constexpr double kTwoTripCutoff = 1e-20;
+
+}  // namespace
+
+std::size_t MapDynamics::bytes_per_map(const DynamicsParams& p, int n) {
+  const std::size_t nn = std::size_t(n) * std::size_t(n);
+  return gravity_family(p.model) ? nn * sizeof(double) * (p.model == DynamicsModel::TwoTrip ? 2 : 1)
+                                 : nn * (sizeof(std::uint32_t) + 1);
+}
+
+MapDynamics::MapDynamics(const DynamicsParams& p, const std::vector<double>& x, const std::vector<double>& y,
+                         double total_population)
+    : p_(p), n_(int(x.size())) {
+  MIGRA_THROW_IF_NOT_FMT(p.lambda > 0 && p.lambda <= 1, "lambda must be in (0, 1], got %g", p.lambda);
+  if (p_.model == DynamicsModel::InterveningOpportunities && p_.L <= 0) p_.L = 1.0 / total_population;
+  const flows::Coords c{x.data(), y.data(), n_, flows::Metric::Euclidean};
+  const std::size_t n = std::size_t(n_);
+  if (gravity_family(p_.model)) {
+    F_.resize(n * n);
+    for (int i = 0; i < n_; ++i)
+      for (int j = 0; j < n_; ++j)
+        F_[std::size_t(i) * n + std::size_t(j)] = (i == j && p_.exclude_self) ? 0.0 : std::exp(-p_.beta * c.distance(i, j));
+    if (p_.model == DynamicsModel::TwoTrip) {
+      g_start_.push_back(0);
+      for (int j = 0; j < n_; ++j) {
+        for (int k = 0; k < n_; ++k) {
+          const double g = std::exp(-p_.gamma * c.distance(j, k));
+          if (g > kTwoTripCutoff || k == j) {
+            g_col_.push_back(k);
+            g_val_.push_back(g);
+          }
+        }
+        g_start_.push_back(int(g_col_.size()));
+      }
+    }
+  } else {
+    order_ = flows::build_neighbour_order(c);
+    row_.resize(n);
+  }
+  D_.resize(n);
+  Z_.resize(n);
+  w_.resize(n);
+  in_.resize(n);
+  out_.resize(n);
+}
+
+void MapDynamics::gravity_flows(const double* Q, double* in, double* out) {
+  const std::size_t n = std::size_t(n_);
+  // D: the attractiveness
+  for (std::size_t j = 0; j < n; ++j) {
+    if (p_.model == DynamicsModel::Retail) D_[j] = std::pow(Q[j], 1.0 + p_.epsilon);
+    else if (p_.model == DynamicsModel::Gravity) D_[j] = Q[j];
+    else {
+      double s = 0.0;
+      for (int e = g_start_[j]; e < g_start_[j + 1]; ++e) s += g_val_[std::size_t(e)] * Q[g_col_[std::size_t(e)]];
+      D_[j] = s;
+    }
+  }
+  // Z = F D; w_i = Q_i / Z_i (A_i Q_i); out_i = w_i Z_i
+  for (std::size_t i = 0; i < n; ++i) {
+    const double* f = F_.data() + i * n;
+    double z = 0.0;
+    for (std::size_t j = 0; j < n; ++j) z += f[j] * D_[j];
+    Z_[i] = z;
+    w_[i] = z > 0.0 ? Q[i] / z : 0.0;
+    out[i] = w_[i] * z;
+  }
+  // in_j = D_j sum_i w_i f_ij = D_j (F w)_j, F symmetric
+  for (std::size_t j = 0; j < n; ++j) {
+    const double* f = F_.data() + j * n;
+    double y = 0.0;
+    for (std::size_t i = 0; i < n; ++i) y += f[i] * w_[i];
+    in[j] = D_[j] * y;
+  }
+}
+
+void MapDynamics::opportunity_flows(const double* Q, double* in, double* out) {
+  const bool io = p_.model == DynamicsModel::InterveningOpportunities;
+  const bool literal = p_.radiation_literal && !io;
+  const flows::detail::OpportunityShare share{io ? flows::OpportunityModel::Schneider : flows::OpportunityModel::Radiation,
+                                              p_.L};
+  for (int j = 0; j < n_; ++j) in[j] = 0.0;
+  for (int i = 0; i < n_; ++i) {
+    // row_[j] = the share of Q_i going to j; then scaled to Q_i (io: normalised first)
+    double total = 0.0;
+    order_.scan(i, Q, literal, [&](int j, double s) {
+      const double v = flows::detail::opportunity_pair(i, j, literal) ? share(Q[i], Q[j], s) : 0.0;
+      row_[std::size_t(j)] = v;
+      total += v;
+    });
+    const double scale = io ? (total > 0.0 ? Q[i] / total : 0.0) : Q[i];
+    double o = 0.0;
+    for (int j = 0; j < n_; ++j) {
+      const double t = row_[std::size_t(j)] * scale;
+      in[j] += t;
+      o += t;
+    }
+    out[i] = o;
+  }
+}
+
+void MapDynamics::flows(const double* Q, double* in, double* out) {
+  if (gravity_family(p_.model)) gravity_flows(Q, in, out);
+  else opportunity_flows(Q, in, out);
+}
+
+void MapDynamics::step(double* Q) {
+  flows(Q, in_.data(), out_.data());
+  for (int i = 0; i < n_; ++i) Q[i] += p_.lambda * (in_[std::size_t(i)] - out_[std::size_t(i)]);
+}
+
+}  // namespace migra::sim

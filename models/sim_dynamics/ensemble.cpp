@@ -1,0 +1,102 @@
+#include "models/sim_dynamics/ensemble.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <memory>
+#include <numeric>
+
+#include "kernels/core/error.hpp"
+#include "kernels/random/philox.hpp"
+
+namespace migra::sim {
+
+stats::RankCurves reference_curves(const std::vector<double>& values, int size, int samples, std::uint64_t seed) {
+  const int n = int(values.size());
+  MIGRA_THROW_IF_NOT_FMT(size >= 1 && size <= n, "reference: cannot sample %d of %d values without replacement",
+                         size, n);
+  MIGRA_THROW_IF_NOT_FMT(samples >= 1, "reference: samples must be >= 1, got %d", samples);
+  std::vector<double> drawn(std::size_t(samples) * std::size_t(size));
+  std::vector<double> pool;
+  for (int s = 0; s < samples; ++s) {
+    pool = values;
+    for (int k = 0; k < size; ++k) {  // partial Fisher-Yates: pool[k] <- a uniform pick of pool[k..n)
+      const double u = rng::uniforms(seed, rng::Stream::Sample, std::uint32_t(s), std::uint32_t(k), 0).u[0];
+      const int pick = k + std::min(n - k - 1, int(u * (n - k)));
+      std::swap(pool[std::size_t(k)], pool[std::size_t(pick)]);
+      drawn[std::size_t(s) * std::size_t(size) + std::size_t(k)] = pool[std::size_t(k)];
+    }
+  }
+  return stats::rank_curves(drawn, samples, size);
+}
+
+EnsembleResult run_ensemble(const EnsembleConfig& cfg, const stats::RankCurves* reference,
+                            const std::function<void(double)>& progress) {
+  const int B = cfg.maps, n = cfg.map.sites;
+  MIGRA_THROW_IF_NOT_FMT(B >= 1 && n >= 2, "an ensemble needs >= 1 map of >= 2 sites (got %d maps of %d)", B, n);
+  MIGRA_THROW_IF_NOT_FMT(cfg.steps >= 0 && cfg.score_every >= 1, "steps must be >= 0 and score-every >= 1");
+  const std::size_t need = std::size_t(B) * MapDynamics::bytes_per_map(cfg.dynamics, n);
+  MIGRA_THROW_IF_NOT_FMT(need <= cfg.memory_budget,
+                         "%d maps of %d sites need %.2f GB of precomputed kernels, over the %.2f GB budget",
+                         B, n, need / 1e9, cfg.memory_budget / 1e9);
+  if (reference)
+    MIGRA_THROW_IF_NOT_FMT(int(reference->mean.size()) == n, "the reference curve has %zu ranks, the maps %d sites",
+                           reference->mean.size(), n);
+
+  EnsembleResult r;
+  const std::size_t N = std::size_t(n);
+  std::vector<double> Q(std::size_t(B) * N), total0(static_cast<std::size_t>(B)), min0(static_cast<std::size_t>(B));
+  r.x.resize(Q.size());
+  r.y.resize(Q.size());
+  std::vector<std::unique_ptr<MapDynamics>> dyn(static_cast<std::size_t>(B));
+#pragma omp parallel for schedule(dynamic, 1)
+  for (int m = 0; m < B; ++m) {
+    const RandomMap map = make_map(cfg.map, cfg.seed, m);
+    const std::size_t o = std::size_t(m) * N;
+    std::copy(map.q.begin(), map.q.end(), Q.begin() + std::ptrdiff_t(o));
+    std::copy(map.x.begin(), map.x.end(), r.x.begin() + std::ptrdiff_t(o));
+    std::copy(map.y.begin(), map.y.end(), r.y.begin() + std::ptrdiff_t(o));
+    total0[std::size_t(m)] = std::accumulate(map.q.begin(), map.q.end(), 0.0);
+    min0[std::size_t(m)] = *std::min_element(map.q.begin(), map.q.end());
+    dyn[std::size_t(m)] = std::make_unique<MapDynamics>(cfg.dynamics, map.x, map.y, total0[std::size_t(m)]);
+  }
+
+  const auto score = [&](int t) {
+    if (!reference) return;
+    const double d = stats::ks_two_sample(stats::rank_mean(Q, B, n), reference->mean);
+    r.scored_steps.push_back(t);
+    r.d_ks.push_back(d);
+    if (r.d_ks_best < 0 || d < r.d_ks_best) {
+      r.d_ks_best = d;
+      r.tau = t;
+      r.q_tau = Q;
+    }
+  };
+  score(0);
+  r.min_floor_ratio = 1.0;
+  for (int t = 1; t <= cfg.steps; ++t) {
+    double worst_drift = 0.0, worst_floor = 1.0;
+    const double decay = std::pow(1.0 - cfg.dynamics.lambda, t);
+#pragma omp parallel for schedule(static) reduction(max : worst_drift) reduction(min : worst_floor)
+    for (int m = 0; m < B; ++m) {
+      double* q = Q.data() + std::size_t(m) * N;
+      dyn[std::size_t(m)]->step(q);
+      double total = 0.0, lo = q[0];
+      for (std::size_t i = 0; i < N; ++i) total += q[i], lo = std::min(lo, q[i]);
+      worst_drift = std::max(worst_drift, std::fabs(total / total0[std::size_t(m)] - 1.0));
+      if (min0[std::size_t(m)] > 0) worst_floor = std::min(worst_floor, lo / (decay * min0[std::size_t(m)]));
+    }
+    r.max_rel_conservation_error = std::max(r.max_rel_conservation_error, worst_drift);
+    r.min_floor_ratio = std::min(r.min_floor_ratio, worst_floor);
+    if (t % cfg.score_every == 0 || t == cfg.steps) score(t);
+    if (progress && (t % 10 == 0 || t == cfg.steps)) progress(double(t) / cfg.steps);
+  }
+  r.q_final = Q;
+  if (!reference) {
+    r.tau = cfg.steps;
+    r.q_tau = Q;
+  }
+  r.at_tau = stats::rank_curves(r.q_tau, B, n);
+  return r;
+}
+
+}  // namespace migra::sim
