@@ -21,7 +21,7 @@ constexpr double kTwoTripCutoff = 1e-20;
 
 std::size_t MapDynamics::bytes_per_map(const DynamicsParams& p, int n) {
   const std::size_t nn = std::size_t(n) * std::size_t(n);
-  return gravity_family(p.model) ? nn * sizeof(double) * (p.model == DynamicsModel::TwoTrip ? 2 : 1)
+  return gravity_family(p.model) ? nn / 2 * sizeof(double) * (p.model == DynamicsModel::TwoTrip ? 2 : 1)
                                  : nn * (sizeof(std::uint32_t) + 1);
 }
 
@@ -33,10 +33,11 @@ MapDynamics::MapDynamics(const DynamicsParams& p, const std::vector<double>& x, 
   const flows::Coords c{x.data(), y.data(), n_, flows::Metric::Euclidean};
   const std::size_t n = std::size_t(n_);
   if (gravity_family(p_.model)) {
-    F_.resize(n * n);
-    for (int i = 0; i < n_; ++i)
-      for (int j = 0; j < n_; ++j)
-        F_[std::size_t(i) * n + std::size_t(j)] = (i == j && p_.exclude_self) ? 0.0 : std::exp(-p_.beta * c.distance(i, j));
+    F_.resize(n * (n + 1) / 2);  // the upper triangle, row by row: f_ij, j >= i
+    for (int i = 0; i < n_; ++i) {
+      double* row = F_.data() + packed_row(i);
+      for (int j = i; j < n_; ++j) row[j] = (i == j && p_.exclude_self) ? 0.0 : std::exp(-p_.beta * c.distance(i, j));
+    }
     if (p_.model == DynamicsModel::TwoTrip) {
       g_start_.push_back(0);
       for (int j = 0; j < n_; ++j) {
@@ -73,21 +74,30 @@ void MapDynamics::gravity_flows(const double* Q, double* in, double* out) {
       D_[j] = s;
     }
   }
-  // Z = F D; w_i = Q_i / Z_i (A_i Q_i); out_i = w_i Z_i
+  // Z = F D, then y = F w with w_i = Q_i / Z_i (= A_i Q_i); out_i = w_i Z_i, in_j = D_j y_j.
+  // F is symmetric and stored as its upper triangle, so each product reads half the matrix:
+  // row i contributes f_ij v_j to (F v)_i and f_ij v_i to (F v)_j.
+  symmetric_product(D_.data(), Z_.data());
   for (std::size_t i = 0; i < n; ++i) {
-    const double* f = F_.data() + i * n;
-    double z = 0.0;
-    for (std::size_t j = 0; j < n; ++j) z += f[j] * D_[j];
-    Z_[i] = z;
-    w_[i] = z > 0.0 ? Q[i] / z : 0.0;
-    out[i] = w_[i] * z;
+    w_[i] = Z_[i] > 0.0 ? Q[i] / Z_[i] : 0.0;
+    out[i] = w_[i] * Z_[i];
   }
-  // in_j = D_j sum_i w_i f_ij = D_j (F w)_j, F symmetric
-  for (std::size_t j = 0; j < n; ++j) {
-    const double* f = F_.data() + j * n;
-    double y = 0.0;
-    for (std::size_t i = 0; i < n; ++i) y += f[i] * w_[i];
-    in[j] = D_[j] * y;
+  symmetric_product(w_.data(), in);
+  for (std::size_t j = 0; j < n; ++j) in[j] *= D_[j];
+}
+
+void MapDynamics::symmetric_product(const double* v, double* out) const {
+  const int n = n_;
+  for (int i = 0; i < n; ++i) out[i] = 0.0;
+  for (int i = 0; i < n; ++i) {
+    const double* f = F_.data() + packed_row(i);  // f[j] = f_ij for j >= i
+    const double vi = v[i];
+    double acc = f[i] * vi;
+    for (int j = i + 1; j < n; ++j) {
+      acc += f[j] * v[j];
+      out[j] += f[j] * vi;
+    }
+    out[i] += acc;
   }
 }
 

@@ -12,8 +12,8 @@
 ///   radiation  T_ij = Q_i Q_i Q_j / ((Q_i + s_ij)(Q_i + Q_j + s_ij)), s_ij the population
 ///              strictly closer to i than j; standard (i excluded, T_ii = 0) or literal
 ///   io         Schneider: T_ij = Q_i A_i [e^(-L s_ij) - e^(-L (s_ij + Q_j))], rows sum to Q_i
-/// What does not change between steps is computed once per map: the dense kernel F (gravity
-/// family, n^2 doubles), the sparse short-range kernel G of Two-Trip (entries above 1e-20),
+/// What does not change between steps is computed once per map: the kernel F (gravity
+/// family; symmetric, so its upper triangle: n(n+1)/2 doubles), the sparse short-range kernel G of Two-Trip (entries above 1e-20),
 /// and each site's neighbour order for radiation and IO (flows/neighbour_order.hpp).
 /// A step is then two symmetric mat-vecs (gravity family: Z = F D, y = F w, in = D y) or
 /// one ordered scan per row (radiation, IO): O(n^2), never the O(n^3) loop.
@@ -53,11 +53,17 @@ class MapDynamics {
 
  private:
   void gravity_flows(const double* Q, double* in, double* out);
+  /// out = F v for the symmetric F stored as its upper triangle.
+  void symmetric_product(const double* v, double* out) const;
+  /// Offset of row i of the packed upper triangle, minus i, so that row[j] is f_ij (j >= i).
+  std::size_t packed_row(int i) const {
+    return std::size_t(i) * std::size_t(n_) - std::size_t(i) * std::size_t(i + 1) / 2;
+  }
   void opportunity_flows(const double* Q, double* in, double* out);
 
   DynamicsParams p_;
   int n_;
-  std::vector<double> F_;                    // gravity family: f_ij, row-major, symmetric
+  std::vector<double> F_;                    // gravity family: f_ij, upper triangle (n(n+1)/2)
   std::vector<int> g_start_, g_col_;         // two-trip: G in CSR
   std::vector<double> g_val_;
   flows::NeighbourOrder order_;              // radiation, io
