@@ -93,6 +93,7 @@ void MapDynamics::symmetric_product(const double* v, double* out) const {
     const double* f = F_.data() + packed_row(i);  // f[j] = f_ij for j >= i
     const double vi = v[i];
     double acc = f[i] * vi;
+#pragma omp simd reduction(+ : acc)
     for (int j = i + 1; j < n; ++j) {
       acc += f[j] * v[j];
       out[j] += f[j] * vi;
