@@ -21,6 +21,7 @@ struct RunFlags {
   std::string out, progress = "auto";
   bool quiet = false, force = false;
   int workers = 0;
+  double checkpoint_every = 60.0;
 };
 void add_run_flags(CLI::App* c, RunFlags& f, bool workers);
 job::RunOptions run_options(const RunFlags& f, bool flat, const std::vector<std::string>& argv);

@@ -21,6 +21,9 @@ void add_run_flags(CLI::App* c, RunFlags& f, bool workers) {
       ->check(CLI::IsMember({"auto", "bar", "json", "none"}))->capture_default_str();
   c->add_flag("-q,--quiet", f.quiet, "No progress and no summary");
   c->add_flag("--force", f.force, "Run tasks even when their outputs are up to date");
+  c->add_option("--checkpoint-every", f.checkpoint_every,
+                "Seconds between checkpoints of long tasks (a killed run continues from the last)")
+      ->check(CLI::PositiveNumber)->capture_default_str();
   if (workers)
     c->add_option("--workers", f.workers, "CPU workers (0: one per core, at most 8)")
         ->check(CLI::NonNegativeNumber)->capture_default_str();
@@ -34,6 +37,7 @@ job::RunOptions run_options(const RunFlags& f, bool flat, const std::vector<std:
   o.quiet = f.quiet;
   o.force = f.force;
   o.cpu_workers = f.workers;
+  o.checkpoint_every_s = f.checkpoint_every;
   o.command = argv;
   return o;
 }

@@ -178,7 +178,8 @@ class Run {
       std::optional<Execution> e;
       Prepared p;
       const double start_s = since_start();
-      if (prepare(i, p)) e = execute_task(job_.tasks[size_t(i)], p, *backend, rd_, board_, opt_.oom_retries);
+      if (prepare(i, p)) e = execute_task(job_.tasks[size_t(i)], p, *backend, rd_, board_, opt_.oom_retries,
+                                 opt_.checkpoint_every_s);
       std::lock_guard<std::mutex> lock(mu_);
       if (gpu < 0) --cpu_busy_;
       if (e) absorb(i, *e, p.hash, start_s);
@@ -393,7 +394,7 @@ void serve_tasks(const JobSpec& job, Devices& devices, const RunOptions& options
     const TaskSpec& t = job.tasks.at(msg.at("task").get<size_t>());
     const Prepared p{msg.at("params"), msg.at("hash")};
     Backend& backend = msg.at("cpu").get<bool>() || !gpu ? *cpu : *gpu;
-    Execution e = execute_task(t, p, backend, rd, board, options.oom_retries);
+    Execution e = execute_task(t, p, backend, rd, board, options.oom_retries, options.checkpoint_every_s);
     e.rank = link.rank();
     e.device = backend.name() + "@rank" + std::to_string(link.rank());
     link.send(0, to_json(e).dump());

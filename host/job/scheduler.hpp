@@ -42,6 +42,7 @@ struct RunOptions {
   int cpu_workers = 0;                   ///< 0: one per core, at most 8
   int oom_retries = 3;
   bool force = false;                    ///< re-run tasks that are up to date
+  double checkpoint_every_s = 60.0;      ///< long tasks save their state this often
   std::vector<std::string> command;      ///< argv, for the manifest
 };
 

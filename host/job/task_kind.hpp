@@ -21,9 +21,11 @@ class TaskContext {
  public:
   TaskContext(std::string name, const Params& params, const Params& declared, Backend& backend,
               std::string dir, std::uint64_t seed, std::function<void(double)> progress,
-              std::function<void(const std::string&)> log)
+              std::function<void(const std::string&)> log, std::string hash = "",
+              double checkpoint_every_s = 60.0)
       : name_(std::move(name)), params_(params), declared_(declared), backend_(backend),
-        dir_(std::move(dir)), seed_(seed), progress_(std::move(progress)), log_(std::move(log)) {}
+        dir_(std::move(dir)), seed_(seed), progress_(std::move(progress)), log_(std::move(log)),
+        hash_(std::move(hash)), checkpoint_every_s_(checkpoint_every_s) {}
 
   const std::string& name() const { return name_; }
   /// Parameters with every input resolved to a readable path.
@@ -38,6 +40,16 @@ class TaskContext {
   /// Records a committed output and its SHA-256 for the manifest.
   void add_output(const std::string& file, const std::string& sha256) { outputs_[file] = sha256; }
   void progress(double fraction) { if (progress_) progress_(fraction); }
+
+  /// Checkpoints of long tasks, so that a killed run continues instead of restarting. A task
+  /// saves its state (opaque bytes) at most every checkpoint_every_s() seconds; the file,
+  /// .migra-checkpoint in its directory, carries the task's hash, so load_checkpoint() returns
+  /// only a state of this very task (same kind, parameters, inputs and seed), else nothing.
+  /// A finished task drops it.
+  double checkpoint_every_s() const { return checkpoint_every_s_; }
+  std::string load_checkpoint() const;
+  void save_checkpoint(const std::string& state) const;
+  void drop_checkpoint() const;
   void log(const std::string& line) { if (log_) log_(line); }
 
   /// Filled by the task: facts for the manifest, and lines for the user's summary.
@@ -54,6 +66,8 @@ class TaskContext {
   std::uint64_t seed_;
   std::function<void(double)> progress_;
   std::function<void(const std::string&)> log_;
+  std::string hash_;
+  double checkpoint_every_s_;
   std::map<std::string, std::string> outputs_;
 };
 

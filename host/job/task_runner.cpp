@@ -53,7 +53,7 @@ Execution execution_from_json(const nlohmann::json& j) {
 }
 
 Execution execute_task(const TaskSpec& t, const Prepared& prepared, Backend& backend, RunDirectory& rd,
-                       host::ProgressBoard& board, int oom_retries) {
+                       host::ProgressBoard& board, int oom_retries, double checkpoint_every_s) {
   using clock = std::chrono::steady_clock;
   Execution e;
   e.device = backend.name();
@@ -64,7 +64,7 @@ Execution execute_task(const TaskSpec& t, const Prepared& prepared, Backend& bac
     const auto t0 = clock::now();
     TaskContext ctx(t.name, prepared.params, t.params, backend, rd.task_dir(t.name), t.seed,
                     [&](double f) { board.update(t.name, f); },
-                    [&](const std::string& m) { board.log(t.name, m); });
+                    [&](const std::string& m) { board.log(t.name, m); }, prepared.hash, checkpoint_every_s);
     nlohmann::json a = {{"device", backend.name()}, {"budget_bytes", backend.memory_budget()}};
     try {
       rd.prepare_task_dir(t.name);

@@ -40,6 +40,7 @@ Execution execution_from_json(const nlohmann::json& j);
 /// task retried, `oom_retries` times, after which status is "cpu". Other errors: "failed"
 /// (a task directory this run created is removed again if empty).
 Execution execute_task(const TaskSpec& task, const Prepared& prepared, Backend& backend,
-                       RunDirectory& rd, host::ProgressBoard& board, int oom_retries);
+                       RunDirectory& rd, host::ProgressBoard& board, int oom_retries,
+                       double checkpoint_every_s);
 
 }  // namespace migra::job

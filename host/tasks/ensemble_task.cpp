@@ -1,6 +1,7 @@
 // Task kind `ensemble`: paper 004's dynamics over an ensemble of random maps, scored against a
 // reference rank-size curve (e.g. the 2010 US counties). Writes summary.json, rank_size.csv,
 // dks.csv, the populations at tau and at the end, the positions, and two SVG figures.
+#include <chrono>
 #include <cstdio>
 #include <map>
 
@@ -76,6 +77,32 @@ std::vector<double> read_populations(const std::string& path) {
   return v;
 }
 
+/// A run's state as CBOR (doubles stored exactly), and back.
+std::string state_to_bytes(const sim::EnsembleState& st) {
+  const auto& p = st.partial;
+  const nlohmann::json j = {{"t", st.t}, {"Q", st.Q}, {"scored_steps", p.scored_steps}, {"d_ks", p.d_ks},
+                            {"tau", p.tau}, {"d_ks_best", p.d_ks_best}, {"q_tau", p.q_tau},
+                            {"conservation", p.max_rel_conservation_error}, {"floor", p.min_floor_ratio}};
+  const std::vector<std::uint8_t> bytes = nlohmann::json::to_cbor(j);
+  return std::string(bytes.begin(), bytes.end());
+}
+
+sim::EnsembleState state_from_bytes(const std::string& bytes) {
+  const nlohmann::json j = nlohmann::json::from_cbor(bytes);
+  sim::EnsembleState st;
+  st.t = j.at("t");
+  st.Q = j.at("Q").get<std::vector<double>>();
+  auto& p = st.partial;
+  p.scored_steps = j.at("scored_steps").get<std::vector<int>>();
+  p.d_ks = j.at("d_ks").get<std::vector<double>>();
+  p.tau = j.at("tau");
+  p.d_ks_best = j.at("d_ks_best");
+  p.q_tau = j.at("q_tau").get<std::vector<double>>();
+  p.max_rel_conservation_error = j.at("conservation");
+  p.min_floor_ratio = j.at("floor");
+  return st;
+}
+
 std::string fmt(const char* f, double v) {
   char b[64];
   std::snprintf(b, sizeof b, f, v);
@@ -96,7 +123,24 @@ void run(job::TaskContext& ctx) {
   if (p.contains("reference"))
     ref = sim::reference_curves(read_populations(p["reference"]), n, p["reference-samples"], ctx.seed());
   if (ctx.backend().is_gpu()) ctx.log("the ensemble runs on the CPU backend (its CUDA path is not written yet)");
-  const sim::EnsembleResult r = sim::run_ensemble(cfg, ref ? &*ref : nullptr, [&](double f) { ctx.progress(f); });
+  std::optional<sim::EnsembleState> resume;
+  if (const std::string saved = ctx.load_checkpoint(); !saved.empty()) {
+    try {
+      resume = state_from_bytes(saved);
+      ctx.log("resuming from the checkpoint at step " + std::to_string(resume->t));
+    } catch (const std::exception& e) {
+      ctx.log(std::string("ignoring an unreadable checkpoint (") + e.what() + "): starting again");
+    }
+  }
+  auto last_save = std::chrono::steady_clock::now();
+  const auto checkpoint = [&](const sim::EnsembleState& st) {
+    const auto now = std::chrono::steady_clock::now();
+    if (std::chrono::duration<double>(now - last_save).count() < ctx.checkpoint_every_s()) return;
+    ctx.save_checkpoint(state_to_bytes(st));
+    last_save = now;
+  };
+  const sim::EnsembleResult r = sim::run_ensemble(cfg, ref ? &*ref : nullptr, [&](double f) { ctx.progress(f); },
+                                                  resume ? &*resume : nullptr, checkpoint);
 
   // Tables.
   std::string rs = "rank,model_mean,model_sd,model_q25,model_median,model_q75";
@@ -165,7 +209,9 @@ void run(job::TaskContext& ctx) {
     s["reference"] = {{"file", ctx.declared()["reference"]}, {"samples", p["reference-samples"]}, {"size", n}};
   }
   ctx.add_output("summary.json", io::write_file_atomic(ctx.output_path("summary.json"), s.dump(2) + "\n"));
+  ctx.drop_checkpoint();
   ctx.result = s;
+  if (resume) ctx.result["resumed_from_step"] = resume->t;
   ctx.summary.push_back(model + ": " + std::to_string(cfg.maps) + " maps x " + std::to_string(n) + " sites x " +
                         std::to_string(cfg.steps) + " steps");
   if (ref)

@@ -33,7 +33,8 @@ stats::RankCurves reference_curves(const std::vector<double>& values, int size, 
 }
 
 EnsembleResult run_ensemble(const EnsembleConfig& cfg, const stats::RankCurves* reference,
-                            const std::function<void(double)>& progress) {
+                            const std::function<void(double)>& progress, const EnsembleState* resume,
+                            const std::function<void(const EnsembleState&)>& checkpoint) {
   const int B = cfg.maps, n = cfg.map.sites;
   MIGRA_THROW_IF_NOT_FMT(B >= 1 && n >= 2, "an ensemble needs >= 1 map of >= 2 sites (got %d maps of %d)", B, n);
   MIGRA_THROW_IF_NOT_FMT(cfg.steps >= 0 && cfg.score_every >= 1, "steps must be >= 0 and score-every >= 1");
@@ -74,14 +75,26 @@ EnsembleResult run_ensemble(const EnsembleConfig& cfg, const stats::RankCurves* 
       r.q_tau = q;
     }
   };
-  score(0, Q);
-  r.min_floor_ratio = 1.0;
+  int start = 0;
+  if (resume) {
+    MIGRA_THROW_IF_NOT_FMT(resume->Q.size() == Q.size() && resume->t % kBlockSteps == 0 && resume->t <= cfg.steps,
+                           "checkpoint does not fit this ensemble (%zu values at step %d)", resume->Q.size(), resume->t);
+    Q = resume->Q;
+    const std::vector<double> x = std::move(r.x), y = std::move(r.y);
+    r = resume->partial;
+    r.x = x;
+    r.y = y;
+    start = resume->t;
+  } else {
+    score(0, Q);
+    r.min_floor_ratio = 1.0;
+  }
   // Temporal blocking: each map runs a block of steps on its own while its kernel (a few MB)
   // stays in cache, saving the populations of the scored steps; the block is then scored in
   // step order. Same arithmetic per map as step-by-step lockstep, so the same bits.
   std::vector<int> block_scored;
   std::vector<double> snapshots;
-  for (int t0 = 0; t0 < cfg.steps; t0 += kBlockSteps) {
+  for (int t0 = start; t0 < cfg.steps; t0 += kBlockSteps) {
     const int t1 = std::min(cfg.steps, t0 + kBlockSteps);
     block_scored.clear();
     for (int t = t0 + 1; t <= t1; ++t)
@@ -112,6 +125,12 @@ EnsembleResult run_ensemble(const EnsembleConfig& cfg, const stats::RankCurves* 
       score(block_scored[k], q);
     }
     if (progress) progress(double(t1) / cfg.steps);
+    if (checkpoint && t1 < cfg.steps && t1 % kBlockSteps == 0) {
+      EnsembleState state{t1, Q, r};
+      state.partial.x.clear();
+      state.partial.y.clear();
+      checkpoint(state);
+    }
   }
   r.q_final = Q;
   if (!reference) {

@@ -39,9 +39,21 @@ struct EnsembleResult {
   double min_floor_ratio = 0.0;       ///< min over maps, steps of min Q(t) / ((1-lambda)^t min Q(0))
 };
 
-/// Runs the ensemble; `reference` may be null. `progress(fraction)` is called every few steps.
+/// Where a run stands between two blocks of steps: enough to continue it exactly.
+struct EnsembleState {
+  int t = 0;                          ///< steps done
+  std::vector<double> Q;              ///< maps x sites
+  EnsembleResult partial;             ///< the trace, the best so far, the error maxima
+};
+
+/// Runs the ensemble; `reference` may be null. `progress(fraction)` is called every few steps,
+/// `checkpoint(state)` after every block of steps (the caller decides whether to save it).
+/// With `resume`, the run continues from that state (maps and kernels are rebuilt from the
+/// seed) and ends with the same bits as an uninterrupted run.
 EnsembleResult run_ensemble(const EnsembleConfig& cfg, const stats::RankCurves* reference,
-                            const std::function<void(double)>& progress = {});
+                            const std::function<void(double)>& progress = {},
+                            const EnsembleState* resume = nullptr,
+                            const std::function<void(const EnsembleState&)>& checkpoint = {});
 
 stats::RankCurves reference_curves(const std::vector<double>& values, int size, int samples, std::uint64_t seed);
 

@@ -37,11 +37,15 @@ tasks = [
 with open(os.path.join(work, "job.toml"), "w") as f:
     for name, body in tasks:
         f.write(f'[tasks.{name}]\nkind = "flows"\nsites = "sites.csv"\n{body}\n\n')
+    # a long task that checkpoints: a resume continues it rather than starting again
+    f.write('[tasks.ensemble]\nkind = "ensemble"\nmodel = "two-trip"\nmaps = 6\nsites = 600\nsteps = 1600\n'
+            'score-every = 4\nreference = "sites.csv"\nseed = 3\n')
 job = os.path.join(work, "job.toml")
 
 
 def run(out, args=()):
-    return subprocess.Popen([migra, "run", job, "--out", out, "--progress", "none", *args],
+    return subprocess.Popen([migra, "run", job, "--out", out, "--progress", "none", "--workers", "2",
+                             "--checkpoint-every", "0.1", *args],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 
@@ -87,6 +91,7 @@ for k, frac in enumerate(points):
     got = outputs(out)
     man = json.load(open(os.path.join(out, "manifest.json")))
     last = man["last_run"]
+    step = man["tasks"]["ensemble"]["result"].get("resumed_from_step", 0)
     if got != expected:
         diff = sorted(set(got.items()) ^ set(expected.items()))
         failures.append(f"kill at {frac:.2f}: outputs differ: {diff[:4]}")
@@ -95,8 +100,29 @@ for k, frac in enumerate(points):
             if got.get(os.path.join(name, f)) != info["sha256"]:
                 failures.append(f"kill at {frac:.2f}: manifest checksum of {name}/{f} does not match")
     print(f"kill -9 at {frac:.2f} x {total:.2f} s ({len(kills)} kill(s)): resumed with "
-          f"{last['skipped']} task(s) up to date, {last['done']} re-run; outputs identical: {got == expected}")
+          f"{last['skipped']} task(s) up to date, {last['done']} re-run"
+          + (f", the ensemble continued from step {step}" if step else "") + f"; outputs identical: {got == expected}")
 
+# A kill aimed at the long task: as soon as its first checkpoint exists.
+out = os.path.join(work, "killed-at-checkpoint")
+p = run(out)
+ckpt = os.path.join(out, "ensemble", ".migra-checkpoint")
+deadline = time.time() + 5 * total
+while not os.path.exists(ckpt) and p.poll() is None and time.time() < deadline:
+    time.sleep(0.01)
+if p.poll() is None:
+    p.send_signal(signal.SIGKILL)
+p.wait()
+p = run(out)
+p.communicate()
+man = json.load(open(os.path.join(out, "manifest.json")))
+step = man["tasks"]["ensemble"]["result"].get("resumed_from_step", 0)
+print(f"kill -9 at the ensemble's first checkpoint: the resume continued from step {step}; "
+      f"outputs identical: {outputs(out) == expected}")
+if outputs(out) != expected:
+    failures.append("kill at the checkpoint: outputs differ")
+if step <= 0:
+    failures.append("the resumed ensemble did not continue from its checkpoint")
 if failures:
     print("\n".join(failures))
     sys.exit(1)
