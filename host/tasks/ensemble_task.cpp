@@ -29,13 +29,6 @@ const std::map<std::string, sim::InitialPopulation> kPopulations = {
     {"pareto", sim::InitialPopulation::Pareto}};
 const std::map<std::string, sim::Layout> kLayouts = {{"uniform", sim::Layout::Uniform}, {"thomas", sim::Layout::Thomas}};
 
-template <class M>
-std::vector<std::string> keys(const M& m) {
-  std::vector<std::string> k;
-  for (const auto& [name, _] : m) k.push_back(name);
-  return k;
-}
-
 sim::EnsembleConfig config_of(const Params& p, std::uint64_t seed, std::size_t budget) {
   sim::EnsembleConfig c;
   const std::string model = p["model"];
@@ -223,13 +216,7 @@ void run(job::TaskContext& ctx) {
 }
 
 std::vector<std::string> check(const Params& p) {
-  std::vector<std::string> problems;
-  const std::string model = p.value("model", "");
-  if (p.contains("beta") && (model == "radiation" || model == "io"))
-    problems.push_back("'beta' does not apply to model " + model);
-  if (p.contains("L") && model != "io") problems.push_back("'L' applies to model io only");
-  if (p.value("radiation-literal", false) && model != "radiation")
-    problems.push_back("'radiation-literal' applies to model radiation only");
+  std::vector<std::string> problems = check_model_parameters(p);
   if (p.value("lambda", 0.01) <= 0 || p.value("lambda", 0.01) > 1) problems.push_back("'lambda' must be in (0, 1]");
   if (p.value("populations", "") == "pareto" && p.value("pareto-alpha", 2.0) <= 1)
     problems.push_back("'pareto-alpha' must be > 1 (a finite mean)");

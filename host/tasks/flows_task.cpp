@@ -36,13 +36,6 @@ const std::map<std::string, flows::Deterrence> kDeterrence = {{"exp", flows::Det
 
 constexpr int kCsvDefaultMaxSites = 5000;
 
-template <class M>
-std::vector<std::string> keys(const M& m) {
-  std::vector<std::string> k;
-  for (const auto& [name, _] : m) k.push_back(name);
-  return k;
-}
-
 std::optional<double> opt_real(const Params& p, const char* key) {
   return p.contains(key) ? std::optional<double>(p[key].get<double>()) : std::nullopt;
 }
@@ -182,17 +175,6 @@ void run(job::TaskContext& ctx) {
   ctx.summary = summary_of(p, res, n);
 }
 
-std::vector<std::string> check(const Params& p) {
-  std::vector<std::string> problems;
-  const std::string model = p.value("model", "");
-  if (p.contains("L") && model != "io") problems.push_back("'L' applies to model io only");
-  if (p.contains("beta") && (model == "radiation" || model == "io"))
-    problems.push_back("'beta' does not apply to model " + model + " (it has no deterrence function)");
-  if (p.value("radiation-literal", false) && model != "radiation")
-    problems.push_back("'radiation-literal' applies to model radiation only");
-  return problems;
-}
-
 }  // namespace
 
 job::TaskKind flows_task_kind() {
@@ -227,7 +209,7 @@ job::TaskKind flows_task_kind() {
     }
     return o;
   };
-  k.check = check;
+  k.check = check_model_parameters;
   k.run = run;
   return k;
 }

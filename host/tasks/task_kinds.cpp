@@ -13,3 +13,18 @@ const TaskRegistry& builtin_task_kinds() {
 }
 
 }  // namespace migra::job
+
+namespace migra::tasks {
+
+std::vector<std::string> check_model_parameters(const job::Params& p) {
+  std::vector<std::string> problems;
+  const std::string model = p.value("model", "");
+  if (p.contains("L") && model != "io") problems.push_back("'L' applies to model io only");
+  if (p.contains("beta") && (model == "radiation" || model == "io"))
+    problems.push_back("'beta' does not apply to model " + model + " (it has no deterrence function)");
+  if (p.value("radiation-literal", false) && model != "radiation")
+    problems.push_back("'radiation-literal' applies to model radiation only");
+  return problems;
+}
+
+}  // namespace migra::tasks

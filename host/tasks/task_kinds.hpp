@@ -4,6 +4,18 @@
 
 namespace migra::tasks {
 
+/// The names of a name -> value table, for a parameter's choices.
+template <class Map>
+std::vector<std::string> keys(const Map& m) {
+  std::vector<std::string> k;
+  for (const auto& [name, _] : m) k.push_back(name);
+  return k;
+}
+
+/// Checks shared by the spatial-interaction kinds (flows, ensemble): parameters that belong to
+/// one model only ('L' to io, 'beta' not to radiation or io, 'radiation-literal' to radiation).
+std::vector<std::string> check_model_parameters(const job::Params& p);
+
 job::TaskKind flows_task_kind();
 job::TaskKind ensemble_task_kind();
 
