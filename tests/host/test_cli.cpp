@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <nlohmann/json.hpp>
 
 #include "host/io/sha256.hpp"
@@ -183,4 +184,47 @@ TEST_CASE("migra ensemble: inconsistent parameters exit 2 before anything runs",
     REQUIRE(r.output.find(expect) != std::string::npos);
     REQUIRE_FALSE(fs::exists(out));
   }
+}
+
+TEST_CASE("migra ripley: K of a lattice and a CSR pattern, and its errors", "[cli][ripley]") {
+  const fs::path dir = fresh_dir("ripley");
+  // a 10 x 10 unit lattice in [0.5, 9.5]^2, window [0, 10]^2: no pair is closer than 1
+  std::string lattice = "x,y\n";
+  for (int a = 0; a < 10; ++a)
+    for (int b = 0; b < 10; ++b) lattice += std::to_string(a + 0.5) + "," + std::to_string(b + 0.5) + "\n";
+  write(dir / "lattice.csv", lattice);
+  const Run r = run_migra("ripley --points " + (dir / "lattice.csv").string() +
+                          " --window 0,0,10,10 --radii 0.5,0.99,1.0,1.5 --progress none --out " + (dir / "out").string());
+  INFO(r.output);
+  REQUIRE(r.status == 0);
+  std::ifstream in(dir / "out" / "ripley.csv");
+  std::string header, line;
+  std::getline(in, header);
+  REQUIRE(header == "r,K_iso,K_border,K_trans,L_iso");
+  std::vector<std::vector<double>> rows;
+  while (std::getline(in, line)) {
+    std::vector<double> v;
+    std::stringstream ss(line);
+    for (std::string f; std::getline(ss, f, ',');) v.push_back(std::stod(f));
+    rows.push_back(v);
+  }
+  REQUIRE(rows.size() == 4);
+  REQUIRE(rows[1][1] == 0.0);  // nothing within 0.99
+  // at r = 1 every point has its 2-4 lattice neighbours: translation weights are exact here
+  double trans = 0.0;
+  for (int a = 0; a < 10; ++a)
+    for (int b = 0; b < 10; ++b)
+      for (auto [dx, dy] : {std::pair{1, 0}, {-1, 0}, {0, 1}, {0, -1}})
+        if (a + dx >= 0 && a + dx < 10 && b + dy >= 0 && b + dy < 10) trans += 100.0 / ((10.0 - std::abs(dx)) * (10.0 - std::abs(dy)));
+  REQUIRE(rows[2][3] == Approx(100.0 / (100 * 99) * trans).epsilon(1e-12));
+  REQUIRE(read_json(dir / "out" / "summary.json")["points"] == 100);
+
+  write(dir / "bad.csv", "x,z\n1,2\n3,4\n");
+  const Run bad = run_migra("ripley --points " + (dir / "bad.csv").string() + " --progress none --out " + (dir / "o2").string());
+  REQUIRE(bad.status == 2);
+  REQUIRE(bad.output.find("missing column 'y'") != std::string::npos);
+  const Run far = run_migra("ripley --points " + (dir / "lattice.csv").string() +
+                            " --window 0,0,10,10 --radii 6 --progress none --out " + (dir / "o3").string());
+  REQUIRE(far.status == 2);
+  REQUIRE(far.output.find("exceeds half the window's shorter side") != std::string::npos);
 }

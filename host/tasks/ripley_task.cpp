@@ -1,0 +1,106 @@
+// Task kind `ripley`: Ripley's K of a point set in a rectangular window, with spatstat's
+// normalisation and the isotropic, border and translation corrections; writes ripley.csv
+// (r,K_iso,K_border,K_trans,L_iso), ripley.svg and summary.json.
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <sstream>
+
+#include "host/io/atomic_file.hpp"
+#include "host/io/csv.hpp"
+#include "host/report/svg.hpp"
+#include "host/tasks/task_kinds.hpp"
+#include "kernels/core/error.hpp"
+#include "kernels/stats/ripley.hpp"
+
+namespace migra::tasks {
+namespace {
+
+using job::ParamType;
+using job::Params;
+
+/// Comma-separated numbers of a parameter; an error names the parameter and the item.
+std::vector<double> numbers(const std::string& text, const char* what) {
+  std::vector<double> v;
+  std::stringstream ss(text);
+  for (std::string item; std::getline(ss, item, ',');) {
+    char* end = nullptr;
+    const double x = std::strtod(item.c_str(), &end);
+    MIGRA_THROW_IF_NOT_FMT(end != item.c_str() && *end == '\0' && std::isfinite(x), "'%s': '%s' is not a number", what,
+                           item.c_str());
+    v.push_back(x);
+  }
+  return v;
+}
+
+void run(job::TaskContext& ctx) {
+  const Params& p = ctx.params();
+  const io::CsvTable t = io::CsvTable::read(p["points"]);
+  const int cx = t.column("x"), cy = t.column("y");
+  std::vector<double> x, y;
+  for (std::size_t r = 0; r < t.rows(); ++r) x.push_back(t.number(r, cx)), y.push_back(t.number(r, cy));
+  MIGRA_THROW_IF_NOT_FMT(x.size() >= 2, "%s: Ripley's K needs at least 2 points", t.path().c_str());
+  stats::Rect w{*std::min_element(x.begin(), x.end()), *std::min_element(y.begin(), y.end()),
+                *std::max_element(x.begin(), x.end()), *std::max_element(y.begin(), y.end())};
+  if (p["window"] != "bbox") {
+    const auto v = numbers(p["window"], "window");
+    MIGRA_THROW_IF_NOT_FMT(v.size() == 4, "'window' must be bbox or x0,y0,x1,y1, got '%s'",
+                           p["window"].get<std::string>().c_str());
+    w = {v[0], v[1], v[2], v[3]};
+  }
+  std::vector<double> radii;
+  const double rmax = 0.25 * std::min(w.x1 - w.x0, w.y1 - w.y0);  // spatstat's default scale
+  if (p.contains("radii")) radii = numbers(p["radii"], "radii");
+  else
+    for (int k = 0; k <= 100; ++k) radii.push_back(rmax * k / 100);
+  const stats::RipleyK K = stats::ripley_k(x, y, w, radii);
+
+  std::string csv = "r,K_iso,K_border,K_trans,L_iso\n";
+  std::vector<double> pi_r2;
+  for (std::size_t k = 0; k < K.r.size(); ++k) {
+    char line[256];
+    std::snprintf(line, sizeof line, "%.17g,%.17g,%.17g,%.17g,%.17g\n", K.r[k], K.iso[k], K.border[k], K.trans[k],
+                  std::sqrt(K.iso[k] / 3.141592653589793));
+    csv += line;
+    pi_r2.push_back(3.141592653589793 * K.r[k] * K.r[k]);
+  }
+  ctx.add_output("ripley.csv", io::write_file_atomic(ctx.output_path("ripley.csv"), csv));
+  report::CurveOptions o;
+  o.title = "Ripley's K (" + std::to_string(x.size()) + " points)";
+  o.x_label = "r";
+  o.y_label = "K(r)";
+  const std::string svg = report::svg_curves({{"isotropic", "#2a6fb0", K.r, K.iso, {}, {}},
+                                              {"border", "#3a3", K.r, K.border, {}, {}},
+                                              {"translation", "#d80", K.r, K.trans, {}, {}},
+                                              {"CSR: pi r^2", "#888", K.r, pi_r2, {}, {}}},
+                                             o);
+  ctx.add_output("ripley.svg", io::write_file_atomic(ctx.output_path("ripley.svg"), svg));
+  const nlohmann::json s = {{"points", x.size()}, {"window", {w.x0, w.y0, w.x1, w.y1}}, {"area", w.area()},
+                            {"radii", K.r.size()}, {"r_max", K.r.back()},
+                            {"normalisation", "K = |W| / (n (n - 1)) sum e_ij 1{d_ij <= r}"}};
+  ctx.add_output("summary.json", io::write_file_atomic(ctx.output_path("summary.json"), s.dump(2) + "\n"));
+  ctx.result = s;
+  char line[160];
+  std::snprintf(line, sizeof line, "%zu points in [%g, %g] x [%g, %g]; K_iso(r_max = %g) / (pi r^2) = %.4f", x.size(),
+                w.x0, w.x1, w.y0, w.y1, K.r.back(), K.iso.back() / pi_r2.back());
+  ctx.summary.push_back(line);
+}
+
+}  // namespace
+
+job::TaskKind ripley_task_kind() {
+  job::TaskKind k;
+  k.name = "ripley";
+  k.summary = "Ripley's K of a point set (isotropic, border and translation corrections; spatstat's "
+              "normalisation) in a rectangular window";
+  k.params = {
+      {"points", ParamType::Path, "CSV with x,y columns (planar coordinates)", nullptr, {}, true},
+      {"window", ParamType::String, "bbox (the points' bounding box) or x0,y0,x1,y1", "bbox"},
+      {"radii", ParamType::String, "Comma-separated radii, ascending [default: 101 values up to a quarter of the shorter side]"},
+  };
+  k.outputs = [](const Params&) { return std::vector<std::string>{"ripley.csv", "ripley.svg", "summary.json"}; };
+  k.run = run;
+  return k;
+}
+
+}  // namespace migra::tasks
