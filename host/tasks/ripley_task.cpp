@@ -11,6 +11,7 @@
 #include "host/report/svg.hpp"
 #include "host/tasks/task_kinds.hpp"
 #include "kernels/core/error.hpp"
+#include "kernels/geo/albers.hpp"
 #include "kernels/stats/ripley.hpp"
 
 namespace migra::tasks {
@@ -36,9 +37,20 @@ std::vector<double> numbers(const std::string& text, const char* what) {
 void run(job::TaskContext& ctx) {
   const Params& p = ctx.params();
   const io::CsvTable t = io::CsvTable::read(p["points"]);
-  const int cx = t.column("x"), cy = t.column("y");
+  const std::string coords = p.value("coords", t.has_column("x") ? "xy" : "lonlat");
+  const bool lonlat = coords == "lonlat";
+  const int cx = t.column(lonlat ? "lon" : "x"), cy = t.column(lonlat ? "lat" : "y");
+  const geo::Albers albers = geo::Albers::conus_km();
   std::vector<double> x, y;
-  for (std::size_t r = 0; r < t.rows(); ++r) x.push_back(t.number(r, cx)), y.push_back(t.number(r, cy));
+  for (std::size_t r = 0; r < t.rows(); ++r) {
+    double a = t.number(r, cx), b = t.number(r, cy);
+    if (lonlat) {
+      MIGRA_THROW_IF_NOT_FMT(std::fabs(b) < 90 && std::fabs(a) <= 360, "%s: (%g, %g) is not a lon/lat pair",
+                             t.where(r, cy).c_str(), a, b);
+      albers.project(a, b, a, b);
+    }
+    x.push_back(a), y.push_back(b);
+  }
   MIGRA_THROW_IF_NOT_FMT(x.size() >= 2, "%s: Ripley's K needs at least 2 points", t.path().c_str());
   stats::Rect w{*std::min_element(x.begin(), x.end()), *std::min_element(y.begin(), y.end()),
                 *std::max_element(x.begin(), x.end()), *std::max_element(y.begin(), y.end())};
@@ -76,6 +88,8 @@ void run(job::TaskContext& ctx) {
                                              o);
   ctx.add_output("ripley.svg", io::write_file_atomic(ctx.output_path("ripley.svg"), svg));
   const nlohmann::json s = {{"points", x.size()}, {"window", {w.x0, w.y0, w.x1, w.y1}}, {"area", w.area()},
+                            {"coordinates", lonlat ? "lon/lat projected by Albers equal-area CONUS (EPSG:5070), km"
+                                                   : "x, y as given"},
                             {"radii", K.r.size()}, {"r_max", K.r.back()},
                             {"normalisation", "K = |W| / (n (n - 1)) sum e_ij 1{d_ij <= r}"}};
   ctx.add_output("summary.json", io::write_file_atomic(ctx.output_path("summary.json"), s.dump(2) + "\n"));
@@ -94,7 +108,9 @@ job::TaskKind ripley_task_kind() {
   k.summary = "Ripley's K of a point set (isotropic, border and translation corrections; spatstat's "
               "normalisation) in a rectangular window";
   k.params = {
-      {"points", ParamType::Path, "CSV with x,y columns (planar coordinates)", nullptr, {}, true},
+      {"points", ParamType::Path, "CSV with x,y (planar) or lon,lat (degrees) columns", nullptr, {}, true},
+      {"coords", ParamType::String, "xy, or lonlat: projected to km by Albers equal-area CONUS (EPSG:5070) "
+                                    "[default: from the header]", nullptr, {"xy", "lonlat"}},
       {"window", ParamType::String, "bbox (the points' bounding box) or x0,y0,x1,y1", "bbox"},
       {"radii", ParamType::String, "Comma-separated radii, ascending [default: 101 values up to a quarter of the shorter side]"},
   };
