@@ -34,14 +34,11 @@ std::vector<double> numbers(const std::string& text, const char* what) {
   return v;
 }
 
-void run(job::TaskContext& ctx) {
-  const Params& p = ctx.params();
-  const io::CsvTable t = io::CsvTable::read(p["points"]);
-  const std::string coords = p.value("coords", t.has_column("x") ? "xy" : "lonlat");
+/// x,y (planar) or lon,lat (degrees, projected to km by Albers equal-area CONUS) of a table.
+void read_points(const io::CsvTable& t, const std::string& coords, std::vector<double>& x, std::vector<double>& y) {
   const bool lonlat = coords == "lonlat";
   const int cx = t.column(lonlat ? "lon" : "x"), cy = t.column(lonlat ? "lat" : "y");
   const geo::Albers albers = geo::Albers::conus_km();
-  std::vector<double> x, y;
   for (std::size_t r = 0; r < t.rows(); ++r) {
     double a = t.number(r, cx), b = t.number(r, cy);
     if (lonlat) {
@@ -51,21 +48,50 @@ void run(job::TaskContext& ctx) {
     }
     x.push_back(a), y.push_back(b);
   }
+}
+
+void run(job::TaskContext& ctx) {
+  const Params& p = ctx.params();
+  const io::CsvTable t = io::CsvTable::read(p["points"]);
+  const std::string coords = p.value("coords", t.has_column("x") ? "xy" : "lonlat");
+  std::vector<double> x, y;
+  read_points(t, coords, x, y);
   MIGRA_THROW_IF_NOT_FMT(x.size() >= 2, "%s: Ripley's K needs at least 2 points", t.path().c_str());
-  stats::Rect w{*std::min_element(x.begin(), x.end()), *std::min_element(y.begin(), y.end()),
-                *std::max_element(x.begin(), x.end()), *std::max_element(y.begin(), y.end())};
-  if (p["window"] != "bbox") {
-    const auto v = numbers(p["window"], "window");
-    MIGRA_THROW_IF_NOT_FMT(v.size() == 4, "'window' must be bbox or x0,y0,x1,y1, got '%s'",
-                           p["window"].get<std::string>().c_str());
-    w = {v[0], v[1], v[2], v[3]};
+  const std::string wspec = p["window"];
+  std::unique_ptr<stats::Window> window;
+  std::string window_text;
+  std::vector<double> hx, hy;
+  if (p.contains("polygon")) {
+    read_points(io::CsvTable::read(p["polygon"]), coords, hx, hy);
+    window_text = "polygon " + ctx.declared()["polygon"].get<std::string>();
+  } else if (wspec == "hull") {
+    stats::convex_hull(x, y, hx, hy);
+    window_text = "convex hull (" + std::to_string(hx.size()) + " vertices)";
   }
+  stats::Rect box{*std::min_element(x.begin(), x.end()), *std::min_element(y.begin(), y.end()),
+                  *std::max_element(x.begin(), x.end()), *std::max_element(y.begin(), y.end())};
+  if (!hx.empty()) {
+    window = stats::make_polygon_window(hx, hy);
+    box = {*std::min_element(hx.begin(), hx.end()), *std::min_element(hy.begin(), hy.end()),
+           *std::max_element(hx.begin(), hx.end()), *std::max_element(hy.begin(), hy.end())};
+  } else {
+    if (wspec != "bbox") {
+      const auto v = numbers(wspec, "window");
+      MIGRA_THROW_IF_NOT_FMT(v.size() == 4, "'window' must be bbox, hull or x0,y0,x1,y1, got '%s'", wspec.c_str());
+      box = {v[0], v[1], v[2], v[3]};
+    }
+    window = stats::make_rect_window(box);
+    char b[160];
+    std::snprintf(b, sizeof b, "[%g, %g] x [%g, %g]", box.x0, box.x1, box.y0, box.y1);
+    window_text = b;
+  }
+  const stats::Rect& w = box;
   std::vector<double> radii;
   const double rmax = 0.25 * std::min(w.x1 - w.x0, w.y1 - w.y0);  // spatstat's default scale
   if (p.contains("radii")) radii = numbers(p["radii"], "radii");
   else
     for (int k = 0; k <= 100; ++k) radii.push_back(rmax * k / 100);
-  const stats::RipleyK K = stats::ripley_k(x, y, w, radii);
+  const stats::RipleyK K = stats::ripley_k(x, y, *window, radii);
 
   std::string csv = "r,K_iso,K_border,K_trans,L_iso\n";
   std::vector<double> pi_r2;
@@ -87,16 +113,16 @@ void run(job::TaskContext& ctx) {
                                               {"CSR: pi r^2", "#888", K.r, pi_r2, {}, {}}},
                                              o);
   ctx.add_output("ripley.svg", io::write_file_atomic(ctx.output_path("ripley.svg"), svg));
-  const nlohmann::json s = {{"points", x.size()}, {"window", {w.x0, w.y0, w.x1, w.y1}}, {"area", w.area()},
-                            {"coordinates", lonlat ? "lon/lat projected by Albers equal-area CONUS (EPSG:5070), km"
+  const nlohmann::json s = {{"points", x.size()}, {"window", window_text}, {"area", window->area()},
+                            {"coordinates", coords == "lonlat" ? "lon/lat projected by Albers equal-area CONUS (EPSG:5070), km"
                                                    : "x, y as given"},
                             {"radii", K.r.size()}, {"r_max", K.r.back()},
                             {"normalisation", "K = |W| / (n (n - 1)) sum e_ij 1{d_ij <= r}"}};
   ctx.add_output("summary.json", io::write_file_atomic(ctx.output_path("summary.json"), s.dump(2) + "\n"));
   ctx.result = s;
   char line[160];
-  std::snprintf(line, sizeof line, "%zu points in [%g, %g] x [%g, %g]; K_iso(r_max = %g) / (pi r^2) = %.4f", x.size(),
-                w.x0, w.x1, w.y0, w.y1, K.r.back(), K.iso.back() / pi_r2.back());
+  std::snprintf(line, sizeof line, "%zu points in %s; K_iso(r_max = %g) / (pi r^2) = %.4f", x.size(),
+                window_text.c_str(), K.r.back(), K.iso.back() / pi_r2.back());
   ctx.summary.push_back(line);
 }
 
@@ -106,12 +132,13 @@ job::TaskKind ripley_task_kind() {
   job::TaskKind k;
   k.name = "ripley";
   k.summary = "Ripley's K of a point set (isotropic, border and translation corrections; spatstat's "
-              "normalisation) in a rectangular window";
+              "normalisation) in a rectangle, the convex hull or a polygon";
   k.params = {
       {"points", ParamType::Path, "CSV with x,y (planar) or lon,lat (degrees) columns", nullptr, {}, true},
       {"coords", ParamType::String, "xy, or lonlat: projected to km by Albers equal-area CONUS (EPSG:5070) "
                                     "[default: from the header]", nullptr, {"xy", "lonlat"}},
-      {"window", ParamType::String, "bbox (the points' bounding box) or x0,y0,x1,y1", "bbox"},
+      {"window", ParamType::String, "bbox (the points' bounding box), hull (their convex hull) or x0,y0,x1,y1", "bbox"},
+      {"polygon", ParamType::Path, "Window polygon: CSV of vertices in order, in the points' coordinates (overrides window)"},
       {"radii", ParamType::String, "Comma-separated radii, ascending [default: 101 values up to a quarter of the shorter side]"},
   };
   k.outputs = [](const Params&) { return std::vector<std::string>{"ripley.csv", "ripley.svg", "summary.json"}; };

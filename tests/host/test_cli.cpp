@@ -218,6 +218,14 @@ TEST_CASE("migra ripley: K of a lattice and a CSR pattern, and its errors", "[cl
         if (a + dx >= 0 && a + dx < 10 && b + dy >= 0 && b + dy < 10) trans += 100.0 / ((10.0 - std::abs(dx)) * (10.0 - std::abs(dy)));
   REQUIRE(rows[2][3] == Approx(100.0 / (100 * 99) * trans).epsilon(1e-12));
   REQUIRE(read_json(dir / "out" / "summary.json")["points"] == 100);
+  // the lattice's convex hull is the square [0.5, 9.5]^2 (4 vertices), area 81
+  const Run hull = run_migra("ripley --points " + (dir / "lattice.csv").string() +
+                             " --window hull --radii 0.5,1.0 --progress none --out " + (dir / "hull").string());
+  INFO(hull.output);
+  REQUIRE(hull.status == 0);
+  const auto hs = read_json(dir / "hull" / "summary.json");
+  REQUIRE(hs["window"] == "convex hull (4 vertices)");
+  REQUIRE(double(hs["area"]) == Approx(81.0));
 
   write(dir / "bad.csv", "x,z\n1,2\n3,4\n");
   const Run bad = run_migra("ripley --points " + (dir / "bad.csv").string() + " --progress none --out " + (dir / "o2").string());

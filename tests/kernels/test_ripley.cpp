@@ -103,3 +103,87 @@ TEST_CASE("Ripley: bad input is refused", "[ripley]") {
   REQUIRE_THROWS_WITH(ripley_k(x, y, {0, 0, 0.5, 1}, {0.1}), Catch::Contains("outside the window"));
   REQUIRE_THROWS_WITH(ripley_k(x, y, {0, 0, 1, 1}, {0.2, 0.1}), Catch::Contains("ascending"));
 }
+
+namespace {
+
+/// Fraction of the circle inside a polygon window, by sampling points on the circle.
+double polygon_arc_by_sampling(const Window& w, double px, double py, double r, int m = 100000) {
+  int in = 0;
+  for (int k = 0; k < m; ++k) {
+    const double t = 2 * kPi * (k + 0.5) / m;
+    in += w.contains(px + r * std::cos(t), py + r * std::sin(t));
+  }
+  return double(in) / m;
+}
+
+}  // namespace
+
+TEST_CASE("Ripley: polygon windows (arcs, a rectangle as a polygon, the convex hull)", "[ripley]") {
+  // an L-shaped (non-convex) window and a triangle, given clockwise
+  const auto L = make_polygon_window({0, 4, 4, 2, 2, 0}, {0, 0, 2, 2, 4, 4});
+  const auto tri = make_polygon_window({0, 2, 5}, {0, 4, 0});
+  REQUIRE(L->area() == Approx(12.0));
+  REQUIRE(tri->area() == Approx(10.0));
+  std::mt19937_64 rng(5);
+  std::uniform_real_distribution<double> u(0, 1);
+  for (int k = 0; k < 200; ++k) {
+    const double px = 4 * u(rng), py = 4 * u(rng), r = 2.5 * u(rng);
+    INFO(px << ", " << py << ", r = " << r);
+    REQUIRE(L->circle_fraction_inside(px, py, r) == Approx(polygon_arc_by_sampling(*L, px, py, r)).margin(5e-5));
+    REQUIRE(tri->circle_fraction_inside(px, py, r) == Approx(polygon_arc_by_sampling(*tri, px, py, r)).margin(5e-5));
+  }
+  REQUIRE(L->boundary_distance(1, 1) == Approx(1.0));
+  REQUIRE(L->boundary_distance(3, 1.5) == Approx(0.5));
+
+  // the rectangle [0,5] x [0,3] as a polygon gives the rectangle's K (translation included:
+  // its overlap table is exact, bilinear in each quadrant)
+  std::vector<double> x, y;
+  uniform_points(80, rng, {0, 0, 5, 3}, x, y);
+  const std::vector<double> radii = {0.2, 0.5, 1.0, 1.4};
+  const RipleyK a = ripley_k(x, y, Rect{0, 0, 5, 3}, radii);
+  auto poly = make_polygon_window({0, 5, 5, 0}, {0, 0, 3, 3});
+  const RipleyK b = ripley_k(x, y, *poly, radii);
+  for (size_t k = 0; k < radii.size(); ++k) {
+    REQUIRE(b.iso[k] == Approx(a.iso[k]).epsilon(1e-10));
+    REQUIRE(b.trans[k] == Approx(a.trans[k]).epsilon(1e-10));
+    REQUIRE(b.border[k] == Approx(a.border[k]).epsilon(1e-12));
+  }
+  // a non-convex window has no translation estimate
+  std::vector<double> lx = {0.5, 1.5, 3.5, 0.5, 1.0}, ly = {0.5, 1.5, 0.5, 3.5, 1.0};
+  auto Lw = make_polygon_window({0, 4, 4, 2, 2, 0}, {0, 0, 2, 2, 4, 4});
+  REQUIRE(std::isnan(ripley_k(lx, ly, *Lw, {0.5, 1.0}).trans[1]));
+
+  // the convex hull: every point inside or on it, vertices counter-clockwise
+  std::vector<double> hx, hy;
+  convex_hull(x, y, hx, hy);
+  REQUIRE(hx.size() >= 3);
+  const auto hull = make_polygon_window(hx, hy);
+  for (size_t i = 0; i < x.size(); ++i) REQUIRE((hull->contains(x[i], y[i]) || hull->boundary_distance(x[i], y[i]) < 1e-9));
+  REQUIRE(hull->area() <= 15.0);
+  REQUIRE(hull->area() > 12.0);
+}
+
+TEST_CASE("Ripley: unbiased for CSR in a convex polygon (a hexagon)", "[ripley]") {
+  std::vector<double> vx, vy;
+  for (int k = 0; k < 6; ++k) vx.push_back(std::cos(kPi / 3 * k)), vy.push_back(std::sin(kPi / 3 * k));
+  auto w = make_polygon_window(vx, vy);
+  const std::vector<double> radii = {0.1, 0.2, 0.3, 0.4};
+  std::mt19937_64 rng(6);
+  std::uniform_real_distribution<double> u(-1, 1);
+  std::vector<double> si(radii.size()), st(radii.size());
+  const int patterns = 300;
+  for (int p = 0; p < patterns; ++p) {
+    std::vector<double> x, y;
+    while (x.size() < 100) {
+      const double a = u(rng), b = u(rng);
+      if (w->contains(a, b)) x.push_back(a), y.push_back(b);
+    }
+    const RipleyK K = ripley_k(x, y, *w, radii);
+    for (size_t k = 0; k < radii.size(); ++k) si[k] += K.iso[k], st[k] += K.trans[k];
+  }
+  for (size_t k = 0; k < radii.size(); ++k) {
+    INFO("r = " << radii[k]);
+    CHECK(si[k] / patterns / (kPi * radii[k] * radii[k]) == Approx(1.0).margin(0.03));
+    CHECK(st[k] / patterns / (kPi * radii[k] * radii[k]) == Approx(1.0).margin(0.03));
+  }
+}
