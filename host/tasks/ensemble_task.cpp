@@ -11,6 +11,9 @@
 #include "host/report/svg.hpp"
 #include "host/tasks/task_kinds.hpp"
 #include "kernels/core/error.hpp"
+#include "kernels/geo/albers.hpp"
+#include "kernels/stats/window.hpp"
+#include "models/sim_dynamics/top_sites_k.hpp"
 #include "models/sim_dynamics/ensemble.hpp"
 
 namespace migra::tasks {
@@ -57,17 +60,107 @@ sim::EnsembleConfig config_of(const Params& p, std::uint64_t seed, std::size_t b
   return c;
 }
 
-/// The `population` column of a CSV (e.g. data/us2010/counties.csv).
-std::vector<double> read_populations(const std::string& path) {
+/// A reference table: the `population` column and, when it has lon,lat, the positions
+/// projected to km (Albers equal-area CONUS), e.g. data/us2010/counties.csv.
+struct Reference {
+  std::vector<double> q, x, y;
+};
+
+Reference read_reference(const std::string& path) {
   const io::CsvTable t = io::CsvTable::read(path);
   const int col = t.column("population");
-  std::vector<double> v;
+  const bool located = t.has_column("lon") && t.has_column("lat");
+  const geo::Albers albers = geo::Albers::conus_km();
+  Reference ref;
   for (std::size_t r = 0; r < t.rows(); ++r) {
     const double q = t.number(r, col);
     MIGRA_THROW_IF_NOT_FMT(q >= 0, "%s: negative population %g", t.where(r, col).c_str(), q);
-    v.push_back(q);
+    ref.q.push_back(q);
+    if (!located) continue;
+    double x, y;
+    albers.project(t.number(r, t.column("lon")), t.number(r, t.column("lat")), x, y);
+    ref.x.push_back(x), ref.y.push_back(y);
   }
-  return v;
+  return ref;
+}
+
+/// Paper 004's K200 curves (top_sites_k.hpp) at tau: per radius the median and quartiles over
+/// the model maps and over the reference samples, all divided by the model median's maximum.
+struct K200 {
+  std::vector<double> r, model_q25, model_median, model_q75, ref_q25, ref_median, ref_q75, homogeneous;
+  double chi2 = 0;
+};
+
+K200 top_sites_k(const sim::EnsembleConfig& cfg, const sim::EnsembleResult& res, const Reference& ref,
+                 std::uint64_t seed, int samples) {
+  const int n = cfg.map.sites, B = cfg.maps, top = std::min(200, n);
+  const double L = cfg.map.side;
+  K200 k;
+  for (int i = 1; i <= 100; ++i) k.r.push_back(L / 200.0 * i);  // up to L/2 (spec §4.2, step 4)
+  const auto square = stats::make_rect_window({0, 0, L, L});
+  std::vector<std::vector<double>> model(k.r.size()), data(k.r.size());
+  double r_m = 0;
+  for (int m = 0; m < B; ++m) {
+    const std::size_t o = std::size_t(m) * std::size_t(n);
+    r_m += sim::mean_pairwise_distance(res.x.data() + o, res.y.data() + o, n) / B;
+    const auto c = sim::corrected_top_counts(res.x.data() + o, res.y.data() + o, res.q_tau.data() + o, n, top, k.r,
+                                             [&](double r) { return square->mean_disc_fraction(r); });
+    for (std::size_t i = 0; i < k.r.size(); ++i) model[i].push_back(c[i]);
+  }
+  // The reference's window: the convex hull of all its sites; R_W tabulated in km.
+  std::vector<double> hx, hy;
+  stats::convex_hull(ref.x, ref.y, hx, hy);
+  const auto hull = stats::make_polygon_window(hx, hy);
+  std::vector<double> grid_r, grid_R;
+  const auto sets = sim::reference_samples(int(ref.q.size()), n, samples, seed);
+  std::vector<double> sx(static_cast<std::size_t>(n)), sy(sx), sq(sx), scale;
+  for (const auto& set : sets) {
+    for (int i = 0; i < n; ++i) {
+      const auto j = std::size_t(set[std::size_t(i)]);
+      sx[std::size_t(i)] = ref.x[j], sy[std::size_t(i)] = ref.y[j], sq[std::size_t(i)] = ref.q[j];
+    }
+    scale.push_back(sim::mean_pairwise_distance(sx.data(), sy.data(), n) / r_m);  // km per model unit
+  }
+  const double r_max_km = k.r.back() * *std::max_element(scale.begin(), scale.end());
+  constexpr int kGrid = 48;  // R_W is smooth in r: linear between 49 tabulated radii
+  for (int g = 0; g <= kGrid; ++g) {
+    grid_r.push_back(r_max_km * g / kGrid);
+    grid_R.push_back(hull->mean_disc_fraction(grid_r.back()));
+  }
+  const auto R_us = [&](double r) {
+    const double f = r / r_max_km * kGrid;
+    const int g = std::min(kGrid - 1, int(f));
+    return grid_R[std::size_t(g)] + (f - g) * (grid_R[std::size_t(g) + 1] - grid_R[std::size_t(g)]);
+  };
+  for (std::size_t s = 0; s < sets.size(); ++s) {
+    for (int i = 0; i < n; ++i) {
+      const auto j = std::size_t(sets[s][std::size_t(i)]);
+      sx[std::size_t(i)] = ref.x[j], sy[std::size_t(i)] = ref.y[j], sq[std::size_t(i)] = ref.q[j];
+    }
+    std::vector<double> radii_km;
+    for (double r : k.r) radii_km.push_back(r * scale[s]);
+    const auto c = sim::corrected_top_counts(sx.data(), sy.data(), sq.data(), n, top, radii_km, R_us);
+    for (std::size_t i = 0; i < k.r.size(); ++i) data[i].push_back(c[i]);
+  }
+  double k_max = 0;
+  for (auto& v : model) k_max = std::max(k_max, stats::quantile(v, 0.5));
+  if (!(k_max > 0)) k_max = 1;
+  for (std::size_t i = 0; i < k.r.size(); ++i) {
+    k.model_q25.push_back(stats::quantile(model[i], 0.25) / k_max);
+    k.model_median.push_back(stats::quantile(model[i], 0.5) / k_max);
+    k.model_q75.push_back(stats::quantile(model[i], 0.75) / k_max);
+    k.ref_q25.push_back(stats::quantile(data[i], 0.25) / k_max);
+    k.ref_median.push_back(stats::quantile(data[i], 0.5) / k_max);
+    k.ref_q75.push_back(stats::quantile(data[i], 0.75) / k_max);
+    const double pi_r2 = 3.141592653589793 * k.r[i] * k.r[i];
+    k.homogeneous.push_back(top * (top - 1) * pi_r2 / (L * L) / k_max);  // E[Count] / R under CSR
+    double mean_m = 0, mean_d = 0, var_d = 0;
+    for (double v : model[i]) mean_m += v / k_max / double(model[i].size());
+    for (double v : data[i]) mean_d += v / k_max / double(data[i].size());
+    for (double v : data[i]) var_d += (v / k_max - mean_d) * (v / k_max - mean_d) / std::max<double>(1, double(data[i].size()) - 1);
+    if (var_d > 0) k.chi2 += (mean_m - mean_d) * (mean_m - mean_d) / var_d;
+  }
+  return k;
 }
 
 /// A run's state as CBOR (doubles stored exactly), and back.
@@ -113,8 +206,11 @@ void run(job::TaskContext& ctx) {
   const sim::EnsembleConfig cfg = config_of(p, ctx.seed(), ctx.backend().memory_budget());
   const int n = cfg.map.sites;
   std::optional<stats::RankCurves> ref;
-  if (p.contains("reference"))
-    ref = sim::reference_curves(read_populations(p["reference"]), n, p["reference-samples"], ctx.seed());
+  Reference table;
+  if (p.contains("reference")) {
+    table = read_reference(p["reference"]);
+    ref = sim::reference_curves(table.q, n, p["reference-samples"], ctx.seed());
+  }
   if (ctx.backend().is_gpu()) ctx.log("the ensemble runs on the CPU backend (its CUDA path is not written yet)");
   std::optional<sim::EnsembleState> resume;
   if (const std::string saved = ctx.load_checkpoint(); !saved.empty()) {
@@ -187,6 +283,31 @@ void run(job::TaskContext& ctx) {
                                                     report::svg_curves({{"D_KS", "#2a6fb0", steps, r.d_ks, {}, {}}}, dk)));
   }
 
+  // Paper 004's K200 of the largest sites, when the reference has positions.
+  std::optional<K200> k200;
+  if (ref && !table.x.empty()) {
+    k200 = top_sites_k(cfg, r, table, ctx.seed(), p["reference-samples"]);
+    std::string csv = "r,model_q25,model_median,model_q75,reference_q25,reference_median,reference_q75,homogeneous\n";
+    for (std::size_t i = 0; i < k200->r.size(); ++i) {
+      char line[400];
+      std::snprintf(line, sizeof line, "%.17g,%.17g,%.17g,%.17g,%.17g,%.17g,%.17g,%.17g\n", k200->r[i],
+                    k200->model_q25[i], k200->model_median[i], k200->model_q75[i], k200->ref_q25[i],
+                    k200->ref_median[i], k200->ref_q75[i], k200->homogeneous[i]);
+      csv += line;
+    }
+    ctx.add_output("k200.csv", io::write_file_atomic(ctx.output_path("k200.csv"), csv));
+    report::CurveOptions ko;
+    ko.title = model + ": K of the 200 largest sites at t = " + std::to_string(r.tau);
+    ko.x_label = "r (model units)";
+    ko.y_label = "K / max model median (band: quartiles)";
+    const std::string svg = report::svg_curves(
+        {{model, "#2a6fb0", k200->r, k200->model_median, k200->model_q25, k200->model_q75},
+         {"reference", "#c33", k200->r, k200->ref_median, k200->ref_q25, k200->ref_q75},
+         {"homogeneous", "#888", k200->r, k200->homogeneous, {}, {}}},
+        ko);
+    ctx.add_output("k200.svg", io::write_file_atomic(ctx.output_path("k200.svg"), svg));
+  }
+
   // Summary.
   nlohmann::json s = {{"model", model}, {"maps", cfg.maps}, {"sites", n}, {"steps", cfg.steps},
                       {"side", cfg.map.side}, {"lambda", cfg.dynamics.lambda}, {"seed", ctx.seed()},
@@ -199,6 +320,7 @@ void run(job::TaskContext& ctx) {
   if (ref) {
     s["d_ks_best"] = r.d_ks_best;
     s["chi2_rank"] = stats::chi2_rank(r.at_tau.mean, ref->mean, ref->sd);
+    if (k200) s["chi2_k200"] = k200->chi2;
     s["reference"] = {{"file", ctx.declared()["reference"]}, {"samples", p["reference-samples"]}, {"size", n}};
   }
   ctx.add_output("summary.json", io::write_file_atomic(ctx.output_path("summary.json"), s.dump(2) + "\n"));
@@ -259,7 +381,7 @@ job::TaskKind ensemble_task_kind() {
   k.outputs = [](const Params& p) {
     std::vector<std::string> o = {"summary.json", "rank_size.csv", "populations_tau.npy", "populations_final.npy",
                                   "positions.npy", "rank_size.svg"};
-    if (p.contains("reference")) o.insert(o.end(), {"dks.csv", "dks.svg"});
+    if (p.contains("reference")) o.insert(o.end(), {"dks.csv", "dks.svg", "k200.csv", "k200.svg"});
     return o;
   };
   k.check = check;

@@ -26,6 +26,12 @@ class RectWindow final : public Window {
     return (r_.x1 - r_.x0 - std::fabs(dx)) * (r_.y1 - r_.y0 - std::fabs(dy));
   }
   double prepare(double) override { return 0.5 * std::min(r_.x1 - r_.x0, r_.y1 - r_.y0); }
+  double mean_disc_fraction(double r) const override {
+    const double w = r_.x1 - r_.x0, h = r_.y1 - r_.y0;
+    if (r <= 0) return 1.0;
+    MIGRA_THROW_IF_NOT_FMT(r <= std::min(w, h), "R_W(%g): the closed form holds up to the shorter side %g", r, std::min(w, h));
+    return 1.0 - 4.0 * r * (w + h) / (3.0 * kPi * w * h) + r * r / (2.0 * kPi * w * h);
+  }
 
  private:
   Rect r_;
@@ -138,6 +144,25 @@ class PolygonWindow final : public Window {
     const double tx = fx - ix, ty = fy - iy;
     const auto at = [&](int a, int b) { return table_[size_t(a) * size_t(nodes_) + size_t(b)]; };
     return (1 - tx) * ((1 - ty) * at(ix, iy) + ty * at(ix, iy + 1)) + tx * ((1 - ty) * at(ix + 1, iy) + ty * at(ix + 1, iy + 1));
+  }
+
+  double mean_disc_fraction(double r) const override {
+    if (!convex_) return std::nan("");
+    if (r <= 0) return 1.0;
+    // (1 / (|W| pi r^2)) int_0^r rho int_0^2pi overlap(rho, theta) dtheta drho; the overlap is
+    // even in v, so theta over [0, pi) twice; midpoint rule (smooth integrand).
+    constexpr int kRho = 48, kTheta = 48;
+    double s = 0.0;
+    for (int a = 0; a < kRho; ++a) {
+      const double rho = r * (a + 0.5) / kRho;
+      double ring = 0.0;
+      for (int b = 0; b < kTheta; ++b) {
+        const double th = kPi * (b + 0.5) / kTheta;
+        ring += exact_overlap(rho * std::cos(th), rho * std::sin(th));
+      }
+      s += rho * ring * (2.0 * kPi / kTheta);
+    }
+    return s * (r / kRho) / (area_ * kPi * r * r);
   }
 
   double prepare(double r_max) override {

@@ -24,6 +24,11 @@ class Window {
   /// Prepares overlap_area for displacements up to r_max; returns the largest radius this
   /// window supports for K (a rectangle: half its shorter side).
   virtual double prepare(double r_max) = 0;
+  /// R_W(r): the fraction of a disc of radius r inside W, averaged over centres uniform in W
+  /// (paper 004 App. B), = (1 / (|W| pi r^2)) * integral over |v| <= r of |W ∩ (W + v)|.
+  /// Rectangle w x h: 1 - 4 r (w + h) / (3 pi w h) + r^2 / (2 pi w h)  (r <= min(w, h)).
+  /// Convex polygon: the integral by polar quadrature of the exact overlap. Non-convex: NaN.
+  virtual double mean_disc_fraction(double r) const = 0;
 };
 
 struct Rect {

@@ -13,22 +13,29 @@ namespace {
 constexpr int kBlockSteps = 32;  ///< steps a map runs alone before the ensemble is scored
 }  // namespace
 
-stats::RankCurves reference_curves(const std::vector<double>& values, int size, int samples, std::uint64_t seed) {
-  const int n = int(values.size());
+std::vector<std::vector<int>> reference_samples(int n, int size, int samples, std::uint64_t seed) {
   MIGRA_THROW_IF_NOT_FMT(size >= 1 && size <= n, "reference: cannot sample %d of %d values without replacement",
                          size, n);
   MIGRA_THROW_IF_NOT_FMT(samples >= 1, "reference: samples must be >= 1, got %d", samples);
-  std::vector<double> drawn(std::size_t(samples) * std::size_t(size));
-  std::vector<double> pool;
+  std::vector<std::vector<int>> out(static_cast<std::size_t>(samples));
+  std::vector<int> pool(static_cast<std::size_t>(n));
   for (int s = 0; s < samples; ++s) {
-    pool = values;
+    std::iota(pool.begin(), pool.end(), 0);
     for (int k = 0; k < size; ++k) {  // partial Fisher-Yates: pool[k] <- a uniform pick of pool[k..n)
       const double u = rng::uniforms(seed, rng::Stream::Sample, std::uint32_t(s), std::uint32_t(k), 0).u[0];
       const int pick = k + std::min(n - k - 1, int(u * (n - k)));
       std::swap(pool[std::size_t(k)], pool[std::size_t(pick)]);
-      drawn[std::size_t(s) * std::size_t(size) + std::size_t(k)] = pool[std::size_t(k)];
     }
+    out[std::size_t(s)].assign(pool.begin(), pool.begin() + size);
   }
+  return out;
+}
+
+stats::RankCurves reference_curves(const std::vector<double>& values, int size, int samples, std::uint64_t seed) {
+  const auto sets = reference_samples(int(values.size()), size, samples, seed);
+  std::vector<double> drawn;
+  for (const auto& set : sets)
+    for (int i : set) drawn.push_back(values[std::size_t(i)]);
   return stats::rank_curves(drawn, samples, size);
 }
 

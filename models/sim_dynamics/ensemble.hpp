@@ -56,5 +56,7 @@ EnsembleResult run_ensemble(const EnsembleConfig& cfg, const stats::RankCurves* 
                             const std::function<void(const EnsembleState&)>& checkpoint = {});
 
 stats::RankCurves reference_curves(const std::vector<double>& values, int size, int samples, std::uint64_t seed);
+/// The samples behind reference_curves: `samples` sets of `size` indices into n values.
+std::vector<std::vector<int>> reference_samples(int n, int size, int samples, std::uint64_t seed);
 
 }  // namespace migra::sim

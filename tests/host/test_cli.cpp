@@ -146,8 +146,26 @@ TEST_CASE("migra ensemble: a small paper-004 ensemble against the 2010 counties"
   REQUIRE(double(s["max_rel_conservation_error"]) < 1e-12);
   REQUIRE(double(s["min_floor_ratio"]) >= 1.0 - 1e-12);
   for (const char* f : {"rank_size.csv", "dks.csv", "populations_tau.npy", "populations_final.npy", "positions.npy",
-                        "rank_size.svg", "dks.svg"})
+                        "rank_size.svg", "dks.svg", "k200.csv", "k200.svg"})
     REQUIRE(fs::exists(out / f));
+  REQUIRE(double(s["chi2_k200"]) > 0);
+  {  // K200: 100 radii up to half the side; the model median peaks at 1; counts never decrease
+    std::ifstream k(out / "k200.csv");
+    std::string row;
+    std::getline(k, row);
+    int n = 0;
+    double peak = 0, last_hom = -1;
+    while (std::getline(k, row)) {
+      std::vector<double> v;
+      std::stringstream ss(row);
+      for (std::string f; std::getline(ss, f, ',');) v.push_back(std::stod(f));
+      ++n, peak = std::max(peak, v[2]);
+      REQUIRE(v[7] > last_hom);
+      last_hom = v[7];
+    }
+    REQUIRE(n == 100);
+    REQUIRE(peak == 1.0);
+  }
   REQUIRE(fs::file_size(out / "populations_final.npy") == 128 + 3 * 300 * 8);
   // dks.csv holds t = 0, 5, ..., 150 and its minimum is the summary's
   std::ifstream dks(out / "dks.csv");

@@ -187,3 +187,34 @@ TEST_CASE("Ripley: unbiased for CSR in a convex polygon (a hexagon)", "[ripley]"
     CHECK(st[k] / patterns / (kPi * radii[k] * radii[k]) == Approx(1.0).margin(0.03));
   }
 }
+
+TEST_CASE("Ripley: R_W, the mean disc fraction, in closed form and by quadrature", "[ripley]") {
+  // the closed form against a direct Monte-Carlo-free check: a square as a polygon
+  const auto rect = make_rect_window({0, 0, 1000, 1000});
+  const auto poly = make_polygon_window({0, 1000, 1000, 0}, {0, 0, 1000, 1000});
+  for (double r : {10.0, 100.0, 250.0, 500.0}) {
+    INFO("r = " << r);
+    REQUIRE(poly->mean_disc_fraction(r) == Approx(rect->mean_disc_fraction(r)).epsilon(2e-4));
+  }
+  REQUIRE(rect->mean_disc_fraction(500) == Approx(0.615).margin(5e-4));  // spec 004 §4.2
+  REQUIRE(rect->mean_disc_fraction(1000) == Approx(0.310).margin(5e-4));
+  // by sampling discs at random centres in a triangle
+  const auto tri = make_polygon_window({0, 2, 5}, {0, 4, 0});
+  std::mt19937_64 rng(9);
+  std::uniform_real_distribution<double> u(0, 1);
+  for (double r : {0.3, 1.0}) {
+    double sum = 0;
+    int m = 0;
+    while (m < 4000) {
+      const double cx = 5 * u(rng), cy = 4 * u(rng);
+      if (!tri->contains(cx, cy)) continue;
+      int in = 0;
+      for (int k = 0; k < 400; ++k) {  // uniform points in the disc
+        const double a = 2 * kPi * u(rng), rr = r * std::sqrt(u(rng));
+        in += tri->contains(cx + rr * std::cos(a), cy + rr * std::sin(a));
+      }
+      sum += in / 400.0, ++m;
+    }
+    REQUIRE(tri->mean_disc_fraction(r) == Approx(sum / m).margin(0.01));
+  }
+}
