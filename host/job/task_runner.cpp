@@ -24,6 +24,7 @@ Prepared prepare_task(const TaskSpec& t, const RunDirectory& rd) {
     hashed[spec.name] = io::sha256_file(path);  // content, not location
   }
   h["params"] = hashed;
+  h["outputs"] = t.kind->outputs(t.params);  // a build that writes more re-runs the task
   if (t.kind->uses_seed) h["seed"] = t.seed;
   const std::string s = h.dump();
   io::Sha256 sha;

@@ -19,7 +19,8 @@ struct Prepared {
 };
 
 /// Resolves "@task/file" inputs in the run directory, checks every input exists, and hashes
-/// kind, parameters, input contents and (for seeded kinds) the seed. Throws migra::Error.
+/// kind, parameters, input contents, the outputs the kind declares, migra's version and (for
+/// seeded kinds) the seed. Throws migra::Error.
 Prepared prepare_task(const TaskSpec& task, const RunDirectory& rd);
 
 /// What became of an attempt to run a task on one backend.
