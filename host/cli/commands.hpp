@@ -2,6 +2,7 @@
 /// The `migra` subcommands. Each registers its options on the app and runs when chosen;
 /// errors are thrown as migra::Error and turned into exit status 2 by main().
 #include <CLI/CLI.hpp>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -26,9 +27,10 @@ struct RunFlags {
 void add_run_flags(CLI::App* c, RunFlags& f, bool workers);
 job::RunOptions run_options(const RunFlags& f, bool flat, const std::vector<std::string>& argv);
 
-/// Runs a validated job (`problem` empty) or reports `problem`, in step with the other MPI
-/// ranks if there are any: rank 0 schedules, the others serve tasks. Then prints what the
-/// run did (unless quiet) and throws if a task failed.
-void execute_job(const job::JobSpec* job, const std::string& problem, const job::RunOptions& o);
+/// Builds the job (parsing and validating it; a migra::Error is a bad job) and runs it, in
+/// step with the other MPI ranks if there are any: all agree that the job is valid, then rank
+/// 0 schedules and the others serve tasks. Prints what the run did (unless quiet) and throws
+/// if a task failed.
+void execute_job(const std::function<job::JobSpec()>& build, const job::RunOptions& o);
 
 }  // namespace migra::host

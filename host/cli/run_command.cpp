@@ -2,6 +2,7 @@
 // shared with the per-kind subcommands.
 #include <algorithm>
 #include <cstdio>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <thread>
@@ -73,7 +74,15 @@ void report_run(const job::RunSummary& s, const job::RunOptions& o) {
 
 }  // namespace
 
-void execute_job(const job::JobSpec* job, const std::string& problem, const job::RunOptions& options) {
+void execute_job(const std::function<job::JobSpec()>& build, const job::RunOptions& options) {
+  // Every rank builds (validates) the job; they agree before anything runs.
+  std::optional<job::JobSpec> job;
+  std::string problem;
+  try {
+    job = build();
+  } catch (const Error& e) {
+    problem = e.what();
+  }
   job::Transport* world = mpi_world();
   job::RunOptions o = options;
   if (world && o.cpu_workers == 0)  // the node's cores are shared among its ranks
@@ -89,7 +98,7 @@ void execute_job(const job::JobSpec* job, const std::string& problem, const job:
   try {
     report_run(job::run_job(*job, devices, o, world), o);
   } catch (...) {
-    for (int r = 1; r < world->size(); ++r) world->send(r, "{\"stop\": true}");  // never leave a rank waiting
+    job::release_ranks(*world);  // never leave a rank waiting
     throw;
   }
 }
@@ -105,14 +114,8 @@ void register_run(CLI::App& app, const std::vector<std::string>& argv) {
   r->add_option("job", st->job, "Job file (TOML)")->required();
   add_run_flags(r, st->run, true);
   r->callback([st, argv] {
-    std::optional<job::JobSpec> job;
-    std::string problem;
-    try {
-      job = job::read_job_file(st->job, job::builtin_task_kinds());
-    } catch (const Error& e) {
-      problem = e.what();
-    }
-    execute_job(job ? &*job : nullptr, problem, run_options(st->run, false, argv));
+    execute_job([&] { return job::read_job_file(st->job, job::builtin_task_kinds()); },
+                run_options(st->run, false, argv));
   });
 
   auto vjob = std::make_shared<std::string>();

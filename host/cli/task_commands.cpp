@@ -1,6 +1,5 @@
 // `migra <kind> ...`: every task kind as a subcommand whose options are the kind's parameters.
 #include <memory>
-#include <optional>
 #include <sstream>
 
 #include "host/cli/commands.hpp"
@@ -63,14 +62,8 @@ void add_kind(CLI::App& app, const job::TaskKind& kind, const std::vector<std::s
   add_run_flags(c, st->run, false);
   const job::TaskKind* k = &kind;
   c->callback([st, k, argv] {
-    std::optional<job::JobSpec> job;
-    std::string problem;
-    try {
-      job = job::make_cli_job(*k, raw_params(*k, *st), st->device, st->seed);
-    } catch (const Error& e) {
-      problem = e.what();
-    }
-    execute_job(job ? &*job : nullptr, problem, run_options(st->run, true, argv));
+    execute_job([&] { return job::make_cli_job(*k, raw_params(*k, *st), st->device, st->seed); },
+                run_options(st->run, true, argv));
   });
 }
 

@@ -96,4 +96,10 @@ std::string sha256_file(const std::string& path) {
   return h.hex();
 }
 
+std::string sha256_hex(const std::string& bytes) {
+  Sha256 h;
+  h.update(bytes.data(), bytes.size());
+  return h.hex();
+}
+
 }  // namespace migra::io

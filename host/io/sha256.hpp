@@ -24,5 +24,7 @@ class Sha256 {
 
 /// SHA-256 of a file's contents, hex.
 std::string sha256_file(const std::string& path);
+/// SHA-256 of bytes held in memory, hex.
+std::string sha256_hex(const std::string& bytes);
 
 }  // namespace migra::io

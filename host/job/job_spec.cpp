@@ -41,6 +41,15 @@ struct Problems {
 
 Where where(const toml::source_region& s) { return {int(s.begin.line), int(s.begin.column)}; }
 
+/// Where each key of a task's table was written.
+using KeyLines = std::map<std::string, Where>;
+
+/// The position of `key` in a task's table, or `fallback` when it was not written there.
+Where line_of(const KeyLines& lines, const std::string& key, Where fallback) {
+  const auto it = lines.find(key);
+  return it == lines.end() ? fallback : it->second;
+}
+
 /// A TOML scalar as JSON; null (and a message) for arrays, tables and dates.
 nlohmann::json to_json(const toml::node& v) {
   if (auto s = v.as_string()) return s->get();
@@ -63,12 +72,8 @@ std::string resolve(const std::string& path, const std::string& base_dir) {
 
 /// Checks of one task that need no other task: parameters complete and consistent, input
 /// files readable, device request well formed. References become dependencies.
-void check_task(TaskSpec& t, const std::map<std::string, Where>& at, Where table,
-                const std::string& base_dir, Problems& problems) {
-  const auto line_of = [&](const std::string& key) {
-    const auto it = at.find(key);
-    return it == at.end() ? table : it->second;
-  };
+void check_task(TaskSpec& t, const KeyLines& at, Where table, const std::string& base_dir, Problems& problems) {
+  const auto key_at = [&](const std::string& key) { return line_of(at, key, table); };
   const std::string who = "task '" + t.name + "': ";
   for (const auto& m : fill_defaults(t.kind->params, t.params)) problems.add(table, who + m);
   for (const auto& spec : t.kind->params) {
@@ -76,7 +81,7 @@ void check_task(TaskSpec& t, const std::map<std::string, Where>& at, Where table
     const std::string value = t.params[spec.name];
     if (const auto ref = parse_output_ref(value)) {
       if (ref->task == t.name)
-        problems.add(line_of(spec.name), who + "'" + spec.name + "' refers to the task's own output");
+        problems.add(key_at(spec.name), who + "'" + spec.name + "' refers to the task's own output");
       else if (std::find(t.after.begin(), t.after.end(), ref->task) == t.after.end())
         t.after.push_back(ref->task);
       continue;
@@ -85,13 +90,13 @@ void check_task(TaskSpec& t, const std::map<std::string, Where>& at, Where table
     t.params[spec.name] = path;
     std::ifstream in(path);
     if (!in || std::filesystem::is_directory(path))
-      problems.add(line_of(spec.name), who + "'" + spec.name + "': " + path + ": cannot open (" +
+      problems.add(key_at(spec.name), who + "'" + spec.name + "': " + path + ": cannot open (" +
                                            (in ? "is a directory" : std::strerror(errno)) + ")");
   }
   if (t.kind->check)
     for (const auto& m : t.kind->check(t.params)) problems.add(table, who + m);
   if (!valid_device_request(t.device))
-    problems.add(line_of("device"), who + "device '" + t.device + "' is not auto, cpu, cuda or cuda:N");
+    problems.add(key_at("device"), who + "device '" + t.device + "' is not auto, cpu, cuda or cuda:N");
 }
 
 /// Whether one of t's input paths is an output of task `other`.
@@ -105,23 +110,21 @@ bool refers_to(const TaskSpec& t, const std::string& other) {
 }
 
 /// Checks across tasks: references name tasks and outputs that exist, and there is no cycle.
-void check_graph(const JobSpec& job, const std::map<std::string, std::map<std::string, Where>>& at,
-                 Problems& problems) {
+void check_graph(const JobSpec& job, const std::map<std::string, KeyLines>& at, Problems& problems) {
+  static const KeyLines kNoLines;  // a job built from the command line
   std::map<std::string, const TaskSpec*> by_name;
   for (const auto& t : job.tasks) by_name[t.name] = &t;
   for (const auto& t : job.tasks) {
-    const auto& lines = at.count(t.name) ? at.at(t.name) : std::map<std::string, Where>{};
-    const auto line_of = [&](const std::string& key) {
-      const auto it = lines.find(key);
-      return it == lines.end() ? Where{t.line, 1} : it->second;
-    };
+    const auto found = at.find(t.name);
+    const KeyLines& lines = found == at.end() ? kNoLines : found->second;
+    const auto key_at = [&](const std::string& key) { return line_of(lines, key, Where{t.line, 1}); };
     for (const auto& spec : t.kind->params) {
       if (spec.type != ParamType::Path || !t.params.contains(spec.name)) continue;
       const auto ref = parse_output_ref(t.params[spec.name].get<std::string>());
       if (!ref || ref->task == t.name) continue;
       const auto it = by_name.find(ref->task);
       if (it == by_name.end()) {
-        problems.add(line_of(spec.name), "task '" + t.name + "': '" + spec.name + "' refers to task '" +
+        problems.add(key_at(spec.name), "task '" + t.name + "': '" + spec.name + "' refers to task '" +
                                              ref->task + "', which the job does not define");
         continue;
       }
@@ -130,16 +133,16 @@ void check_graph(const JobSpec& job, const std::map<std::string, std::map<std::s
       if (std::find(outs.begin(), outs.end(), ref->file) == outs.end()) {
         std::string list;
         for (const auto& o : outs) list += (list.empty() ? "" : ", ") + o;
-        problems.add(line_of(spec.name), "task '" + t.name + "': '" + spec.name + "' refers to '" +
+        problems.add(key_at(spec.name), "task '" + t.name + "': '" + spec.name + "' refers to '" +
                                              ref->file + "', which task '" + up.name + "' (" +
                                              up.kind->name + ") does not write (it writes " + list + ")");
       }
     }
     for (const auto& a : t.after) {
       if (a == t.name)
-        problems.add(line_of("after"), "task '" + t.name + "': 'after' names the task itself");
+        problems.add(key_at("after"), "task '" + t.name + "': 'after' names the task itself");
       else if (!by_name.count(a) && !refers_to(t, a))  // a bad reference is reported above
-        problems.add(line_of("after"), "task '" + t.name + "': 'after' names task '" + a +
+        problems.add(key_at("after"), "task '" + t.name + "': 'after' names task '" + a +
                                            "', which the job does not define");
     }
   }
@@ -195,12 +198,10 @@ JobSpec parse_job(const std::string& text, const std::string& file, const std::s
   }
   JobSpec job;
   job.file = file;
-  io::Sha256 h;
-  h.update(text.data(), text.size());
-  job.sha256 = h.hex();
+  job.sha256 = io::sha256_hex(text);
   std::string job_device = "auto";
   std::int64_t job_seed = 0;
-  std::map<std::string, std::map<std::string, Where>> at;
+  std::map<std::string, KeyLines> at;
 
   for (auto&& [key, node] : root) {
     const std::string k(key.str());

@@ -43,8 +43,6 @@ struct TaskState {
   TaskOutcome outcome;
 };
 
-const char* kStop = "{\"stop\": true}";
-
 /// One run of run_job: the queues, the workers and the bookkeeping they share. Workers are
 /// threads of this process (one per GPU, plus CPU workers) and, under MPI, a dispatcher that
 /// hands tasks to the other ranks.
@@ -122,13 +120,19 @@ class Run {
     if (!opt_.flat && s.count("done") + s.count("skipped") > 0) report::write_run_index(opt_.out, rd_.manifest());
   }
 
+  /// Whether task i may run on a GPU: its kind has a GPU path, it did not ask for the CPU,
+  /// and it has not already fallen back to the CPU after running out of GPU memory.
+  bool gpu_eligible(int i) const {
+    const TaskSpec& t = job_.tasks[size_t(i)];
+    return !tasks_[size_t(i)].cpu_fallback && t.kind->gpu_capable && t.device != "cpu";
+  }
+
   /// Picks the queue of a task whose inputs are ready (lock held).
   void enqueue(int i) {
     const TaskSpec& t = job_.tasks[size_t(i)];
-    TaskState& s = tasks_[size_t(i)];
-    s.state = State::Queued;
+    tasks_[size_t(i)].state = State::Queued;
     const int gpus = int(devices_.gpus.size());
-    const bool gpu_ok = !s.cpu_fallback && t.kind->gpu_capable && t.device != "cpu";
+    const bool gpu_ok = gpu_eligible(i);
     int gpu = -1;
     if (gpu_ok && gpus > 0) {
       if (t.device.rfind("cuda:", 0) == 0) {
@@ -282,10 +286,7 @@ class Run {
       std::lock_guard<std::mutex> lock(mu_);
       if (remote_gpus_ > 0 && devices_.gpus.empty()) {
         std::deque<int> keep;
-        for (int i : cpu_queue_) {
-          const TaskSpec& t = job_.tasks[size_t(i)];
-          (!tasks_[size_t(i)].cpu_fallback && t.kind->gpu_capable && t.device != "cpu" ? remote_gpu_queue_ : keep).push_back(i);
-        }
+        for (int i : cpu_queue_) (gpu_eligible(i) ? remote_gpu_queue_ : keep).push_back(i);
         cpu_queue_.swap(keep);
       }
     }
@@ -337,7 +338,7 @@ class Run {
       if (remaining_ == 0 && !busy) break;
       cv_.wait_for(lock, std::chrono::milliseconds(1));
     }
-    for (int r = 1; r < ranks; ++r) remote_->send(r, kStop);
+    release_ranks(*remote_);
   }
 
   double since_start() const { return std::chrono::duration<double>(clock::now() - start_).count(); }
@@ -399,6 +400,10 @@ void serve_tasks(const JobSpec& job, Devices& devices, const RunOptions& options
     e.device = backend.name() + "@rank" + std::to_string(link.rank());
     link.send(0, to_json(e).dump());
   }
+}
+
+void release_ranks(Transport& link) {
+  for (int r = 1; r < link.size(); ++r) link.send(r, R"({"stop": true})");
 }
 
 void throw_if_failed(const RunSummary& summary) {

@@ -69,6 +69,10 @@ RunSummary run_job(const JobSpec& job, Devices& devices, const RunOptions& optio
 /// (or CPU), writing outputs into the shared run directory, until rank 0 says stop.
 void serve_tasks(const JobSpec& job, Devices& devices, const RunOptions& options, Transport& link);
 
+/// Tells every other rank to leave serve_tasks (run_job does it when it ends; call it when a
+/// run stops before that). A rank that already left ignores it.
+void release_ranks(Transport& link);
+
 /// Throws migra::Error naming the failed tasks and their errors, if any.
 void throw_if_failed(const RunSummary& summary);
 

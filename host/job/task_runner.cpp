@@ -26,10 +26,7 @@ Prepared prepare_task(const TaskSpec& t, const RunDirectory& rd) {
   h["params"] = hashed;
   h["outputs"] = t.kind->outputs(t.params);  // a build that writes more re-runs the task
   if (t.kind->uses_seed) h["seed"] = t.seed;
-  const std::string s = h.dump();
-  io::Sha256 sha;
-  sha.update(s.data(), s.size());
-  p.hash = sha.hex();
+  p.hash = io::sha256_hex(h.dump());
   return p;
 }
 

@@ -70,6 +70,7 @@ Reference read_reference(const std::string& path) {
   const io::CsvTable t = io::CsvTable::read(path);
   const int col = t.column("population");
   const bool located = t.has_column("lon") && t.has_column("lat");
+  const int lon = located ? t.column("lon") : -1, lat = located ? t.column("lat") : -1;
   const geo::Albers albers = geo::Albers::conus_km();
   Reference ref;
   for (std::size_t r = 0; r < t.rows(); ++r) {
@@ -78,7 +79,7 @@ Reference read_reference(const std::string& path) {
     ref.q.push_back(q);
     if (!located) continue;
     double x, y;
-    albers.project(t.number(r, t.column("lon")), t.number(r, t.column("lat")), x, y);
+    albers.project(t.number(r, lon), t.number(r, lat), x, y);
     ref.x.push_back(x), ref.y.push_back(y);
   }
   return ref;
@@ -114,11 +115,14 @@ K200 top_sites_k(const sim::EnsembleConfig& cfg, const sim::EnsembleResult& res,
   std::vector<double> grid_r, grid_R;
   const auto sets = sim::reference_samples(int(ref.q.size()), n, samples, seed);
   std::vector<double> sx(static_cast<std::size_t>(n)), sy(sx), sq(sx), scale;
-  for (const auto& set : sets) {
+  const auto gather = [&](const std::vector<int>& set) {  // sample -> sx, sy, sq
     for (int i = 0; i < n; ++i) {
       const auto j = std::size_t(set[std::size_t(i)]);
       sx[std::size_t(i)] = ref.x[j], sy[std::size_t(i)] = ref.y[j], sq[std::size_t(i)] = ref.q[j];
     }
+  };
+  for (const auto& set : sets) {
+    gather(set);
     scale.push_back(sim::mean_pairwise_distance(sx.data(), sy.data(), n) / r_m);  // km per model unit
   }
   const double r_max_km = k.r.back() * *std::max_element(scale.begin(), scale.end());
@@ -133,10 +137,7 @@ K200 top_sites_k(const sim::EnsembleConfig& cfg, const sim::EnsembleResult& res,
     return grid_R[std::size_t(g)] + (f - g) * (grid_R[std::size_t(g) + 1] - grid_R[std::size_t(g)]);
   };
   for (std::size_t s = 0; s < sets.size(); ++s) {
-    for (int i = 0; i < n; ++i) {
-      const auto j = std::size_t(sets[s][std::size_t(i)]);
-      sx[std::size_t(i)] = ref.x[j], sy[std::size_t(i)] = ref.y[j], sq[std::size_t(i)] = ref.q[j];
-    }
+    gather(sets[s]);
     std::vector<double> radii_km;
     for (double r : k.r) radii_km.push_back(r * scale[s]);
     const auto c = sim::corrected_top_counts(sx.data(), sy.data(), sq.data(), n, top, radii_km, R_us);

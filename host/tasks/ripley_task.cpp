@@ -85,9 +85,8 @@ void run(job::TaskContext& ctx) {
     std::snprintf(b, sizeof b, "[%g, %g] x [%g, %g]", box.x0, box.x1, box.y0, box.y1);
     window_text = b;
   }
-  const stats::Rect& w = box;
   std::vector<double> radii;
-  const double rmax = 0.25 * std::min(w.x1 - w.x0, w.y1 - w.y0);  // spatstat's default scale
+  const double rmax = 0.25 * std::min(box.x1 - box.x0, box.y1 - box.y0);  // spatstat's default scale
   if (p.contains("radii")) radii = numbers(p["radii"], "radii");
   else
     for (int k = 0; k <= 100; ++k) radii.push_back(rmax * k / 100);

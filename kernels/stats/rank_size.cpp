@@ -9,7 +9,7 @@
 namespace migra::stats {
 
 double quantile(std::vector<double>& v, double q) {
-  std::sort(v.begin(), v.end());
+  if (!std::is_sorted(v.begin(), v.end())) std::sort(v.begin(), v.end());  // once for several quantiles
   const double pos = q * double(v.size() - 1);
   const auto lo = std::size_t(pos);
   const double frac = pos - double(lo);

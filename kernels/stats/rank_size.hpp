@@ -28,7 +28,8 @@ double chi2_rank(const std::vector<double>& model, const std::vector<double>& re
 
 double zipf_slope(const std::vector<double>& descending);
 
-/// The q-quantile (0..1) of `v` by linear interpolation between order statistics (v is sorted).
+/// The q-quantile (0..1) of `v` by linear interpolation between order statistics. Sorts v in
+/// place if it is not sorted yet, so further quantiles of the same v cost O(n).
 double quantile(std::vector<double>& v, double q);
 
 }  // namespace migra::stats

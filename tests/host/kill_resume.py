@@ -4,7 +4,6 @@ byte-identical to an uninterrupted run (and a manifest whose checksums match the
 
 usage: kill_resume.py MIGRA_BINARY WORK_DIR
 """
-import hashlib
 import json
 import os
 import random
@@ -13,6 +12,9 @@ import signal
 import subprocess
 import sys
 import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from run_outputs import outputs  # noqa: E402
 
 migra, work = sys.argv[1], sys.argv[2]
 shutil.rmtree(work, ignore_errors=True)
@@ -49,17 +51,6 @@ def run(out, args=()):
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 
-def outputs(out):
-    """Every file under `out` except the run's own record (manifest.json, and index.md, which
-    quotes its timings), with its SHA-256."""
-    files = {}
-    for root, _, names in os.walk(out):
-        for nm in names:
-            p = os.path.join(root, nm)
-            rel = os.path.relpath(p, out)
-            if rel not in ("manifest.json", "index.md"):
-                files[rel] = hashlib.sha256(open(p, "rb").read()).hexdigest()
-    return files
 
 
 t0 = time.time()

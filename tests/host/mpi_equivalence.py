@@ -5,12 +5,14 @@ built without MPI or mpirun is missing.
 
 usage: mpi_equivalence.py MIGRA_BINARY SOURCE_DIR WORK_DIR
 """
-import hashlib
 import json
 import os
 import shutil
 import subprocess
 import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from run_outputs import outputs  # noqa: E402
 
 migra, src, work = sys.argv[1:4]
 info = subprocess.run([migra, "info"], capture_output=True, text=True).stdout
@@ -35,14 +37,6 @@ with open(job, "w") as f:
     f.write(text)
 
 
-def outputs(out):
-    files = {}
-    for root, _, names in os.walk(out):
-        for nm in names:
-            rel = os.path.relpath(os.path.join(root, nm), out)
-            if rel not in ("manifest.json", "index.md"):
-                files[rel] = hashlib.sha256(open(os.path.join(root, nm), "rb").read()).hexdigest()
-    return files
 
 
 def run(cmd):
