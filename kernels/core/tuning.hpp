@@ -15,3 +15,10 @@ namespace migra::tuning {
 /// scans: ~48 bytes per pair plus CUB's temporary storage).
 inline constexpr long long kOpportunityChunkBytes = 1LL << 31;
 }  // namespace migra::tuning
+
+namespace migra::tuning {
+/// Log-domain Sinkhorn: columns per cost tile (CPU: an L1-resident block shared by the batch;
+/// GPU: shared-memory tile of point coordinates).
+inline constexpr int kSoftminTile = 512;
+inline constexpr int kSoftminGpuTile = 256;
+}  // namespace migra::tuning

@@ -1,0 +1,95 @@
+#include "kernels/ot/dense_ops.hpp"
+
+#include <algorithm>
+
+#include "kernels/core/error.hpp"
+#include "kernels/core/parallel_cpu.hpp"
+#include "kernels/core/tuning.hpp"
+
+namespace migra::ot {
+
+template <class Cost>
+void plan_fill(const Exec& exec, const Cost& C, const double* f, const double* g, double eps,
+               int r0, int rows, int m, double* out) {
+  const detail::PlanEntry<Cost> e{C, f, g, 1.0 / eps, r0};
+  MIGRA_RUN_ON_GPU(exec, detail::fill_2d_cuda(*exec.gpu, rows, m, e, out));
+  cpu_fill_2d(rows, m, e, out);
+}
+
+template <class Cost>
+void plan_cost_rows(const Exec& exec, const Cost& C, const double* f, const double* g,
+                    double eps, int n, int m, double* out) {
+  const detail::PlanCostEntry<Cost> e{C, f, g, 1.0 / eps};
+  MIGRA_RUN_ON_GPU(exec, detail::row_reduce_cuda(*exec.gpu, n, m, e, out));
+  cpu_row_reduce(n, m, e, out);
+}
+
+template <class Cost>
+void kernel_fill(const Exec& exec, const Cost& C, double eps, int n, int m, double* K) {
+  const detail::GibbsEntry<Cost> e{C, 1.0 / eps};
+  MIGRA_RUN_ON_GPU(exec, detail::fill_2d_cuda(*exec.gpu, n, m, e, K));
+  cpu_fill_2d(n, m, e, K);
+}
+
+#define MIGRA_OT_INSTANTIATE(Cost)                                                            \
+  template void plan_fill<Cost>(const Exec&, const Cost&, const double*, const double*, double, \
+                                int, int, int, double*);                                      \
+  template void plan_cost_rows<Cost>(const Exec&, const Cost&, const double*, const double*,  \
+                                     double, int, int, double*);                              \
+  template void kernel_fill<Cost>(const Exec&, const Cost&, double, int, int, double*);
+MIGRA_OT_INSTANTIATE(MatrixCost)
+MIGRA_OT_INSTANTIATE(PointCost)
+#undef MIGRA_OT_INSTANTIATE
+
+void kernel_apply(const Exec& exec, const double* K, int n, int m, int batch, const double* V,
+                  double* Y) {
+  MIGRA_RUN_ON_GPU(exec, detail::kernel_apply_cuda(*exec.gpu, K, n, m, batch, V, Y, false));
+  // Each row of K is read once and applied to every problem of the batch while in cache.
+#pragma omp parallel for schedule(static) if ((long long)n * m * batch > tuning::kCpuParallelMinWork)
+  for (int i = 0; i < n; ++i) {
+    const double* Ki = K + (long long)i * m;
+    for (int b = 0; b < batch; ++b) {
+      const double* v = V + (long long)b * m;
+      double acc[8] = {};
+      int j = 0;
+      for (; j + 8 <= m; j += 8)
+        for (int l = 0; l < 8; ++l) acc[l] += Ki[j + l] * v[j + l];
+      double s = 0.0;
+      for (; j < m; ++j) s += Ki[j] * v[j];
+      for (int l = 0; l < 8; ++l) s += acc[l];
+      Y[(long long)b * n + i] = s;
+    }
+  }
+}
+
+void kernel_apply_t(const Exec& exec, const double* K, int n, int m, int batch, const double* U,
+                    double* Z) {
+  MIGRA_RUN_ON_GPU(exec, detail::kernel_apply_cuda(*exec.gpu, K, n, m, batch, U, Z, true));
+  // Column blocks per thread; each sweeps the rows of K in order (axpy), so sums run in i order.
+  constexpr int kBlock = 512;
+  const int blocks = (m + kBlock - 1) / kBlock;
+#pragma omp parallel for schedule(static) if ((long long)n * m * batch > tuning::kCpuParallelMinWork)
+  for (int blk = 0; blk < blocks; ++blk) {
+    const int j0 = blk * kBlock, j1 = std::min(m, j0 + kBlock);
+    for (int b = 0; b < batch; ++b) {
+      double* z = Z + (long long)b * m;
+      std::fill(z + j0, z + j1, 0.0);
+      const double* u = U + (long long)b * n;
+      for (int i = 0; i < n; ++i) {
+        const double ui = u[i];
+        if (ui == 0.0) continue;
+        const double* Ki = K + (long long)i * m;
+        for (int j = j0; j < j1; ++j) z[j] += ui * Ki[j];
+      }
+    }
+  }
+}
+
+void scaling_update(const Exec& exec, int batch, int len, const double* w, const double* y,
+                    double lambda, const unsigned char* active, double* u) {
+  const detail::ScalingUpdate f{w, y, lambda, active, len, u};
+  MIGRA_RUN_ON_GPU(exec, detail::scaling_update_cuda(*exec.gpu, (long long)batch * len, f));
+  cpu_for_each((long long)batch * len, f);
+}
+
+}  // namespace migra::ot
