@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Installs what migra needs on Debian bookworm (run as root): compilers, CMake, LibTorch (CPU),
-# Catch2, CLI11, nlohmann-json, toml++, OpenMP, Open MPI, ccache, and NumPy/SciPy for the peer checks and
+# Catch2, CLI11, nlohmann-json, toml++, OpenMP, Open MPI, ccache, and NumPy/SciPy/POT for the peer checks and
 # benchmarks. Packages already present are left alone. The CUDA toolkit (nvcc) is optional:
 # with it the CUDA backend is compiled as well.
 set -euo pipefail
 pkgs=(build-essential cmake ninja-build git ccache libtorch-dev catch2 libcli11-dev
       nlohmann-json3-dev libtomlplusplus-dev libomp-dev libopenmpi-dev openmpi-bin
-      python3-numpy python3-scipy)
+      python3-numpy python3-scipy python3-pot)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -1,8 +1,10 @@
 #pragma once
-/// Streaming writer of a 2-D float64 .npy file (NumPy format 1.0, C order, little-endian),
-/// rows appended in order. Built on AtomicFile: the file appears only when complete.
+/// .npy files (NumPy format 1.0, little-endian float64, C order): a streaming writer of 2-D
+/// arrays (rows appended in order; built on AtomicFile, so the file appears only when
+/// complete), a one-call writer of 1-D arrays, and a reader of 2-D float arrays.
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "host/io/atomic_file.hpp"
 
@@ -23,5 +25,17 @@ class NpyWriter {
 
 /// The header bytes of a 2-D '<f8' C-order array (magic, version, length, dict, padding).
 std::string npy_header(std::int64_t rows, std::int64_t cols);
+
+/// Writes a 1-D '<f8' array atomically; returns the file's SHA-256.
+std::string write_npy_vector(const std::string& path, const std::vector<double>& v);
+
+/// A 2-D array read from .npy: '<f8' or '<f4', C or Fortran order (returned row-major).
+struct NpyMatrix {
+  std::int64_t rows = 0, cols = 0;
+  std::vector<double> data;
+};
+/// Throws migra::Error naming the file and what is wrong (not .npy, unsupported dtype, not
+/// 2-D, truncated).
+NpyMatrix read_npy_matrix(const std::string& path);
 
 }  // namespace migra::io

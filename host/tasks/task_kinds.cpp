@@ -8,6 +8,7 @@ const TaskRegistry& builtin_task_kinds() {
     r.add(tasks::flows_task_kind());
     r.add(tasks::ensemble_task_kind());
     r.add(tasks::ripley_task_kind());
+    r.add(tasks::ot_task_kind());
     return r;
   }();
   return registry;

@@ -19,5 +19,6 @@ std::vector<std::string> check_model_parameters(const job::Params& p);
 job::TaskKind flows_task_kind();
 job::TaskKind ensemble_task_kind();
 job::TaskKind ripley_task_kind();
+job::TaskKind ot_task_kind();
 
 }  // namespace migra::tasks

@@ -31,6 +31,12 @@ void kernel_fill(const Exec& exec, const Cost& C, double eps, int n, int m, doub
   cpu_fill_2d(n, m, e, K);
 }
 
+void cost_fill(const Exec& exec, const PointCost& C, double* out) {
+  const detail::CostEntry e{C};
+  MIGRA_RUN_ON_GPU(exec, detail::fill_2d_cuda(*exec.gpu, C.n, C.m, e, out));
+  cpu_fill_2d(C.n, C.m, e, out);
+}
+
 #define MIGRA_OT_INSTANTIATE(Cost)                                                            \
   template void plan_fill<Cost>(const Exec&, const Cost&, const double*, const double*, double, \
                                 int, int, int, double*);                                      \

@@ -46,5 +46,6 @@ void kernel_apply_cuda(DeviceContext& ctx, const double* K, int n, int m, int ba
 MIGRA_OT_INSTANTIATE(MatrixCost)
 MIGRA_OT_INSTANTIATE(PointCost)
 #undef MIGRA_OT_INSTANTIATE
+template void fill_2d_cuda(DeviceContext&, long long, long long, const CostEntry&, double*);
 
 }  // namespace migra::ot::detail

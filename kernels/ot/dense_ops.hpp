@@ -6,6 +6,7 @@
 ///   plan_fill       out[r, j] = exp((f_{r0+r} + g_j - C_{r0+r, j}) / eps)      r < rows, j < m
 ///   plan_cost_rows  out[i] = sum_j C_ij exp((f_i + g_j - C_ij) / eps)         (row sums of C.P)
 ///   kernel_fill     K_ij = exp(-C_ij / eps)                                   (n x m)
+///   cost_fill       out_ij = C_ij of point costs                              (n x m)
 ///   kernel_apply    Y[b, i] = sum_j K_ij V[b, j]        V: batch x m, Y: batch x n
 ///   kernel_apply_t  Z[b, j] = sum_i K_ij U[b, i]        U: batch x n, Z: batch x m
 ///   scaling_update  u[k] = (w[k] / y[k])^lambda         for k in problems with active[k / len]
@@ -28,6 +29,7 @@ void plan_cost_rows(const Exec& exec, const Cost& C, const double* f, const doub
                     double eps, int n, int m, double* out);
 template <class Cost>
 void kernel_fill(const Exec& exec, const Cost& C, double eps, int n, int m, double* K);
+void cost_fill(const Exec& exec, const PointCost& C, double* out);
 
 void kernel_apply(const Exec& exec, const double* K, int n, int m, int batch, const double* V,
                   double* Y);
@@ -69,6 +71,11 @@ struct GibbsEntry {
   Cost C;
   double inv_eps;
   MIGRA_HD double operator()(long long i, long long j) const { return exp(-C(int(i), int(j)) * inv_eps); }
+};
+
+struct CostEntry {
+  PointCost C;
+  MIGRA_HD double operator()(long long i, long long j) const { return C(int(i), int(j)); }
 };
 
 struct ScalingUpdate {

@@ -1,5 +1,7 @@
 #include "kernels/ot/device_cost.hpp"
 
+#include "kernels/ot/dense_ops.hpp"
+
 #include <cmath>
 #include <vector>
 
@@ -56,6 +58,17 @@ DeviceCost::DeviceCost(Backend& backend, const CostInput& c)
   y_ = Buffer<double>(backend, component_major(c.y, m_, c.dim, c.metric));
   const int dim = c.metric == CostMetric::Haversine ? 3 : c.dim;
   pc_ = PointCost{x_.data(), y_.data(), n_, m_, dim, c.metric};
+  if (c.metric != CostMetric::SqEuclidean && 2.0 * n_ * m_ * sizeof(double) <= 0.25 * double(backend.memory_budget()))
+    materialise(backend);
+}
+
+void DeviceCost::materialise(Backend& backend) {
+  C_ = Buffer<double>(backend, size_t(n_) * size_t(m_));
+  CT_ = Buffer<double>(backend, size_t(n_) * size_t(m_));
+  cost_fill(backend.exec(), pc_, C_.data());
+  cost_fill(backend.exec(), pc_.transposed(), CT_.data());
+  points_ = false;
+  symmetric_ = false;
 }
 
 }  // namespace migra::ot::detail

@@ -1,6 +1,9 @@
 #pragma once
 /// A CostInput moved into a backend's memory in the form the kernels read: a matrix (and its
 /// transpose unless symmetric), or points component-major (haversine points as unit vectors).
+/// Points whose cost is dearer to recompute than to read (euclidean: a sqrt; haversine: an
+/// asin) are turned into C and C^T when both fit in a quarter of the memory budget (STYLE.md 5:
+/// materialise only within budget); squared-Euclidean costs are always recomputed.
 /// visit(fn) / visit_t(fn) call fn with the cost functor of C or of C^T.
 #include "kernels/core/backend.hpp"
 #include "kernels/ot/sinkhorn.hpp"
@@ -25,6 +28,7 @@ class DeviceCost {
   }
 
  private:
+  void materialise(Backend& backend);
   int n_, m_;
   bool points_, symmetric_;
   Buffer<double> C_, CT_, x_, y_;

@@ -1,5 +1,6 @@
 // Plan diagnostics (sinkhorn.hpp: ot_report, transport_plan). Marginals come from the
 // half-step itself: with s = softmin(g) (log w = 0, lambda = 1), (P 1)_i = exp((f_i - s_i) / eps).
+#include <algorithm>
 #include <cmath>
 
 #include "kernels/core/error.hpp"
@@ -84,16 +85,22 @@ std::vector<OtReport> ot_report(Backend& be, const CostInput& cost, const double
 }
 
 void transport_plan(Backend& be, const CostInput& cost, const SinkhornResult& res, double eps, int problem,
-                    int r0, int r1, double* out) {
-  MIGRA_THROW_IF_NOT_FMT(problem >= 0 && problem < res.batch && 0 <= r0 && r0 <= r1 && r1 <= cost.n,
-                         "transport_plan: problem %d rows [%d, %d) out of range", problem, r0, r1);
-  if (r0 == r1) return;
+                    int block_rows, const std::function<void(int, int, const double*)>& sink) {
+  MIGRA_THROW_IF_NOT_FMT(problem >= 0 && problem < res.batch && block_rows > 0,
+                         "transport_plan: problem %d of %d, block of %d rows", problem, res.batch, block_rows);
+  const int n = cost.n, m = cost.m;
   const detail::DeviceCost dc(be, cost);
-  const Buffer<double> f(be, std::vector<double>(res.f.begin() + long(problem) * cost.n, res.f.begin() + long(problem + 1) * cost.n));
-  const Buffer<double> g(be, std::vector<double>(res.g.begin() + long(problem) * cost.m, res.g.begin() + long(problem + 1) * cost.m));
-  Buffer<double> P(be, size_t(r1 - r0) * size_t(cost.m));
-  dc.visit([&](const auto& C) { plan_fill(be.exec(), C, f.data(), g.data(), eps, r0, r1 - r0, cost.m, P.data()); });
-  P.download(out);
+  const Buffer<double> f(be, std::vector<double>(res.f.begin() + long(problem) * n, res.f.begin() + long(problem + 1) * n));
+  const Buffer<double> g(be, std::vector<double>(res.g.begin() + long(problem) * m, res.g.begin() + long(problem + 1) * m));
+  const int rows = std::min(block_rows, n);
+  Buffer<double> P(be, size_t(rows) * size_t(m));
+  std::vector<double> host(size_t(rows) * size_t(m));
+  for (int r0 = 0; r0 < n; r0 += rows) {
+    const int r1 = std::min(n, r0 + rows);
+    dc.visit([&](const auto& C) { plan_fill(be.exec(), C, f.data(), g.data(), eps, r0, r1 - r0, m, P.data()); });
+    be.copy_out(host.data(), P.data(), size_t(r1 - r0) * size_t(m) * sizeof(double));
+    sink(r0, r1, host.data());
+  }
 }
 
 }  // namespace migra::ot

@@ -142,7 +142,7 @@ struct Solve {
     good_f = f;
     good_g = g;
     res.error_history.push_back(worst);
-    if (cfg.on_check) cfg.on_check(res.iterations, worst);
+    if (cfg.on_check) cfg.on_check(res.iterations, worst, f, g);
     return true;
   }
   /// A stage starts from res's potentials, all problems active.

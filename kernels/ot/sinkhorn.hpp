@@ -65,8 +65,9 @@ struct SinkhornConfig {
   int check_every = 10;
   double eps_scaling = 0.0;    ///< q in (0, 1), or 0: no eps-scaling
   std::string method = "auto"; ///< for sinkhorn(): "auto", "log" or "scaling"
-  /// Called at every check with the iterations so far and the largest error of the batch.
-  std::function<void(int, double)> on_check;
+  /// Called at every check with the iterations so far, the largest error of the batch and the
+  /// potentials checked (f, g: host copies), e.g. for progress and checkpoints.
+  std::function<void(int, double, const std::vector<double>&, const std::vector<double>&)> on_check;
 };
 
 struct SinkhornResult {
@@ -109,9 +110,11 @@ std::vector<OtReport> ot_report(Backend& backend, const CostInput& cost, const d
                                 const double* b, const SinkhornConfig& cfg,
                                 const SinkhornResult& res);
 
-/// Rows [r0, r1) of problem `problem`'s plan into out ((r1 - r0) x m, host memory).
+/// Problem `problem`'s plan, handed to sink(r0, r1, rows) in blocks of at most block_rows
+/// rows ((r1 - r0) x m, row-major, host memory), in row order.
 void transport_plan(Backend& backend, const CostInput& cost, const SinkhornResult& res,
-                    double eps, int problem, int r0, int r1, double* out);
+                    double eps, int problem, int block_rows,
+                    const std::function<void(int, int, const double*)>& sink);
 
 /// The largest cost entry (matrix), or an upper bound from the points' bounding boxes.
 double max_cost(const CostInput& cost);

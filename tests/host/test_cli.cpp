@@ -7,6 +7,7 @@
 #include <sstream>
 #include <nlohmann/json.hpp>
 
+#include "host/io/npy.hpp"
 #include "host/io/sha256.hpp"
 #include "tests/host/run_migra.hpp"
 
@@ -253,4 +254,58 @@ TEST_CASE("migra ripley: K of a lattice and a CSR pattern, and its errors", "[cl
                             " --window 0,0,10,10 --radii 6 --progress none --out " + (dir / "o3").string());
   REQUIRE(far.status == 2);
   REQUIRE(far.output.find("exceeds half the window's shorter side") != std::string::npos);
+}
+
+TEST_CASE("migra ot: the 2 x 2 entropic closed form, the plan files, and bad input", "[cli][ot]") {
+  const fs::path dir = fresh_dir("ot");
+  // C = [[0, c], [c, 0]], uniform marginals: P_11 / P_12 = e^{c/eps}, so <C,P> = c / (1 + e^{c/eps})
+  const double c = 1.0, eps = 0.5;
+  fs::create_directories(dir);
+  {
+    migra::io::NpyWriter w((dir / "C.npy").string(), 2, 2);
+    const double C[4] = {0.0, c, c, 0.0};
+    w.append_rows(C, 2);
+    w.commit();
+  }
+  const std::string a = write(dir / "a.csv", "weight\n3\n3\n"), b = write(dir / "b.csv", "weight\n1\n1\n");
+  const std::string common = " --progress none --cost " + (dir / "C.npy").string() + " --b " + b;
+  const Run r = run_migra("ot --a " + a + " --eps 0.5 --tol 1e-13" + common + " --out " + (dir / "out").string());
+  INFO(r.output);
+  REQUIRE(r.status == 0);
+  const auto m = read_json(dir / "out" / "metrics.json");
+  REQUIRE(m["converged"] == true);
+  REQUIRE(double(m["cost"]) == Approx(c / (1.0 + std::exp(c / eps))).epsilon(1e-12));
+  REQUIRE(double(m["input_mass_a"]) == 6.0);  // normalised to 1 for the solve
+  REQUIRE(double(m["mass"]) == Approx(1.0).epsilon(1e-12));
+  const migra::io::NpyMatrix P = migra::io::read_npy_matrix((dir / "out" / "plan.npy").string());
+  REQUIRE(P.rows == 2);
+  REQUIRE(P.cols == 2);
+  REQUIRE(P.data[0] == Approx(0.5 * std::exp(c / eps) / (1.0 + std::exp(c / eps))).epsilon(1e-12));
+  REQUIRE(P.data[1] == Approx(0.5 / (1.0 + std::exp(c / eps))).epsilon(1e-12));
+  REQUIRE(fs::file_size(dir / "out" / "f.npy") == 128 + 2 * 8);
+
+  // the sparse plan keeps each row's largest entries
+  const Run t = run_migra("ot --a " + a + " --eps 0.5 --plan topk --top-k 1" + common + " --out " + (dir / "topk").string());
+  REQUIRE(t.status == 0);
+  std::ifstream in(dir / "topk" / "plan_topk.csv");
+  std::string header, row0, row1;
+  std::getline(in, header), std::getline(in, row0), std::getline(in, row1);
+  REQUIRE(header == "source,target,mass");
+  REQUIRE(row0.rfind("0,0,", 0) == 0);
+  REQUIRE(row1.rfind("1,1,", 0) == 0);
+
+  const std::pair<std::string, std::string> bad[] = {
+      {"ot --a " + write(dir / "neg.csv", "weight\n1\n-2\n") + common, "neg.csv:3: field 'weight'"},
+      {"ot --a " + write(dir / "three.csv", "weight\n1\n1\n1\n") + common, "the cost is 2 x 2, the weights have 3 (a)"},
+      {"ot --a " + write(dir / "col.csv", "mass\n1\n1\n") + common, "missing column 'weight'"},
+      {"ot --a " + a + " --b " + b + " --progress none", "give either 'cost'"},
+      {"ot --a " + a + " --keep-mass" + common, "differs from sum b"},
+  };
+  for (const auto& [args, expect] : bad) {
+    const fs::path out = dir / "bad";
+    const Run e = run_migra(args + " --out " + out.string());
+    INFO(args << "\n" << e.output);
+    REQUIRE(e.status == 2);
+    REQUIRE(e.output.find(expect) != std::string::npos);
+  }
 }

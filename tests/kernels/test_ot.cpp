@@ -224,10 +224,16 @@ TEST_CASE("Sinkhorn marginals and the primal-dual gap on an explicit plan (spec 
   REQUIRE(rep.marginal_error_b < 1e-12);
   // the result's own error is the row-marginal error of the returned potentials
   REQUIRE(r.error[0] == Approx(l1(mg.row, p.a.data())).margin(1e-13));
-  // transport_plan gives the same rows
-  std::vector<double> rows(size_t(10) * size_t(p.m));
-  transport_plan(*cpu, cost, r, cfg.eps, 0, 20, 30, rows.data());
-  for (size_t k = 0; k < rows.size(); ++k) REQUIRE(rows[k] == Approx(P[20 * size_t(p.m) + k]).epsilon(1e-12));
+  // transport_plan streams the same plan in row blocks
+  int next_row = 0;
+  transport_plan(*cpu, cost, r, cfg.eps, 0, 16, [&](int r0, int r1, const double* rows) {
+    REQUIRE(r0 == next_row);
+    REQUIRE(r1 - r0 <= 16);
+    for (size_t k = 0; k < size_t(r1 - r0) * size_t(p.m); ++k)
+      REQUIRE(rows[k] == Approx(P[size_t(r0) * size_t(p.m) + k]).epsilon(1e-12));
+    next_row = r1;
+  });
+  REQUIRE(next_row == p.n);
 }
 
 TEST_CASE("As eps -> 0 the entropic cost tends to the exact assignment LP, within eps log n", "[ot]") {
