@@ -13,14 +13,28 @@ namespace {
 
 constexpr int kLanes = 8;  // independent partial sums: one vector register of doubles
 
-/// LSE of v[0..len) as a monoid state: the block maximum, then sum exp(v - max) in kLanes
-/// fixed partial sums (a vectorised loop; fixed order, so deterministic).
-LseState block_lse(const double* v, int len) {
+/// LSE over k < len of v_k = (h_k - c_k) / eps as a monoid state: v and the lane-wise maxima
+/// in one pass, then sum exp(v - max) in kLanes fixed partial sums. Both loops vectorise (a
+/// single running max would not); the order is fixed, so the result is deterministic.
+LseState tile_lse(const double* h, const double* c, double inv_eps, int len, double* v) {
+  double lane_max[kLanes];
+  for (int l = 0; l < kLanes; ++l) lane_max[l] = -INFINITY;
+  int k = 0;
+  for (; k + kLanes <= len; k += kLanes)
+    for (int l = 0; l < kLanes; ++l) {
+      const double t = (h[k + l] - c[k + l]) * inv_eps;
+      v[k + l] = t;
+      lane_max[l] = t > lane_max[l] ? t : lane_max[l];
+    }
   double M = -INFINITY;
-  for (int k = 0; k < len; ++k) M = v[k] > M ? v[k] : M;
+  for (; k < len; ++k) {
+    v[k] = (h[k] - c[k]) * inv_eps;
+    M = v[k] > M ? v[k] : M;
+  }
+  for (int l = 0; l < kLanes; ++l) M = lane_max[l] > M ? lane_max[l] : M;
   if (!(M > -INFINITY)) return {};
   double acc[kLanes] = {};
-  int k = 0;
+  k = 0;
   for (; k + kLanes <= len; k += kLanes)
     for (int l = 0; l < kLanes; ++l) acc[l] += exp_neg(v[k + l] - M);
   double S = 0.0;
@@ -62,9 +76,7 @@ void softmin_cpu(const Cost& C, const SoftminArgs& a) {
         cost_tile(C, i, j0, len, c.data());
         for (int b = 0; b < a.batch; ++b) {
           if (a.active && !a.active[b]) continue;
-          const double* h = a.h + (long long)b * a.cols + j0;
-          for (int k = 0; k < len; ++k) v[k] = (h[k] - c[k]) * inv_eps;
-          state[size_t(b)].combine(block_lse(v.data(), len));
+          state[size_t(b)].combine(tile_lse(a.h + (long long)b * a.cols + j0, c.data(), inv_eps, len, v.data()));
         }
       }
       for (int b = 0; b < a.batch; ++b) {
