@@ -161,4 +161,48 @@ std::string svg_bars(const std::vector<std::string>& labels, const std::vector<d
   return s + "</svg>\n";
 }
 
+std::string svg_network(const std::vector<double>& px, const std::vector<double>& py,
+                        const std::vector<std::vector<int>>& edges, const std::vector<NetworkLayer>& layers,
+                        const std::string& title) {
+  const int W = 640, H = 560, M = 70, T = 50;
+  double x0 = *std::min_element(px.begin(), px.end()), x1 = *std::max_element(px.begin(), px.end());
+  double y0 = *std::min_element(py.begin(), py.end()), y1 = *std::max_element(py.begin(), py.end());
+  const double span = std::max({x1 - x0, y1 - y0, 1e-12});
+  const double scale = std::min(W - 2.0 * M, H - T - M - 30.0) / span;
+  const auto X = [&](double x) { return M + (x - x0) * scale + 0.5 * ((W - 2.0 * M) - (x1 - x0) * scale); };
+  const auto Y = [&](double y) { return T + 15 + (y1 - y) * scale; };
+  double vmax = 0.0;
+  for (const auto& l : layers)
+    for (double v : l.value) vmax = std::max(vmax, v);
+  const double ribbon = vmax > 0.0 ? 0.12 * span / vmax : 0.0;  // the largest value: 12% of the drawing
+  std::string s = header(W, H);
+  s += text(W / 2.0, 24, title, "middle", 15);
+  for (const auto& e : edges) {
+    s += "<polyline fill=\"none\" stroke=\"#999\" stroke-width=\"1.5\" points=\"";
+    for (int q : e) s += num("%.1f", X(px[size_t(q)])) + "," + num("%.1f", Y(py[size_t(q)])) + " ";
+    s += "\"/>\n";
+  }
+  for (const auto& l : layers)
+    for (const auto& e : edges) {
+      const double dx = px[size_t(e.back())] - px[size_t(e.front())], dy = py[size_t(e.back())] - py[size_t(e.front())];
+      const double len = std::max(std::hypot(dx, dy), 1e-300), nx = -dy / len, ny = dx / len;  // left normal
+      std::string pts;
+      for (int q : e) pts += num("%.1f", X(px[size_t(q)])) + "," + num("%.1f", Y(py[size_t(q)])) + " ";
+      for (auto it = e.rbegin(); it != e.rend(); ++it) {
+        const double v = l.value[size_t(*it)] * ribbon;
+        pts += num("%.1f", X(px[size_t(*it)] + v * nx)) + "," + num("%.1f", Y(py[size_t(*it)] + v * ny)) + " ";
+      }
+      s += "<polygon fill=\"" + l.colour + "\" fill-opacity=\"0.35\" stroke=\"" + l.colour + "\" stroke-width=\"1\" points=\"" +
+           pts + "\"/>\n";
+    }
+  for (size_t k = 0; k < layers.size(); ++k) {
+    const double lx = M + 160.0 * k, ly = H - 25.0;
+    s += "<rect x=\"" + num("%.1f", lx) + "\" y=\"" + num("%.1f", ly - 10) + "\" width=\"14\" height=\"10\" fill=\"" +
+         layers[k].colour + "\" fill-opacity=\"0.6\"/>\n";
+    s += text(lx + 20, ly, layers[k].name, "start", 12);
+  }
+  s += text(W - 10.0, H - 25.0, "ribbon height: max = " + num("%.3g", vmax), "end", 11);
+  return s + "</svg>\n";
+}
+
 }  // namespace migra::report

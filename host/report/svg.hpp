@@ -30,4 +30,15 @@ std::string svg_curves(const std::vector<Series>& series, const CurveOptions& o)
 std::string svg_bars(const std::vector<std::string>& labels, const std::vector<double>& values,
                      const std::string& title, const std::string& value_label);
 
+/// Values along a network drawn as ribbons: each edge (a polyline of node indices, in order) is
+/// a grey segment, and each layer's values at its nodes are offset to the left of the edge's
+/// direction, filled semi-transparent (paper 001's figures of densities on the network).
+struct NetworkLayer {
+  std::string name, colour;
+  std::vector<double> value;  ///< per node, >= 0
+};
+std::string svg_network(const std::vector<double>& px, const std::vector<double>& py,
+                        const std::vector<std::vector<int>>& edges, const std::vector<NetworkLayer>& layers,
+                        const std::string& title);
+
 }  // namespace migra::report

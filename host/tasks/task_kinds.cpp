@@ -9,6 +9,7 @@ const TaskRegistry& builtin_task_kinds() {
     r.add(tasks::ensemble_task_kind());
     r.add(tasks::ripley_task_kind());
     r.add(tasks::ot_task_kind());
+    r.add(tasks::mfg_task_kind());
     return r;
   }();
   return registry;

@@ -20,5 +20,6 @@ job::TaskKind flows_task_kind();
 job::TaskKind ensemble_task_kind();
 job::TaskKind ripley_task_kind();
 job::TaskKind ot_task_kind();
+job::TaskKind mfg_task_kind();
 
 }  // namespace migra::tasks

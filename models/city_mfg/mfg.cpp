@@ -1,0 +1,283 @@
+#include "models/city_mfg/mfg.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+#include "kernels/core/error.hpp"
+#include "kernels/ot/sinkhorn.hpp"
+
+namespace migra::mfg {
+namespace {
+
+constexpr double kWeightFloor = 1e-300;  // spec §3.6: empty nodes keep a finite potential
+constexpr int kStallIterations = 5;
+
+double commuting_cost(const std::string& kind, double d) {
+  if (kind == "linear") return d;
+  if (kind == "sqrt") return std::sqrt(d);
+  if (kind == "quadratic") return d * d;
+  MIGRA_THROW_FMT("mfg: unknown commuting cost '%s' (linear, sqrt or quadratic)", kind.c_str());
+}
+
+/// Arclength along the edges in file order (vertices: where they are first met).
+std::vector<double> arclength(const Grid& g) {
+  const Network& net = *g.net;
+  std::vector<double> s(size_t(g.nodes()), -1.0);
+  double offset = 0.0;
+  for (int j = 0; j < int(net.edges.size()); ++j) {
+    const Edge& e = net.edges[size_t(j)];
+    for (int q = 0; q <= g.cells[size_t(j)]; ++q) {
+      double& v = s[size_t(g.node(j, q))];
+      if (v < 0.0) v = offset + q * g.dx[size_t(j)];
+    }
+    offset += e.length;
+  }
+  return s;
+}
+
+/// Potentials of the labour market at every time step (spec §3.6), normalised.
+void ot_potentials(Backend& be, const Grid& g, const std::vector<double>& cost, const MfgConfig& cfg,
+                   MfgResult& r, ot::SinkhornResult& warm, bool have_warm) {
+  std::vector<double>& phi_w = r.phi_w;
+  std::vector<double>& phi_f = r.phi_f;
+  const int N = g.nodes(), NT = r.NT;
+  std::vector<double> a(size_t(NT) * size_t(N)), b(size_t(NT) * size_t(N));
+  for (int n = 0; n < NT; ++n) {
+    double sa = 0.0, sb = 0.0;
+    for (int q = 0; q < N; ++q) {
+      const size_t k = size_t(n) * size_t(N) + size_t(q);
+      r.floor_hits += (r.Mw[k] / r.mass_w < kWeightFloor) + (r.Mf[k] / r.mass_f < kWeightFloor);
+      sa += a[k] = std::max(r.Mw[k] / r.mass_w, kWeightFloor);
+      sb += b[k] = std::max(r.Mf[k] / r.mass_f, kWeightFloor);
+    }
+    for (int q = 0; q < N; ++q) {  // exact unit mass after the floor
+      a[size_t(n) * size_t(N) + size_t(q)] /= sa;
+      b[size_t(n) * size_t(N) + size_t(q)] /= sb;
+    }
+  }
+  ot::CostInput c;
+  c.n = c.m = N;
+  c.matrix = cost.data();
+  c.symmetric = true;
+  ot::SinkhornConfig sc;
+  sc.eps = cfg.eps;
+  sc.tol = cfg.ot_tol;
+  sc.max_iter = cfg.ot_max_iter;
+  warm = ot::sinkhorn(be, c, a.data(), b.data(), NT, sc, have_warm ? &warm : nullptr);
+  r.ot_iterations += warm.iterations;
+  r.ot_method = warm.method;
+  const double length = g.net->total_length();
+  phi_w.resize(size_t(NT) * size_t(N));
+  phi_f.resize(size_t(NT) * size_t(N));
+  for (int n = 0; n < NT; ++n) {
+    double kappa = 0.0;
+    for (int q = 0; q < N; ++q) {
+      const size_t k = size_t(n) * size_t(N) + size_t(q);
+      double fw = warm.f[k], ff = warm.g[k];
+      if (cfg.potential == "B") {
+        fw -= cfg.eps * std::log(g.measure[size_t(q)]);
+        ff -= cfg.eps * std::log(g.measure[size_t(q)]);
+      } else if (cfg.potential == "C") {
+        fw -= cfg.eps * std::log(a[k]);
+        ff -= cfg.eps * std::log(b[k]);
+      }
+      phi_w[k] = fw;
+      phi_f[k] = ff;
+      kappa += fw * g.measure[size_t(q)];
+    }
+    kappa /= length;
+    for (int q = 0; q < N; ++q) {
+      phi_w[size_t(n) * size_t(N) + size_t(q)] -= kappa;
+      phi_f[size_t(n) * size_t(N) + size_t(q)] += kappa;
+    }
+  }
+}
+
+}  // namespace
+
+int MfgConfig::steps() const { return std::max(1, int(std::lround(T / dt))); }
+
+std::vector<double> initial_density(const Grid& g, const InitialDensity& d) {
+  const int N = g.nodes();
+  std::vector<double> m(static_cast<size_t>(N), d.base);
+  if (d.kind == "uniform") return m;
+  if (d.kind == "cosine") {
+    const std::vector<double> s = arclength(g);
+    const double L = g.net->total_length();
+    for (int q = 0; q < N; ++q)
+      m[size_t(q)] = d.base * (1.0 + d.amplitude * std::cos(2.0 * M_PI * d.mode * s[size_t(q)] / L + d.phase));
+    return m;
+  }
+  MIGRA_THROW_IF_NOT_FMT(d.kind == "gaussian", "mfg: unknown initial density '%s' (uniform, cosine or gaussian)",
+                         d.kind.c_str());
+  MIGRA_THROW_IF_NOT_FMT(d.width > 0.0, "mfg: a gaussian initial density needs width > 0");
+  for (int q = 0; q < N; ++q) {
+    const double dx = g.px[size_t(q)] - d.cx, dy = g.py[size_t(q)] - d.cy;
+    m[size_t(q)] = d.base + d.amplitude * std::exp(-(dx * dx + dy * dy) / d.width);
+  }
+  return m;
+}
+
+Balls make_balls(const Grid& g, const std::vector<double>& D, double r) {
+  const int N = g.nodes();
+  Balls b;
+  b.start.push_back(0);
+  for (int q = 0; q < N; ++q) {
+    for (int s = 0; s < N; ++s)
+      if (D[size_t(q) * size_t(N) + size_t(s)] < r) b.node.push_back(s);
+    b.start.push_back(int(b.node.size()));
+  }
+  return b;
+}
+
+void rents(const Grid& g, const Balls& balls, const MfgConfig& cfg, const double* Mw, const double* Mf, double* Fw,
+           double* Ff) {
+  const int N = g.nodes();
+  for (int q = 0; q < N; ++q) {
+    double mw = 0.0, mf = 0.0, area = 0.0;
+    for (int k = balls.start[size_t(q)]; k < balls.start[size_t(q) + 1]; ++k) {
+      const int s = balls.node[size_t(k)];
+      mw += Mw[s];
+      mf += Mf[s];
+      area += g.measure[size_t(s)];
+    }
+    mw /= area;
+    mf /= area;
+    const double total = mw + mf;
+    double fw = 0.0, ff = 0.0;
+    if (cfg.separation) {
+      fw += std::max(cfg.workers.a - mw / (total + cfg.eta), 0.0);
+      ff += std::max(cfg.firms.a - mf / (total + cfg.eta), 0.0);
+    }
+    if (cfg.overcrowding) {
+      fw += cfg.workers.C * std::max(total - cfg.workers.b, 0.0);
+      ff += cfg.firms.C * std::max(total - cfg.firms.b, 0.0);
+    }
+    Fw[q] = fw;
+    Ff[q] = ff;
+  }
+}
+
+MfgResult solve_mfg(Backend& be, const Grid& g, const std::vector<double>& D, const MfgConfig& cfg,
+                    const std::function<void(int, double)>& on_iteration) {
+  MIGRA_THROW_IF_NOT_FMT(cfg.T > 0.0 && cfg.dt > 0.0 && cfg.eps > 0.0 && cfg.tol > 0.0 && cfg.max_iter >= 1,
+                         "mfg: T, dt, eps, tol must be > 0 and max_iter >= 1");
+  MIGRA_THROW_IF_NOT_FMT(cfg.potential == "A" || cfg.potential == "B" || cfg.potential == "C",
+                         "mfg: potential must be A, B or C, got '%s'", cfg.potential.c_str());
+  MfgResult r;
+  r.NT = cfg.steps();
+  r.N = g.nodes();
+  const int N = r.N, NT = r.NT;
+  const size_t plane = size_t(N);
+  // initial masses M = m0 |C|
+  std::vector<double> M0w = initial_density(g, cfg.workers.initial), M0f = initial_density(g, cfg.firms.initial);
+  for (int q = 0; q < N; ++q) {
+    MIGRA_THROW_IF_NOT_FMT(M0w[size_t(q)] >= 0.0 && M0f[size_t(q)] >= 0.0, "mfg: an initial density is negative");
+    M0w[size_t(q)] *= g.measure[size_t(q)];
+    M0f[size_t(q)] *= g.measure[size_t(q)];
+  }
+  r.mass_w = std::accumulate(M0w.begin(), M0w.end(), 0.0);
+  r.mass_f = std::accumulate(M0f.begin(), M0f.end(), 0.0);
+  MIGRA_THROW_IF_NOT_FMT(r.mass_w > 0.0 && r.mass_f > 0.0, "mfg: both populations need positive mass");
+  r.Mw.resize(size_t(NT + 1) * plane);
+  r.Mf.resize(size_t(NT + 1) * plane);
+  for (int n = 0; n <= NT; ++n) {
+    std::copy(M0w.begin(), M0w.end(), r.Mw.begin() + long(n) * N);
+    std::copy(M0f.begin(), M0f.end(), r.Mf.begin() + long(n) * N);
+  }
+  std::vector<double> cost(D.size());
+  for (size_t k = 0; k < D.size(); ++k) cost[k] = commuting_cost(cfg.cost, D[k]);
+  const Balls balls = make_balls(g, D, cfg.r);
+
+  ot::SinkhornResult warm;
+  std::vector<double> Gw(size_t(NT) * plane), Gf(size_t(NT) * plane), Fw(plane), Ff(plane);
+  double theta = cfg.theta;
+  int since_stage = 0, stage = 0;
+  for (int s = 0; s < cfg.max_iter; ++s) {
+    if (cfg.ot_coupling) {
+      ot_potentials(be, g, cost, cfg, r, warm, s > 0);
+    } else {
+      r.phi_w.assign(size_t(NT) * plane, 0.0);
+      r.phi_f.assign(size_t(NT) * plane, 0.0);
+    }
+    for (int n = 0; n < NT; ++n) {
+      rents(g, balls, cfg, r.Mw.data() + size_t(n) * plane, r.Mf.data() + size_t(n) * plane, Fw.data(), Ff.data());
+      for (int q = 0; q < N; ++q) {
+        const size_t k = size_t(n) * plane + size_t(q);
+        Gw[k] = r.phi_w[k] + Fw[size_t(q)];
+        Gf[k] = r.phi_f[k] + Ff[size_t(q)];
+      }
+    }
+    Controls cw, cf;
+    r.Uw = solve_hj(g, cfg.workers.sl, cfg.controls, cfg.dt, NT, Gw, cw);
+    r.Uf = solve_hj(g, cfg.firms.sl, cfg.controls, cfg.dt, NT, Gf, cf);
+    r.saturated = cw.saturated + cf.saturated;
+    const std::vector<double> Mw = solve_fp(g, cfg.workers.sl, cfg.dt, NT, cw, M0w);
+    const std::vector<double> Mf = solve_fp(g, cfg.firms.sl, cfg.dt, NT, cf, M0f);
+    double err = 0.0;
+    for (int n = 0; n <= NT; ++n) {
+      double ew = 0.0, ef = 0.0;
+      for (int q = 0; q < N; ++q) {
+        const size_t k = size_t(n) * plane + size_t(q);
+        ew += std::fabs(Mw[k] - r.Mw[k]);
+        ef += std::fabs(Mf[k] - r.Mf[k]);
+      }
+      err = std::max({err, ew / r.mass_w, ef / r.mass_f});
+    }
+    // damping: plain Picard, then 0.5, then fictitious play 1/(s+1), each time the residual
+    // has not dropped by 10% over kStallIterations iterations
+    if (since_stage >= kStallIterations && stage < 2 &&
+        err > 0.9 * r.residuals[r.residuals.size() - size_t(kStallIterations)]) {
+      ++stage;
+      since_stage = 0;
+    }
+    ++since_stage;
+    theta = stage == 0 ? cfg.theta : stage == 1 ? 0.5 : 1.0 / double(s + 1);
+    for (size_t k = 0; k < r.Mw.size(); ++k) {
+      r.Mw[k] = (1.0 - theta) * r.Mw[k] + theta * Mw[k];
+      r.Mf[k] = (1.0 - theta) * r.Mf[k] + theta * Mf[k];
+    }
+    r.residuals.push_back(err);
+    r.thetas.push_back(theta);
+    r.iterations = s + 1;
+    if (on_iteration) on_iteration(s, err);
+    if (err < cfg.tol) {
+      r.converged = true;
+      break;
+    }
+  }
+  return r;
+}
+
+RegimeMetrics regime_metrics(const Grid& g, const double* Mw, const double* Mf, double mass_w, double mass_f) {
+  const int N = g.nodes();
+  const double L = g.net->total_length();
+  RegimeMetrics m;
+  for (int q = 0; q < N; ++q) {
+    m.overlap += std::min(Mw[q] / mass_w, Mf[q] / mass_f);
+    m.peak_w = std::max(m.peak_w, Mw[q] / g.measure[size_t(q)] / mass_w * L);
+    m.peak_f = std::max(m.peak_f, Mf[q] / g.measure[size_t(q)] / mass_f * L);
+  }
+  // connected components of {m^ > 1.5 / |Gamma|} on the fine node graph (union-find)
+  const auto count = [&](const double* M, double mass) {
+    std::vector<int> parent(static_cast<size_t>(N));
+    std::iota(parent.begin(), parent.end(), 0);
+    const auto find = [&](int x) {
+      while (parent[size_t(x)] != x) x = parent[size_t(x)] = parent[size_t(parent[size_t(x)])];
+      return x;
+    };
+    std::vector<char> high(static_cast<size_t>(N));
+    for (int q = 0; q < N; ++q) high[size_t(q)] = M[q] / g.measure[size_t(q)] / mass > 1.5 / L;
+    for (const auto& [u, v] : grid_links(g))
+      if (high[size_t(u)] && high[size_t(v)]) parent[size_t(find(u))] = find(v);
+    int c = 0;
+    for (int q = 0; q < N; ++q) c += high[size_t(q)] && find(q) == q;
+    return c;
+  };
+  m.clusters_w = count(Mw, mass_w);
+  m.clusters_f = count(Mf, mass_f);
+  return m;
+}
+
+}  // namespace migra::mfg

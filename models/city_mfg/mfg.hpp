@@ -1,0 +1,100 @@
+#pragma once
+/// The two-population mean-field game on a network coupled with entropic optimal transport
+/// (paper 001; spec §1.5-1.6, §3.5-3.7). Workers (w) and firms (f) live on the edges; each
+/// solves an HJ equation with running cost L + phi^k + F^k and moves by the FP equation of its
+/// optimal drift (sl_scheme.hpp). At every time t_n the labour market is the entropic OT
+///   min <c(d_Gamma), P> - eps H(P),  P 1 = M^w_n / Mass^w,  P^T 1 = M^f_n / Mass^f
+/// (one batched Sinkhorn over n = 0..N_T-1, kernels/ot), whose potentials enter the HJ right
+/// sides: phi^w = f - eps log |C_q| (variant B, default), phi^f = g - eps log |C_s|, normalised
+/// by kappa = sum phi^w |C| / |Gamma| (phi^w -= kappa, phi^f += kappa). Variant A keeps
+/// f and g (the paper literally); C uses the Schroedinger potentials f - eps log mu.
+/// Rents F^k = S^k + O^k from averages over geodesic balls B_r:
+///   m#_k(x) = sum_{B_r(x)} M^k / sum_{B_r(x)} |C|
+///   S^k = (m#_k / (m#_w + m#_f + eta) - a^k)^-     O^k = C^k (m#_w + m#_f - b^k)^+
+/// Picard iteration M <- (1 - theta) M + theta FP(HJ(OT(M), F(M))) until
+///   err = max_{k,n} sum_q |M~^k_{q,n} - M^k_{q,n}| / Mass^k < tol,
+/// with theta = 1, then 0.5 after 5 iterations without progress, then 1/(s+1) (fictitious play).
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "kernels/core/backend.hpp"
+#include "models/city_mfg/network.hpp"
+#include "models/city_mfg/sl_scheme.hpp"
+
+namespace migra::mfg {
+
+/// m0(x) at node positions: "uniform" base; "cosine" base (1 + amplitude cos(2 pi mode s /
+/// |Gamma| + phase)) with s the arclength along the edges in file order; "gaussian" base +
+/// amplitude exp(-|x - (cx, cy)|^2 / width).
+struct InitialDensity {
+  std::string kind = "uniform";
+  double base = 1.0, amplitude = 0.0, mode = 2.0, phase = 0.0, cx = 0.0, cy = 0.0, width = 1.0;
+};
+
+struct PopulationConfig {
+  Population sl;            ///< lambda, nu, h
+  double a = 0.5;           ///< happiness threshold of the separation cost
+  double b = 4.0;           ///< overcrowding threshold
+  double C = 1.0;           ///< overcrowding coefficient
+  InitialDensity initial;
+};
+
+struct MfgConfig {
+  double T = 2.0, dx = 0.01, dt = 0.05;
+  double eps = 0.5;                ///< entropic OT regularisation
+  std::string cost = "linear";     ///< c(d): linear, sqrt or quadratic
+  std::string potential = "B";     ///< A, B or C
+  bool ot_coupling = true;         ///< false: phi = 0 (no labour market)
+  bool separation = true, overcrowding = true;
+  double r = 0.1, eta = 1e-2;
+  ControlGrid controls;
+  double tol = 1e-4;
+  int max_iter = 200;
+  double theta = 1.0;
+  double ot_tol = 1e-10;
+  int ot_max_iter = 2000;
+  PopulationConfig workers, firms;
+  int steps() const;               ///< N_T = round(T / dt)
+};
+
+struct MfgResult {
+  int NT = 0, N = 0;
+  double mass_w = 0.0, mass_f = 0.0;
+  std::vector<double> Mw, Mf;      ///< masses (N_T + 1) x N
+  std::vector<double> Uw, Uf;      ///< value functions (N_T + 1) x N
+  std::vector<double> phi_w, phi_f;  ///< OT potentials N_T x N (normalised)
+  std::vector<double> residuals;   ///< err per Picard iteration
+  std::vector<double> thetas;      ///< damping used per iteration
+  int iterations = 0;
+  bool converged = false;
+  long long saturated = 0;         ///< control argmins at +-a_max (last iteration)
+  long long ot_iterations = 0;     ///< Sinkhorn iterations, all Picard iterations
+  long long floor_hits = 0;        ///< OT weights floored at 1e-300 (empty nodes), all iterations
+  std::string ot_method;
+};
+
+/// Densities m0 on the grid's nodes.
+std::vector<double> initial_density(const Grid& g, const InitialDensity& d);
+
+/// The rents F^w, F^f at one time from masses (N each), given the ball CSR.
+struct Balls {
+  std::vector<int> start, node;    ///< CSR: nodes s with d(q, s) < r
+};
+Balls make_balls(const Grid& g, const std::vector<double>& D, double r);
+void rents(const Grid& g, const Balls& balls, const MfgConfig& cfg, const double* Mw, const double* Mf, double* Fw,
+           double* Ff);
+
+/// on_iteration(s, err) after each Picard iteration.
+MfgResult solve_mfg(Backend& backend, const Grid& g, const std::vector<double>& D, const MfgConfig& cfg,
+                    const std::function<void(int, double)>& on_iteration = {});
+
+/// The spec's regime metrics of final masses (§5): m^ = m / Mass.
+struct RegimeMetrics {
+  double overlap = 0.0;            ///< Ov = int min(m^w, m^f)
+  double peak_w = 0.0, peak_f = 0.0;  ///< P^k = max m^k |Gamma|
+  int clusters_w = 0, clusters_f = 0;  ///< components of {m^k > 1.5 / |Gamma|}
+};
+RegimeMetrics regime_metrics(const Grid& g, const double* Mw, const double* Mf, double mass_w, double mass_f);
+
+}  // namespace migra::mfg

@@ -1,0 +1,206 @@
+#include "models/city_mfg/sl_scheme.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "kernels/core/error.hpp"
+
+namespace migra::mfg {
+namespace {
+
+double housing(const Grid& g, const Population& pop, int edge) {
+  const double h = g.net->edges[size_t(edge)].h;
+  return h >= 0.0 ? h : pop.h;
+}
+
+double apply(const Stencil& s, const double* U) {
+  double v = 0.0;
+  for (size_t k = 0; k < s.node.size(); ++k) v += s.w[k] * U[s.node[k]];
+  return v;
+}
+
+Controls control_layout(const Grid& g, int NT) {
+  Controls c;
+  const int V = g.net->vertices();
+  c.slot_of_node.resize(size_t(g.nodes()));
+  for (int q = 0; q < g.nodes(); ++q) {
+    c.slot_of_node[size_t(q)] = c.slots;
+    c.slots += q < V ? int(g.net->incident[size_t(q)].size()) : 1;
+  }
+  c.alpha.assign(size_t(NT) * size_t(c.slots), 0.0);
+  return c;
+}
+
+}  // namespace
+
+Stencils::Stencils(const Grid& g, double nu, double dt) : g_(g), dt_(dt), sigma_(std::sqrt(2.0 * nu * dt)) {}
+
+void Stencils::spread(int e, double y, double w, Stencil& out) const {
+  const int N = g_.cells[size_t(e)];
+  const double s = y / g_.dx[size_t(e)];
+  const int q = std::min(int(std::floor(s)), N - 1);
+  const double theta = s - q;
+  out.node.push_back(g_.node(e, q));
+  out.w.push_back(w * (1.0 - theta));
+  out.node.push_back(g_.node(e, q + 1));
+  out.w.push_back(w * theta);
+}
+
+void Stencils::land(int e, double y, double w, int depth, Stencil& out) const {
+  const Edge& E = g_.net->edges[size_t(e)];
+  if (y >= 0.0 && y <= E.length) return spread(e, y, w, out);
+  const bool past_b = y > E.length;
+  const int v = past_b ? E.b : E.a;
+  if (depth >= kMaxDepth) {
+    out.node.push_back(v);
+    out.w.push_back(w);
+    return;
+  }
+  const double d = past_b ? y - E.length : -y;
+  const auto& inc = g_.net->incident[size_t(v)];
+  const double p = 1.0 / double(inc.size());
+  for (int m : inc) enter(m, v, d, w * p, depth + 1, out);
+}
+
+void Stencils::enter(int m, int v, double d, double w, int depth, Stencil& out) const {
+  const Edge& E = g_.net->edges[size_t(m)];
+  land(m, v == E.a ? d : E.length - d, w, depth, out);
+}
+
+void Stencils::interior(int i, double alpha, Stencil& out) const {
+  out.clear();
+  const int e = g_.node_edge[size_t(i)];
+  const double y = g_.node_y[size_t(i)];
+  land(e, y + alpha * dt_ + sigma_, 0.5, 0, out);
+  land(e, y + alpha * dt_ - sigma_, 0.5, 0, out);
+}
+
+void Stencils::vertex_branch(int v, int k, double alpha, Stencil& out) const {
+  out.clear();
+  const auto& inc = g_.net->incident[size_t(v)];
+  const double p = 1.0 / double(inc.size());
+  for (const double sgn : {1.0, -1.0}) {
+    const double d = alpha * dt_ + sgn * sigma_;
+    if (d >= 0.0) {
+      enter(inc[size_t(k)], v, d, 0.5, 0, out);
+    } else {
+      for (int m : inc) enter(m, v, -d, 0.5 * p, 0, out);
+    }
+  }
+}
+
+std::vector<double> ControlGrid::values() const {
+  MIGRA_THROW_IF_NOT_FMT(n >= 1 && n % 2 == 1 && a_max > 0.0, "controls: an odd count >= 1 and a_max > 0 are needed");
+  std::vector<double> v{0.0};
+  const double d = n > 1 ? a_max / ((n - 1) / 2) : 0.0;
+  for (int k = 1; k <= (n - 1) / 2; ++k) {
+    v.push_back(k * d);
+    v.push_back(-k * d);
+  }
+  return v;
+}
+
+std::vector<double> solve_hj(const Grid& g, const Population& pop, const ControlGrid& cg, double dt, int NT,
+                             const std::vector<double>& G, Controls& ctl) {
+  const int N = g.nodes(), V = g.net->vertices();
+  MIGRA_ASSERT(G.size() == size_t(NT) * size_t(N));
+  const Stencils st(g, pop.nu, dt);
+  const std::vector<double> alphas = cg.values();
+  const double step = cg.n > 1 ? cg.a_max / ((cg.n - 1) / 2) : 0.0;
+  ctl = control_layout(g, NT);
+  std::vector<double> U(size_t(NT + 1) * size_t(N), 0.0);
+  for (int n = NT - 1; n >= 0; --n) {
+    const double* next = U.data() + size_t(n + 1) * size_t(N);
+    double* cur = U.data() + size_t(n) * size_t(N);
+    double* alpha_n = ctl.alpha.data() + size_t(n) * size_t(ctl.slots);
+    long long saturated = 0;
+#pragma omp parallel for schedule(static) reduction(+ : saturated) if (N > 256)
+    for (int q = 0; q < N; ++q) {
+      Stencil s;
+      // min over controls of E[U^{n+1}] + dt L, for one edge choice: the control grid, then a
+      // golden-section search within one grid step of its argmin (the grid alone quantises
+      // weak drifts to 0); the refined control is kept only if strictly better
+      const auto best = [&](int edge, auto&& stencil_of) {
+        const double h = housing(g, pop, edge);
+        const auto objective = [&](double a) {
+          stencil_of(a, s);
+          return apply(s, next) + dt * (0.5 * pop.lambda * a * a + h);
+        };
+        double bv = INFINITY, ba = 0.0;
+        for (double a : alphas) {
+          const double v = objective(a);
+          if (v < bv) bv = v, ba = a;
+        }
+        if (cg.refine && step > 0.0) {
+          double lo = std::max(-cg.a_max, ba - step), hi = std::min(cg.a_max, ba + step);
+          constexpr double kInvPhi = 0.6180339887498949;
+          double x1 = hi - kInvPhi * (hi - lo), x2 = lo + kInvPhi * (hi - lo);
+          double f1 = objective(x1), f2 = objective(x2);
+          while (hi - lo > 1e-9 * cg.a_max) {
+            if (f1 < f2) hi = x2, x2 = x1, f2 = f1, x1 = hi - kInvPhi * (hi - lo), f1 = objective(x1);
+            else lo = x1, x1 = x2, f1 = f2, x2 = lo + kInvPhi * (hi - lo), f2 = objective(x2);
+          }
+          const double a = f1 < f2 ? x1 : x2, v = std::min(f1, f2);
+          if (v < bv - 1e-13 * (std::fabs(bv) + dt)) bv = v, ba = a;  // beyond round-off only
+        }
+        if (std::fabs(ba) >= cg.a_max && cg.n > 1) ++saturated;
+        return std::pair{bv, ba};
+      };
+      double value = 0.0;
+      const int slot = ctl.slot_of_node[size_t(q)];
+      if (q < V) {
+        const auto& inc = g.net->incident[size_t(q)];
+        for (size_t k = 0; k < inc.size(); ++k) {
+          const auto [bv, ba] = best(inc[k], [&](double a, Stencil& o) { st.vertex_branch(q, int(k), a, o); });
+          value += bv / double(inc.size());
+          alpha_n[slot + int(k)] = ba;
+        }
+      } else {
+        const auto [bv, ba] = best(g.node_edge[size_t(q)], [&](double a, Stencil& o) { st.interior(q, a, o); });
+        value = bv;
+        alpha_n[slot] = ba;
+      }
+      cur[q] = value + dt * G[size_t(n) * size_t(N) + size_t(q)];
+    }
+    ctl.saturated += saturated;
+  }
+  return U;
+}
+
+void fp_row(const Grid& g, const Stencils& st, const Controls& ctl, int n, int i, Stencil& out) {
+  const double* alpha_n = ctl.alpha.data() + size_t(n) * size_t(ctl.slots);
+  const int slot = ctl.slot_of_node[size_t(i)];
+  if (i >= g.net->vertices()) return st.interior(i, alpha_n[slot], out);
+  out.clear();
+  Stencil branch;
+  const auto& inc = g.net->incident[size_t(i)];
+  for (size_t k = 0; k < inc.size(); ++k) {
+    st.vertex_branch(i, int(k), alpha_n[slot + int(k)], branch);
+    for (size_t t = 0; t < branch.node.size(); ++t) {
+      out.node.push_back(branch.node[t]);
+      out.w.push_back(branch.w[t] / double(inc.size()));
+    }
+  }
+}
+
+std::vector<double> solve_fp(const Grid& g, const Population& pop, double dt, int NT, const Controls& ctl,
+                             const std::vector<double>& M0) {
+  const int N = g.nodes();
+  const Stencils st(g, pop.nu, dt);
+  std::vector<double> M(size_t(NT + 1) * size_t(N), 0.0);
+  std::copy(M0.begin(), M0.end(), M.begin());
+  Stencil row;
+  for (int n = 0; n < NT; ++n) {
+    const double* cur = M.data() + size_t(n) * size_t(N);
+    double* next = M.data() + size_t(n + 1) * size_t(N);
+    // a serial scatter in node order: deterministic (the symmetry tests need it)
+    for (int i = 0; i < N; ++i) {
+      if (cur[i] == 0.0) continue;
+      fp_row(g, st, ctl, n, i, row);
+      for (size_t k = 0; k < row.node.size(); ++k) next[row.node[k]] += row.w[k] * cur[i];
+    }
+  }
+  return M;
+}
+
+}  // namespace migra::mfg

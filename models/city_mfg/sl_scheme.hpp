@@ -1,0 +1,93 @@
+#pragma once
+/// Semi-Lagrangian schemes on a network grid (paper 001 spec §3.2-3.4).
+///
+/// Discrete trajectories. From a point at local coordinate y of edge j with control alpha, two
+/// equally likely branches  y^+- = y + alpha dt +- sigma,  sigma = sqrt(2 nu dt), each landed by
+///   Land(e, y, w):   0 <= y <= l_e: the point (e, y) with weight w;  past an end vertex v by
+///                    delta: Enter(m, v, delta, w p_vm) for every m in Inc_v (the origin edge
+///                    included: reflection at degree-1 vertices);
+///   Enter(m, v, d, w): Land(m, d, w) if v is m's start, else Land(m, l_m - d, w),
+/// at most kMaxDepth vertex crossings deep (then the vertex reached). From a vertex v the agent
+/// picks edge m with p_vm = 1/deg(v) and an edge control alpha_m (positive: away from v):
+/// delta = alpha_m dt +- sigma; delta >= 0 enters m, delta < 0 re-crosses v and splits over
+/// Inc_v. Landed points spread onto nodes by P1 (hat) weights, so a stencil is a row of weights
+/// summing to 1.
+///
+/// HJ (backward, U^{N_T} = 0, L(alpha) = lambda/2 alpha^2 + h):
+///   interior i: U_i^n = min_alpha { sum_l w_l U^{n+1}(z_l) + dt L(alpha) } + dt G_i^n
+///   vertex v:   U_v^n = sum_m p_vm min_alpha_m { ... } + dt G_v^n
+/// with G = Phi + F the coupling, minimised over a grid of n_alpha controls on
+/// [-a_max, a_max] searched from 0 outwards (ties keep the smaller |alpha|, then +), then
+/// refined by golden section within one grid step (spec §3.3's optional refinement: without
+/// it, drifts weaker than the grid step round to 0 and transport stalls).
+/// FP (forward, the adjoint): masses M^{n+1}_q = sum_i B^n[i, q] M^n_i with B^n's rows the
+/// stencils of the stored optimal controls: non-negative and summing to 1, so mass is
+/// conserved exactly and stays >= 0.
+#include <vector>
+
+#include "models/city_mfg/network.hpp"
+
+namespace migra::mfg {
+
+inline constexpr int kMaxDepth = 4;
+
+struct Stencil {
+  std::vector<int> node;
+  std::vector<double> w;
+  void clear() { node.clear(), w.clear(); }
+};
+
+/// Trajectory stencils of one population (viscosity nu, step dt) on a grid.
+class Stencils {
+ public:
+  Stencils(const Grid& g, double nu, double dt);
+  /// Interior node i with control alpha (along its edge's orientation).
+  void interior(int i, double alpha, Stencil& out) const;
+  /// Vertex v, given that the agent takes its k-th incident edge with control alpha (away from
+  /// v); weights sum to 1 (the caller weighs branches by p_vm).
+  void vertex_branch(int v, int k, double alpha, Stencil& out) const;
+
+ private:
+  void land(int e, double y, double w, int depth, Stencil& out) const;
+  void enter(int m, int v, double d, double w, int depth, Stencil& out) const;
+  void spread(int e, double y, double w, Stencil& out) const;
+  const Grid& g_;
+  double dt_, sigma_;
+};
+
+/// Per population: the HJ data and results.
+struct Population {
+  double lambda = 1.0;     ///< mobility cost: L = lambda/2 alpha^2 + h
+  double nu = 0.4;         ///< viscosity
+  double h = 1.0;          ///< housing cost (edges with their own h override it)
+};
+
+struct ControlGrid {
+  double a_max = 5.0;
+  int n = 101;
+  bool refine = true;  ///< golden-section search within one grid step of the grid argmin
+  std::vector<double> values() const;  ///< ordered 0, +d, -d, +2d, -2d, ...
+};
+
+/// Optimal controls of one HJ solve: per time step n < N_T, per interior node one alpha, per
+/// vertex one alpha per incident edge (offsets in slot()).
+struct Controls {
+  std::vector<int> slot_of_node;  ///< first slot of each node
+  int slots = 0;
+  std::vector<double> alpha;      ///< N_T x slots
+  long long saturated = 0;        ///< argmins at +-a_max
+};
+
+/// Solves the HJ equation backward. G: (N_T x N) coupling Phi + F at t_0..t_{N_T-1}.
+/// Returns U (N_T + 1 x N) and fills the controls.
+std::vector<double> solve_hj(const Grid& g, const Population& pop, const ControlGrid& cg, double dt, int NT,
+                             const std::vector<double>& G, Controls& ctl);
+
+/// Pushes masses M0 (N) forward with the stored controls: (N_T + 1 x N).
+std::vector<double> solve_fp(const Grid& g, const Population& pop, double dt, int NT, const Controls& ctl,
+                             const std::vector<double>& M0);
+
+/// Row i of the FP matrix B^n (for tests): the stencil of node i with its stored controls.
+void fp_row(const Grid& g, const Stencils& st, const Controls& ctl, int n, int i, Stencil& out);
+
+}  // namespace migra::mfg
