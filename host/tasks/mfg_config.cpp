@@ -58,6 +58,7 @@ struct Reader {
           {{"lambda", [&](auto& n, auto& k) { real(n, k, p.sl.lambda); }},
            {"nu", [&](auto& n, auto& k) { real(n, k, p.sl.nu); }},
            {"h", [&](auto& n, auto& k) { real(n, k, p.sl.h); }},
+           {"branches", [&](auto& n, auto& k) { integer(n, k, p.sl.branches); }},
            {"a", [&](auto& n, auto& k) { real(n, k, p.a); }},
            {"b", [&](auto& n, auto& k) { real(n, k, p.b); }},
            {"C", [&](auto& n, auto& k) { real(n, k, p.C); }},
@@ -74,6 +75,7 @@ struct Reader {
                      {"width", [&](auto& m, auto& k) { real(m, k, d.width); }}});
             }}});
     if (p.sl.lambda <= 0.0 || p.sl.nu <= 0.0) problems.push_back(name + ": [" + what + "] lambda and nu must be > 0");
+    if (p.sl.branches != 2 && p.sl.branches != 3) problems.push_back(name + ": [" + what + "] branches must be 2 or 3");
   }
 };
 

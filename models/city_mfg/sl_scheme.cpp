@@ -33,7 +33,17 @@ Controls control_layout(const Grid& g, int NT) {
 
 }  // namespace
 
-Stencils::Stencils(const Grid& g, double nu, double dt) : g_(g), dt_(dt), sigma_(std::sqrt(2.0 * nu * dt)) {}
+Stencils::Stencils(const Grid& g, const Population& pop, double dt) : g_(g), dt_(dt) {
+  const double sigma = std::sqrt(2.0 * pop.nu * dt);
+  MIGRA_THROW_IF_NOT_FMT(pop.branches == 2 || pop.branches == 3, "noise branches must be 2 or 3, got %d", pop.branches);
+  if (pop.branches == 2) {
+    xi_ = {sigma, -sigma};
+    xw_ = {0.5, 0.5};
+  } else {
+    xi_ = {std::sqrt(3.0) * sigma, 0.0, -std::sqrt(3.0) * sigma};
+    xw_ = {1.0 / 6.0, 2.0 / 3.0, 1.0 / 6.0};
+  }
+}
 
 void Stencils::spread(int e, double y, double w, Stencil& out) const {
   const int N = g_.cells[size_t(e)];
@@ -71,20 +81,19 @@ void Stencils::interior(int i, double alpha, Stencil& out) const {
   out.clear();
   const int e = g_.node_edge[size_t(i)];
   const double y = g_.node_y[size_t(i)];
-  land(e, y + alpha * dt_ + sigma_, 0.5, 0, out);
-  land(e, y + alpha * dt_ - sigma_, 0.5, 0, out);
+  for (size_t b = 0; b < xi_.size(); ++b) land(e, y + alpha * dt_ + xi_[b], xw_[b], 0, out);
 }
 
 void Stencils::vertex_branch(int v, int k, double alpha, Stencil& out) const {
   out.clear();
   const auto& inc = g_.net->incident[size_t(v)];
   const double p = 1.0 / double(inc.size());
-  for (const double sgn : {1.0, -1.0}) {
-    const double d = alpha * dt_ + sgn * sigma_;
+  for (size_t b = 0; b < xi_.size(); ++b) {
+    const double d = alpha * dt_ + xi_[b];
     if (d >= 0.0) {
-      enter(inc[size_t(k)], v, d, 0.5, 0, out);
+      enter(inc[size_t(k)], v, d, xw_[b], 0, out);
     } else {
-      for (int m : inc) enter(m, v, -d, 0.5 * p, 0, out);
+      for (int m : inc) enter(m, v, -d, xw_[b] * p, 0, out);
     }
   }
 }
@@ -104,7 +113,7 @@ std::vector<double> solve_hj(const Grid& g, const Population& pop, const Control
                              const std::vector<double>& G, Controls& ctl) {
   const int N = g.nodes(), V = g.net->vertices();
   MIGRA_ASSERT(G.size() == size_t(NT) * size_t(N));
-  const Stencils st(g, pop.nu, dt);
+  const Stencils st(g, pop, dt);
   const std::vector<double> alphas = cg.values();
   const double step = cg.n > 1 ? cg.a_max / ((cg.n - 1) / 2) : 0.0;
   ctl = control_layout(g, NT);
@@ -186,7 +195,7 @@ void fp_row(const Grid& g, const Stencils& st, const Controls& ctl, int n, int i
 std::vector<double> solve_fp(const Grid& g, const Population& pop, double dt, int NT, const Controls& ctl,
                              const std::vector<double>& M0) {
   const int N = g.nodes();
-  const Stencils st(g, pop.nu, dt);
+  const Stencils st(g, pop, dt);
   std::vector<double> M(size_t(NT + 1) * size_t(N), 0.0);
   std::copy(M0.begin(), M0.end(), M.begin());
   Stencil row;

@@ -2,7 +2,8 @@
 /// Semi-Lagrangian schemes on a network grid (paper 001 spec §3.2-3.4).
 ///
 /// Discrete trajectories. From a point at local coordinate y of edge j with control alpha, two
-/// equally likely branches  y^+- = y + alpha dt +- sigma,  sigma = sqrt(2 nu dt), each landed by
+/// equally likely branches  y^+- = y + alpha dt +- sigma,  sigma = sqrt(2 nu dt) (or three, see
+/// Population::branches), each landed by
 ///   Land(e, y, w):   0 <= y <= l_e: the point (e, y) with weight w;  past an end vertex v by
 ///                    delta: Enter(m, v, delta, w p_vm) for every m in Inc_v (the origin edge
 ///                    included: reflection at degree-1 vertices);
@@ -37,10 +38,12 @@ struct Stencil {
   void clear() { node.clear(), w.clear(); }
 };
 
+struct Population;
+
 /// Trajectory stencils of one population (viscosity nu, step dt) on a grid.
 class Stencils {
  public:
-  Stencils(const Grid& g, double nu, double dt);
+  Stencils(const Grid& g, const Population& pop, double dt);
   /// Interior node i with control alpha (along its edge's orientation).
   void interior(int i, double alpha, Stencil& out) const;
   /// Vertex v, given that the agent takes its k-th incident edge with control alpha (away from
@@ -52,7 +55,8 @@ class Stencils {
   void enter(int m, int v, double d, double w, int depth, Stencil& out) const;
   void spread(int e, double y, double w, Stencil& out) const;
   const Grid& g_;
-  double dt_, sigma_;
+  double dt_;
+  std::vector<double> xi_, xw_;  ///< noise branches: offsets (units of sigma) and weights
 };
 
 /// Per population: the HJ data and results.
@@ -60,6 +64,11 @@ struct Population {
   double lambda = 1.0;     ///< mobility cost: L = lambda/2 alpha^2 + h
   double nu = 0.4;         ///< viscosity
   double h = 1.0;          ///< housing cost (edges with their own h override it)
+  /// Noise branches: 2 = xi in {-1, +1} (the paper); 3 = Gauss-Hermite {-sqrt 3, 0, sqrt 3}
+  /// with weights {1/6, 2/3, 1/6}. With 2 branches and sigma a whole number of cells, every
+  /// landing hits a node and the nodes split into classes that never exchange mass (no
+  /// diffusion across classes); the 3-point rule mixes them.
+  int branches = 2;
 };
 
 struct ControlGrid {
