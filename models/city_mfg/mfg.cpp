@@ -36,20 +36,21 @@ std::vector<double> arclength(const Grid& g) {
   return s;
 }
 
-/// Potentials of the labour market at every time step (spec §3.6), normalised.
-void ot_potentials(Backend& be, const Grid& g, const std::vector<double>& cost, const MfgConfig& cfg,
-                   MfgResult& r, ot::SinkhornResult& warm, bool have_warm) {
-  std::vector<double>& phi_w = r.phi_w;
-  std::vector<double>& phi_f = r.phi_f;
-  const int N = g.nodes(), NT = r.NT;
-  std::vector<double> a(size_t(NT) * size_t(N)), b(size_t(NT) * size_t(N));
-  for (int n = 0; n < NT; ++n) {
+}  // namespace
+
+MarketPotentials market_potentials(Backend& be, const Grid& g, const std::vector<double>& cost, const MfgConfig& cfg,
+                                   const double* Mw, const double* Mf, int batch, double mass_w, double mass_f,
+                                   const ot::SinkhornResult* warm) {
+  const int N = g.nodes();
+  MarketPotentials out;
+  std::vector<double> a(size_t(batch) * size_t(N)), b(size_t(batch) * size_t(N));
+  for (int n = 0; n < batch; ++n) {
     double sa = 0.0, sb = 0.0;
     for (int q = 0; q < N; ++q) {
       const size_t k = size_t(n) * size_t(N) + size_t(q);
-      r.floor_hits += (r.Mw[k] / r.mass_w < kWeightFloor) + (r.Mf[k] / r.mass_f < kWeightFloor);
-      sa += a[k] = std::max(r.Mw[k] / r.mass_w, kWeightFloor);
-      sb += b[k] = std::max(r.Mf[k] / r.mass_f, kWeightFloor);
+      out.floor_hits += (Mw[k] / mass_w < kWeightFloor) + (Mf[k] / mass_f < kWeightFloor);
+      sa += a[k] = std::max(Mw[k] / mass_w, kWeightFloor);
+      sb += b[k] = std::max(Mf[k] / mass_f, kWeightFloor);
     }
     for (int q = 0; q < N; ++q) {  // exact unit mass after the floor
       a[size_t(n) * size_t(N) + size_t(q)] /= sa;
@@ -64,17 +65,15 @@ void ot_potentials(Backend& be, const Grid& g, const std::vector<double>& cost, 
   sc.eps = cfg.eps;
   sc.tol = cfg.ot_tol;
   sc.max_iter = cfg.ot_max_iter;
-  warm = ot::sinkhorn(be, c, a.data(), b.data(), NT, sc, have_warm ? &warm : nullptr);
-  r.ot_iterations += warm.iterations;
-  r.ot_method = warm.method;
+  out.sinkhorn = ot::sinkhorn(be, c, a.data(), b.data(), batch, sc, warm);
   const double length = g.net->total_length();
-  phi_w.resize(size_t(NT) * size_t(N));
-  phi_f.resize(size_t(NT) * size_t(N));
-  for (int n = 0; n < NT; ++n) {
+  out.w.resize(size_t(batch) * size_t(N));
+  out.f.resize(size_t(batch) * size_t(N));
+  for (int n = 0; n < batch; ++n) {
     double kappa = 0.0;
     for (int q = 0; q < N; ++q) {
       const size_t k = size_t(n) * size_t(N) + size_t(q);
-      double fw = warm.f[k], ff = warm.g[k];
+      double fw = out.sinkhorn.f[k], ff = out.sinkhorn.g[k];
       if (cfg.potential == "B") {
         fw -= cfg.eps * std::log(g.measure[size_t(q)]);
         ff -= cfg.eps * std::log(g.measure[size_t(q)]);
@@ -82,19 +81,24 @@ void ot_potentials(Backend& be, const Grid& g, const std::vector<double>& cost, 
         fw -= cfg.eps * std::log(a[k]);
         ff -= cfg.eps * std::log(b[k]);
       }
-      phi_w[k] = fw;
-      phi_f[k] = ff;
+      out.w[k] = fw;
+      out.f[k] = ff;
       kappa += fw * g.measure[size_t(q)];
     }
     kappa /= length;
     for (int q = 0; q < N; ++q) {
-      phi_w[size_t(n) * size_t(N) + size_t(q)] -= kappa;
-      phi_f[size_t(n) * size_t(N) + size_t(q)] += kappa;
+      out.w[size_t(n) * size_t(N) + size_t(q)] -= kappa;
+      out.f[size_t(n) * size_t(N) + size_t(q)] += kappa;
     }
   }
+  return out;
 }
 
-}  // namespace
+std::vector<double> commuting_costs(const std::string& kind, const std::vector<double>& D) {
+  std::vector<double> cost(D.size());
+  for (size_t k = 0; k < D.size(); ++k) cost[k] = commuting_cost(kind, D[k]);
+  return cost;
+}
 
 int MfgConfig::steps() const { return std::max(1, int(std::lround(T / dt))); }
 
@@ -186,8 +190,7 @@ MfgResult solve_mfg(Backend& be, const Grid& g, const std::vector<double>& D, co
     std::copy(M0w.begin(), M0w.end(), r.Mw.begin() + long(n) * N);
     std::copy(M0f.begin(), M0f.end(), r.Mf.begin() + long(n) * N);
   }
-  std::vector<double> cost(D.size());
-  for (size_t k = 0; k < D.size(); ++k) cost[k] = commuting_cost(cfg.cost, D[k]);
+  const std::vector<double> cost = commuting_costs(cfg.cost, D);
   const Balls balls = make_balls(g, D, cfg.r);
 
   ot::SinkhornResult warm;
@@ -196,7 +199,14 @@ MfgResult solve_mfg(Backend& be, const Grid& g, const std::vector<double>& D, co
   int since_stage = 0, stage = 0;
   for (int s = 0; s < cfg.max_iter; ++s) {
     if (cfg.ot_coupling) {
-      ot_potentials(be, g, cost, cfg, r, warm, s > 0);
+      MarketPotentials mp = market_potentials(be, g, cost, cfg, r.Mw.data(), r.Mf.data(), NT, r.mass_w, r.mass_f,
+                                              s > 0 ? &warm : nullptr);
+      warm = std::move(mp.sinkhorn);
+      r.phi_w = std::move(mp.w);
+      r.phi_f = std::move(mp.f);
+      r.ot_iterations += warm.iterations;
+      r.ot_method = warm.method;
+      r.floor_hits += mp.floor_hits;
     } else {
       r.phi_w.assign(size_t(NT) * plane, 0.0);
       r.phi_f.assign(size_t(NT) * plane, 0.0);

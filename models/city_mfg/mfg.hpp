@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "kernels/core/backend.hpp"
+#include "kernels/ot/sinkhorn.hpp"
 #include "models/city_mfg/network.hpp"
 #include "models/city_mfg/sl_scheme.hpp"
 
@@ -84,6 +85,21 @@ struct Balls {
 Balls make_balls(const Grid& g, const std::vector<double>& D, double r);
 void rents(const Grid& g, const Balls& balls, const MfgConfig& cfg, const double* Mw, const double* Mf, double* Fw,
            double* Ff);
+
+/// c(d_Gamma) for each node pair: linear, sqrt or quadratic.
+std::vector<double> commuting_costs(const std::string& kind, const std::vector<double>& D);
+
+/// The labour market's potentials (spec §3.6) for `batch` pairs of masses Mw, Mf (batch x N):
+/// Sinkhorn on the normalised measures (floored at 1e-300), the cfg.potential variant, and
+/// the kappa normalisation. w, f: batch x N.
+struct MarketPotentials {
+  std::vector<double> w, f;
+  ot::SinkhornResult sinkhorn;
+  long long floor_hits = 0;
+};
+MarketPotentials market_potentials(Backend& backend, const Grid& g, const std::vector<double>& cost,
+                                   const MfgConfig& cfg, const double* Mw, const double* Mf, int batch,
+                                   double mass_w, double mass_f, const ot::SinkhornResult* warm = nullptr);
 
 /// on_iteration(s, err) after each Picard iteration.
 MfgResult solve_mfg(Backend& backend, const Grid& g, const std::vector<double>& D, const MfgConfig& cfg,

@@ -263,3 +263,52 @@ TEST_CASE("Pure diffusion converges to the heat equation on a segment, and to un
     worst = std::max(worst, std::fabs(M[size_t(NT) * g.nodes() + q] / g.measure[size_t(q)] - 1.0 / 3.0));
   REQUIRE(worst < 0.02 / 3.0);  // O(dx) at large t
 }
+
+TEST_CASE("Labour-market potentials: monotone (A, B) and 1-Lipschitz (C) on the theta graph (spec tests 6-7)", "[mfg]") {
+  auto cpu = make_cpu_backend();
+  const Network net = parse_network(kTheta, "theta.net");
+  const Grid g = make_grid(net, 0.05);
+  const int N = g.nodes(), pairs = 1000;
+  const std::vector<double> D = node_distances(g);
+  const std::vector<double> cost = commuting_costs("linear", D);
+  // 2 x pairs random measures of unit mass with full support (batch rows 2k and 2k + 1)
+  std::mt19937_64 rng(17);
+  std::uniform_real_distribution<double> u(0.0, 1.0);
+  std::vector<double> Mw(size_t(2 * pairs) * N), Mf(Mw.size());
+  for (int k = 0; k < 2 * pairs; ++k) {
+    double sw = 0.0, sf = 0.0;
+    for (int q = 0; q < N; ++q) {
+      sw += Mw[size_t(k) * N + q] = std::pow(u(rng), 3.0) + 1e-3;
+      sf += Mf[size_t(k) * N + q] = std::pow(u(rng), 3.0) + 1e-3;
+    }
+    for (int q = 0; q < N; ++q) Mw[size_t(k) * N + q] /= sw, Mf[size_t(k) * N + q] /= sf;
+  }
+  MfgConfig cfg;
+  cfg.eps = 0.5;
+  cfg.ot_tol = 1e-13;
+  for (const char* variant : {"A", "B", "C"}) {
+    cfg.potential = variant;
+    const MarketPotentials p = market_potentials(*cpu, g, cost, cfg, Mw.data(), Mf.data(), 2 * pairs, 1.0, 1.0);
+    REQUIRE(p.sinkhorn.converged);
+    if (std::string(variant) != "C") {
+      double worst = INFINITY;
+      for (int k = 0; k < pairs; ++k) {
+        const size_t s1 = size_t(2 * k) * N, s2 = size_t(2 * k + 1) * N;
+        double pairing = 0.0;
+        for (int q = 0; q < N; ++q)
+          pairing += (p.w[s1 + q] - p.w[s2 + q]) * (Mw[s1 + q] - Mw[s2 + q]) +
+                     (p.f[s1 + q] - p.f[s2 + q]) * (Mf[s1 + q] - Mf[s2 + q]);
+        worst = std::min(worst, pairing);
+      }
+      INFO("variant " << variant << ": smallest pairing " << worst);
+      REQUIRE(worst >= -1e-10);  // (19): sum_k <phi_1 - phi_2, m_1 - m_2> >= 0
+    } else {
+      double worst = -INFINITY;
+      for (int k = 0; k < 50; ++k)
+        for (int q = 0; q < N; ++q)
+          for (int s = 0; s < N; ++s)
+            worst = std::max(worst, std::fabs(p.w[size_t(k) * N + q] - p.w[size_t(k) * N + s]) - D[size_t(q) * N + s]);
+      REQUIRE(worst <= 1e-12);  // Prop. A.1 with L_c = 1
+    }
+  }
+}
