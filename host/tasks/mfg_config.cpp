@@ -122,6 +122,7 @@ mfg::MfgConfig parse_mfg_config(const std::string& text, const std::string& name
                {"a-max", [&](auto& n, auto& k) { r.real(n, k, c.controls.a_max); }},
                {"n-alpha", [&](auto& n, auto& k) { r.integer(n, k, c.controls.n); }},
                {"refine-controls", [&](auto& n, auto& k) { r.flag(n, k, c.controls.refine); }},
+               {"control-temperature", [&](auto& n, auto& k) { r.real(n, k, c.controls.temperature); }},
                {"ot", [&](auto& n, auto& k) { r.flag(n, k, c.ot_coupling); }},
                {"separation", [&](auto& n, auto& k) { r.flag(n, k, c.separation); }},
                {"overcrowding", [&](auto& n, auto& k) { r.flag(n, k, c.overcrowding); }},

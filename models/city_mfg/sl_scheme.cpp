@@ -117,6 +117,7 @@ std::vector<double> solve_hj(const Grid& g, const Population& pop, const Control
   const std::vector<double> alphas = cg.values();
   const double step = cg.n > 1 ? cg.a_max / ((cg.n - 1) / 2) : 0.0;
   ctl = control_layout(g, NT);
+  if (cg.temperature > 0.0) ctl.mixture.resize(size_t(NT) * size_t(ctl.slots));
   std::vector<double> U(size_t(NT + 1) * size_t(N), 0.0);
   for (int n = NT - 1; n >= 0; --n) {
     const double* next = U.data() + size_t(n + 1) * size_t(N);
@@ -126,6 +127,7 @@ std::vector<double> solve_hj(const Grid& g, const Population& pop, const Control
 #pragma omp parallel for schedule(static) reduction(+ : saturated) if (N > 256)
     for (int q = 0; q < N; ++q) {
       Stencil s;
+      std::vector<std::pair<double, double>> mix;
       // min over controls of E[U^{n+1}] + dt L, for one edge choice: the control grid, then a
       // golden-section search within one grid step of its argmin (the grid alone quantises
       // weak drifts to 0); the refined control is kept only if strictly better
@@ -136,6 +138,19 @@ std::vector<double> solve_hj(const Grid& g, const Population& pop, const Control
           return apply(s, next) + dt * (0.5 * pop.lambda * a * a + h);
         };
         double bv = INFINITY, ba = 0.0;
+        if (cg.temperature > 0.0) {
+          std::vector<double> J(alphas.size());
+          for (size_t k = 0; k < alphas.size(); ++k) bv = std::min(bv, J[k] = objective(alphas[k]));
+          double z = 0.0, mean = 0.0;
+          for (size_t k = 0; k < alphas.size(); ++k) z += J[k] = std::exp(-(J[k] - bv) / cg.temperature);
+          mix.clear();
+          for (size_t k = 0; k < alphas.size(); ++k)
+            if (J[k] / z > 1e-12) mix.emplace_back(alphas[k], J[k] / z);
+          double kept = 0.0;
+          for (const auto& [a, w] : mix) kept += w;
+          for (auto& [a, w] : mix) mean += a * (w /= kept);
+          return std::pair{bv - cg.temperature * std::log(z / double(alphas.size())), mean};
+        }
         for (double a : alphas) {
           const double v = objective(a);
           if (v < bv) bv = v, ba = a;
@@ -163,11 +178,13 @@ std::vector<double> solve_hj(const Grid& g, const Population& pop, const Control
           const auto [bv, ba] = best(inc[k], [&](double a, Stencil& o) { st.vertex_branch(q, int(k), a, o); });
           value += bv / double(inc.size());
           alpha_n[slot + int(k)] = ba;
+          if (cg.temperature > 0.0) ctl.mixture[size_t(n) * size_t(ctl.slots) + size_t(slot) + k] = mix;
         }
       } else {
         const auto [bv, ba] = best(g.node_edge[size_t(q)], [&](double a, Stencil& o) { st.interior(q, a, o); });
         value = bv;
         alpha_n[slot] = ba;
+        if (cg.temperature > 0.0) ctl.mixture[size_t(n) * size_t(ctl.slots) + size_t(slot)] = mix;
       }
       cur[q] = value + dt * G[size_t(n) * size_t(N) + size_t(q)];
     }
@@ -179,17 +196,25 @@ std::vector<double> solve_hj(const Grid& g, const Population& pop, const Control
 void fp_row(const Grid& g, const Stencils& st, const Controls& ctl, int n, int i, Stencil& out) {
   const double* alpha_n = ctl.alpha.data() + size_t(n) * size_t(ctl.slots);
   const int slot = ctl.slot_of_node[size_t(i)];
-  if (i >= g.net->vertices()) return st.interior(i, alpha_n[slot], out);
   out.clear();
   Stencil branch;
+  // the stencil of one control slot, weighted: the stored argmin, or the relaxed mixture
+  const auto add = [&](int k, double weight, auto&& stencil_of) {
+    const size_t at = size_t(n) * size_t(ctl.slots) + size_t(slot + k);
+    const auto one = [&](double a, double w) {
+      stencil_of(a, branch);
+      for (size_t t = 0; t < branch.node.size(); ++t) {
+        out.node.push_back(branch.node[t]);
+        out.w.push_back(branch.w[t] * w);
+      }
+    };
+    if (ctl.mixture.empty()) return one(alpha_n[slot + k], weight);
+    for (const auto& [a, w] : ctl.mixture[at]) one(a, weight * w);
+  };
+  if (i >= g.net->vertices()) return add(0, 1.0, [&](double a, Stencil& o) { st.interior(i, a, o); });
   const auto& inc = g.net->incident[size_t(i)];
-  for (size_t k = 0; k < inc.size(); ++k) {
-    st.vertex_branch(i, int(k), alpha_n[slot + int(k)], branch);
-    for (size_t t = 0; t < branch.node.size(); ++t) {
-      out.node.push_back(branch.node[t]);
-      out.w.push_back(branch.w[t] / double(inc.size()));
-    }
-  }
+  for (size_t k = 0; k < inc.size(); ++k)
+    add(int(k), 1.0 / double(inc.size()), [&](double a, Stencil& o) { st.vertex_branch(i, int(k), a, o); });
 }
 
 std::vector<double> solve_fp(const Grid& g, const Population& pop, double dt, int NT, const Controls& ctl,

@@ -75,6 +75,11 @@ struct ControlGrid {
   double a_max = 5.0;
   int n = 101;
   bool refine = true;  ///< golden-section search within one grid step of the grid argmin
+  /// Relaxed controls: > 0 replaces the argmin by the Gibbs mixture over the grid,
+  /// pi(alpha) ~ exp(-J(alpha) / temperature), and the minimum by the matching soft-min
+  /// J* = min J - temperature log mean exp(-(J - min J) / temperature) (entropy-regularised
+  /// controls; -> the argmin as temperature -> 0). Units of J: cost x time. 0: off.
+  double temperature = 0.0;
   std::vector<double> values() const;  ///< ordered 0, +d, -d, +2d, -2d, ...
 };
 
@@ -83,7 +88,9 @@ struct ControlGrid {
 struct Controls {
   std::vector<int> slot_of_node;  ///< first slot of each node
   int slots = 0;
-  std::vector<double> alpha;      ///< N_T x slots
+  std::vector<double> alpha;      ///< N_T x slots (relaxed controls: the mixture's mean)
+  /// Relaxed controls only: per (n, slot) the (alpha, weight) pairs of the mixture.
+  std::vector<std::vector<std::pair<double, double>>> mixture;
   long long saturated = 0;        ///< argmins at +-a_max
 };
 

@@ -312,3 +312,50 @@ TEST_CASE("Labour-market potentials: monotone (A, B) and 1-Lipschitz (C) on the 
     }
   }
 }
+
+TEST_CASE("Relaxed controls: stochastic FP rows, exact mass, and the argmin as the temperature vanishes", "[mfg]") {
+  const Network net = parse_network(kTheta, "theta.net");
+  const Grid g = make_grid(net, 0.05);
+  const double dt = 0.05;
+  const int NT = 10;
+  Population pop;
+  pop.branches = 3;
+  std::mt19937 rng(5);
+  std::uniform_real_distribution<double> u(-1.0, 1.0);
+  std::vector<double> G(size_t(NT) * g.nodes());
+  for (double& v : G) v = u(rng);
+  ControlGrid hard;
+  hard.refine = false;
+  ControlGrid soft = hard;
+  soft.temperature = 1e-3;
+  Controls ch, cs;
+  const std::vector<double> Uh = solve_hj(g, pop, hard, dt, NT, G, ch);
+  const std::vector<double> Us = solve_hj(g, pop, soft, dt, NT, G, cs);
+  // min J <= soft-min = min J - T log mean e^{-(J - min)/T} <= min J + T log(#controls), and
+  // the schemes' averages do not expand differences: at most N_T such steps
+  for (size_t k = 0; k < Uh.size(); ++k) {
+    REQUIRE(Us[k] >= Uh[k] - 1e-12);
+    REQUIRE(Us[k] <= Uh[k] + NT * soft.temperature * std::log(double(soft.n)) + 1e-12);
+  }
+  const Stencils st(g, pop, dt);
+  Stencil row;
+  for (int n = 0; n < NT; ++n)
+    for (int i = 0; i < g.nodes(); ++i) {
+      fp_row(g, st, cs, n, i, row);
+      double s = 0.0;
+      for (double w : row.w) {
+        REQUIRE(w >= 0.0);
+        s += w;
+      }
+      REQUIRE(std::fabs(s - 1.0) < 1e-13);
+    }
+  std::vector<double> M0(static_cast<size_t>(g.nodes()), 1.0);
+  const std::vector<double> M = solve_fp(g, pop, dt, NT, cs, M0);
+  const double last = std::accumulate(M.end() - g.nodes(), M.end(), 0.0);
+  REQUIRE(std::fabs(last - g.nodes()) < 1e-12 * g.nodes());
+  // a vanishing temperature puts all the weight on the grid argmin
+  soft.temperature = 1e-14;
+  Controls cz;
+  solve_hj(g, pop, soft, dt, NT, G, cz);
+  for (size_t k = 0; k < ch.alpha.size(); ++k) REQUIRE(cz.alpha[k] == Approx(ch.alpha[k]).margin(1e-9));
+}
