@@ -52,6 +52,23 @@ std::vector<double> dijkstra(const Grid& g, int src) {
   return d;
 }
 
+/// Every FP row of every step: non-negative weights on valid nodes, summing to 1.
+void require_stochastic_rows(const Grid& g, const Stencils& st, const Controls& ctl, int NT, double tol) {
+  Stencil row;
+  for (int n = 0; n < NT; ++n)
+    for (int i = 0; i < g.nodes(); ++i) {
+      fp_row(g, st, ctl, n, i, row);
+      double s = 0.0;
+      for (size_t k = 0; k < row.w.size(); ++k) {
+        REQUIRE(row.w[k] >= 0.0);
+        REQUIRE(row.node[k] >= 0);
+        REQUIRE(row.node[k] < g.nodes());
+        s += row.w[k];
+      }
+      REQUIRE(std::fabs(s - 1.0) < tol);
+    }
+}
+
 }  // namespace
 
 TEST_CASE("Network files: vertices, edges, options and errors with the line", "[mfg]") {
@@ -111,20 +128,7 @@ TEST_CASE("FP matrices are row-stochastic and conserve mass exactly (spec tests 
     std::mt19937 rng(3);
     std::uniform_real_distribution<double> u(-40.0, 40.0);
     for (double& a : ctl.alpha) a = u(rng);
-    const Stencils st(g, pop, dt);
-    Stencil row;
-    for (int n = 0; n < NT; ++n)
-      for (int i = 0; i < g.nodes(); ++i) {
-        fp_row(g, st, ctl, n, i, row);
-        double s = 0.0;
-        for (size_t k = 0; k < row.w.size(); ++k) {
-          REQUIRE(row.w[k] >= 0.0);
-          REQUIRE(row.node[k] >= 0);
-          REQUIRE(row.node[k] < g.nodes());
-          s += row.w[k];
-        }
-        REQUIRE(std::fabs(s - 1.0) < 1e-14);
-      }
+    require_stochastic_rows(g, Stencils(g, pop, dt), ctl, NT, 1e-14);
     std::vector<double> M0(static_cast<size_t>(g.nodes()));
     for (double& m : M0) m = std::fabs(u(rng));
     const double mass = std::accumulate(M0.begin(), M0.end(), 0.0);
@@ -337,18 +341,7 @@ TEST_CASE("Relaxed controls: stochastic FP rows, exact mass, and the argmin as t
     REQUIRE(Us[k] >= Uh[k] - 1e-12);
     REQUIRE(Us[k] <= Uh[k] + NT * soft.temperature * std::log(double(soft.n)) + 1e-12);
   }
-  const Stencils st(g, pop, dt);
-  Stencil row;
-  for (int n = 0; n < NT; ++n)
-    for (int i = 0; i < g.nodes(); ++i) {
-      fp_row(g, st, cs, n, i, row);
-      double s = 0.0;
-      for (double w : row.w) {
-        REQUIRE(w >= 0.0);
-        s += w;
-      }
-      REQUIRE(std::fabs(s - 1.0) < 1e-13);
-    }
+  require_stochastic_rows(g, Stencils(g, pop, dt), cs, NT, 1e-13);
   std::vector<double> M0(static_cast<size_t>(g.nodes()), 1.0);
   const std::vector<double> M = solve_fp(g, pop, dt, NT, cs, M0);
   const double last = std::accumulate(M.end() - g.nodes(), M.end(), 0.0);
