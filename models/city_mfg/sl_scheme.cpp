@@ -13,12 +13,6 @@ double housing(const Grid& g, const Population& pop, int edge) {
   return h >= 0.0 ? h : pop.h;
 }
 
-double apply(const Stencil& s, const double* U) {
-  double v = 0.0;
-  for (size_t k = 0; k < s.node.size(); ++k) v += s.w[k] * U[s.node[k]];
-  return v;
-}
-
 Controls control_layout(const Grid& g, int NT) {
   Controls c;
   const int V = g.net->vertices();
@@ -45,46 +39,45 @@ Stencils::Stencils(const Grid& g, const Population& pop, double dt) : g_(g), dt_
   }
 }
 
-void Stencils::spread(int e, double y, double w, Stencil& out) const {
+template <class Sink>
+void Stencils::spread(int e, double y, double w, Sink& out) const {
   const int N = g_.cells[size_t(e)];
   const double s = y / g_.dx[size_t(e)];
   const int q = std::min(int(std::floor(s)), N - 1);
   const double theta = s - q;
-  out.node.push_back(g_.node(e, q));
-  out.w.push_back(w * (1.0 - theta));
-  out.node.push_back(g_.node(e, q + 1));
-  out.w.push_back(w * theta);
+  out.add(g_.node(e, q), w * (1.0 - theta));
+  out.add(g_.node(e, q + 1), w * theta);
 }
 
-void Stencils::land(int e, double y, double w, int depth, Stencil& out) const {
+template <class Sink>
+void Stencils::land(int e, double y, double w, int depth, Sink& out) const {
   const Edge& E = g_.net->edges[size_t(e)];
   if (y >= 0.0 && y <= E.length) return spread(e, y, w, out);
   const bool past_b = y > E.length;
   const int v = past_b ? E.b : E.a;
-  if (depth >= kMaxDepth) {
-    out.node.push_back(v);
-    out.w.push_back(w);
-    return;
-  }
+  if (depth >= kMaxDepth) return out.add(v, w);
   const double d = past_b ? y - E.length : -y;
   const auto& inc = g_.net->incident[size_t(v)];
   const double p = 1.0 / double(inc.size());
   for (int m : inc) enter(m, v, d, w * p, depth + 1, out);
 }
 
-void Stencils::enter(int m, int v, double d, double w, int depth, Stencil& out) const {
+template <class Sink>
+void Stencils::enter(int m, int v, double d, double w, int depth, Sink& out) const {
   const Edge& E = g_.net->edges[size_t(m)];
   land(m, v == E.a ? d : E.length - d, w, depth, out);
 }
 
-void Stencils::interior(int i, double alpha, Stencil& out) const {
+template <class Sink>
+void Stencils::interior(int i, double alpha, Sink& out) const {
   out.clear();
   const int e = g_.node_edge[size_t(i)];
   const double y = g_.node_y[size_t(i)];
   for (size_t b = 0; b < xi_.size(); ++b) land(e, y + alpha * dt_ + xi_[b], xw_[b], 0, out);
 }
 
-void Stencils::vertex_branch(int v, int k, double alpha, Stencil& out) const {
+template <class Sink>
+void Stencils::vertex_branch(int v, int k, double alpha, Sink& out) const {
   out.clear();
   const auto& inc = g_.net->incident[size_t(v)];
   const double p = 1.0 / double(inc.size());
@@ -97,6 +90,11 @@ void Stencils::vertex_branch(int v, int k, double alpha, Stencil& out) const {
     }
   }
 }
+
+template void Stencils::interior(int, double, Stencil&) const;
+template void Stencils::interior(int, double, Expectation&) const;
+template void Stencils::vertex_branch(int, int, double, Stencil&) const;
+template void Stencils::vertex_branch(int, int, double, Expectation&) const;
 
 std::vector<double> ControlGrid::values() const {
   MIGRA_THROW_IF_NOT_FMT(n >= 1 && n % 2 == 1 && a_max > 0.0, "controls: an odd count >= 1 and a_max > 0 are needed");
@@ -126,7 +124,7 @@ std::vector<double> solve_hj(const Grid& g, const Population& pop, const Control
     long long saturated = 0;
 #pragma omp parallel for schedule(static) reduction(+ : saturated) if (N > 256)
     for (int q = 0; q < N; ++q) {
-      Stencil s;
+      Expectation s{next};
       std::vector<std::pair<double, double>> mix;
       // min over controls of E[U^{n+1}] + dt L, for one edge choice: the control grid, then a
       // golden-section search within one grid step of its argmin (the grid alone quantises
@@ -135,7 +133,7 @@ std::vector<double> solve_hj(const Grid& g, const Population& pop, const Control
         const double h = housing(g, pop, edge);
         const auto objective = [&](double a) {
           stencil_of(a, s);
-          return apply(s, next) + dt * (0.5 * pop.lambda * a * a + h);
+          return s.value + dt * (0.5 * pop.lambda * a * a + h);
         };
         double bv = INFINITY, ba = 0.0;
         if (cg.temperature > 0.0) {
@@ -175,13 +173,13 @@ std::vector<double> solve_hj(const Grid& g, const Population& pop, const Control
       if (q < V) {
         const auto& inc = g.net->incident[size_t(q)];
         for (size_t k = 0; k < inc.size(); ++k) {
-          const auto [bv, ba] = best(inc[k], [&](double a, Stencil& o) { st.vertex_branch(q, int(k), a, o); });
+          const auto [bv, ba] = best(inc[k], [&](double a, Expectation& o) { st.vertex_branch(q, int(k), a, o); });
           value += bv / double(inc.size());
           alpha_n[slot + int(k)] = ba;
           if (cg.temperature > 0.0) ctl.mixture[size_t(n) * size_t(ctl.slots) + size_t(slot) + k] = mix;
         }
       } else {
-        const auto [bv, ba] = best(g.node_edge[size_t(q)], [&](double a, Stencil& o) { st.interior(q, a, o); });
+        const auto [bv, ba] = best(g.node_edge[size_t(q)], [&](double a, Expectation& o) { st.interior(q, a, o); });
         value = bv;
         alpha_n[slot] = ba;
         if (cg.temperature > 0.0) ctl.mixture[size_t(n) * size_t(ctl.slots) + size_t(slot)] = mix;

@@ -32,10 +32,20 @@ namespace migra::mfg {
 
 inline constexpr int kMaxDepth = 4;
 
+/// A stencil as a list of (node, weight).
 struct Stencil {
   std::vector<int> node;
   std::vector<double> w;
   void clear() { node.clear(), w.clear(); }
+  void add(int q, double weight) { node.push_back(q), w.push_back(weight); }
+};
+
+/// A stencil applied on the fly: sum of w U[node] (the HJ objective needs no list).
+struct Expectation {
+  const double* U = nullptr;
+  double value = 0.0;
+  void clear() { value = 0.0; }
+  void add(int q, double weight) { value += weight * U[q]; }
 };
 
 struct Population;
@@ -44,16 +54,22 @@ struct Population;
 class Stencils {
  public:
   Stencils(const Grid& g, const Population& pop, double dt);
-  /// Interior node i with control alpha (along its edge's orientation).
-  void interior(int i, double alpha, Stencil& out) const;
+  /// Interior node i with control alpha (along its edge's orientation). Sink: Stencil or
+  /// Expectation (cleared first).
+  template <class Sink>
+  void interior(int i, double alpha, Sink& out) const;
   /// Vertex v, given that the agent takes its k-th incident edge with control alpha (away from
   /// v); weights sum to 1 (the caller weighs branches by p_vm).
-  void vertex_branch(int v, int k, double alpha, Stencil& out) const;
+  template <class Sink>
+  void vertex_branch(int v, int k, double alpha, Sink& out) const;
 
  private:
-  void land(int e, double y, double w, int depth, Stencil& out) const;
-  void enter(int m, int v, double d, double w, int depth, Stencil& out) const;
-  void spread(int e, double y, double w, Stencil& out) const;
+  template <class Sink>
+  void land(int e, double y, double w, int depth, Sink& out) const;
+  template <class Sink>
+  void enter(int m, int v, double d, double w, int depth, Sink& out) const;
+  template <class Sink>
+  void spread(int e, double y, double w, Sink& out) const;
   const Grid& g_;
   double dt_;
   std::vector<double> xi_, xw_;  ///< noise branches: offsets (units of sigma) and weights
