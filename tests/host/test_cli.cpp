@@ -309,3 +309,55 @@ TEST_CASE("migra ot: the 2 x 2 entropic closed form, the plan files, and bad inp
     REQUIRE(e.output.find(expect) != std::string::npos);
   }
 }
+
+TEST_CASE("migra mfg: a small triangle run, its outputs, and config errors with the line", "[cli][mfg]") {
+  const fs::path dir = fresh_dir("mfg");
+  const std::string net = data("networks/triangle.net");
+  const std::string cfg = write(dir / "cfg.toml",
+                                "[mfg]\ndx = 0.05\nT = 0.5\npotential = \"C\"\ncontrol-temperature = 1e-3\n"
+                                "[workers]\nbranches = 3\ninitial = { kind = \"cosine\", base = 1.2, amplitude = 0.1 }\n"
+                                "[firms]\nbranches = 3\n");
+  const Run r = run_migra("mfg --network " + net + " --config " + cfg + " --progress none --out " + (dir / "out").string());
+  INFO(r.output);
+  REQUIRE(r.status == 0);
+  const auto m = read_json(dir / "out" / "metrics.json");
+  REQUIRE(m["converged"] == true);
+  REQUIRE(m["nodes"] == 60);
+  REQUIRE(m["time_steps"] == 10);
+  REQUIRE(double(m["mass_w"]) == Approx(1.2 * 3.0).epsilon(1e-12));  // the cosine seed integrates to 0
+  // densities: (N_T + 1) x nodes, their masses conserved at every step
+  const migra::io::NpyMatrix D = migra::io::read_npy_matrix((dir / "out" / "densities_w.npy").string());
+  REQUIRE(D.rows == 11);
+  REQUIRE(D.cols == 60);
+  std::ifstream nodes(dir / "out" / "nodes.csv");
+  std::string line;
+  std::getline(nodes, line);
+  std::vector<double> measure;
+  while (std::getline(nodes, line)) measure.push_back(std::stod(line.substr(line.rfind(',') + 1)));
+  REQUIRE(measure.size() == 60);
+  for (int n = 0; n < 11; ++n) {
+    double mass = 0.0;
+    for (int q = 0; q < 60; ++q) mass += D.data[size_t(n) * 60 + q] * measure[size_t(q)];
+    REQUIRE(mass == Approx(3.6).epsilon(1e-12));
+  }
+  for (const char* f : {"values_w.npy", "residuals.csv", "final_densities.svg", "residuals.svg"})
+    REQUIRE(fs::exists(dir / "out" / f));
+
+  const std::pair<std::string, std::string> bad[] = {
+      {"[mfg]\ndx = 0.05\ncolour = 3\n", "bad.toml:3:10: unknown key 'colour' in [mfg]"},
+      {"[workers]\nlambda = \"one\"\n", "bad.toml:2:10: 'lambda' must be a number"},
+      {"[mfg]\ncost = \"cubic\"\n", "cost must be linear, sqrt or quadratic"},
+      {"[mfg\n", "bad.toml:1"},
+  };
+  for (const auto& [text, expect] : bad) {
+    const Run e = run_migra("mfg --network " + net + " --config " + write(dir / "bad.toml", text) +
+                            " --progress none --out " + (dir / "bad").string());
+    INFO(text << "\n" << e.output);
+    REQUIRE(e.status == 2);
+    REQUIRE(e.output.find(expect) != std::string::npos);
+  }
+  const Run nonet = run_migra("mfg --network " + write(dir / "x.net", "vertex a 0 0\nedge a b\n") +
+                              " --progress none --out " + (dir / "bad").string());
+  REQUIRE(nonet.status == 2);
+  REQUIRE(nonet.output.find("x.net:2: edge names vertex 'b'") != std::string::npos);
+}
