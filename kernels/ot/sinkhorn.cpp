@@ -86,7 +86,6 @@ std::vector<double> eps_stages(const CostInput& cost, const SinkhornConfig& cfg)
 
 /// Host copies of the state and the per-problem bookkeeping shared by both iterations.
 struct Solve {
-  const CostInput& cost;
   const double* a;
   int batch, n, m;
   const SinkhornConfig& cfg;
@@ -96,14 +95,14 @@ struct Solve {
   std::vector<double> good_f, good_g;  // last checked finite potentials
 
   Solve(const CostInput& c, const double* a_, int batch_, const SinkhornConfig& cfg_, SinkhornResult& r)
-      : cost(c), a(a_), batch(batch_), n(c.n), m(c.m), cfg(cfg_), res(r),
+      : a(a_), batch(batch_), n(c.n), m(c.m), cfg(cfg_), res(r),
         loga(logs(a_, size_t(batch_) * size_t(c.n))), active(size_t(batch_), 1) {}
 
   /// Error of the potentials f (batch x n) given the next f-update f_new, per problem (see
   /// sinkhorn.hpp); NaN when f_new is not finite where a > 0.
   std::vector<double> errors(const std::vector<double>& f, const std::vector<double>& f_new, double eps) const {
     std::vector<double> err(size_t(batch), 0.0);
-    const bool bal = std::isinf(cfg.tau_a) && std::isinf(cfg.tau_b);
+    const bool bal = balanced(cfg);
     for (int b = 0; b < batch; ++b) {
       double e = 0.0, mass = 0.0;
       for (int i = 0; i < n; ++i) {
@@ -285,6 +284,22 @@ bool run_stages(Backend& be, const CostInput& cost, Solve& s, const double* b, S
   return true;
 }
 
+/// The scaling form stores K (n x m) besides the cost: does it fit the backend's budget?
+bool scaling_fits(const Backend& be, const CostInput& cost) {
+  return double(cost.n) * cost.m * sizeof(double) + detail::device_cost_bytes(cost) <= double(be.memory_budget());
+}
+
+/// The log-domain solve of checked input (the scaling form's rollback continues with it).
+SinkhornResult run_log(Backend& be, const CostInput& cost, const double* a, const double* b, int batch,
+                       const SinkhornConfig& cfg, const SinkhornResult* warm) {
+  SinkhornResult res;
+  start(res, cost, batch, warm);
+  res.method = "log";
+  Solve s(cost, a, batch, cfg, res);
+  if (!run_stages(be, cost, s, b, log_stage)) finish(res, s.active, false);
+  return res;
+}
+
 }  // namespace
 
 double max_cost(const CostInput& c) {
@@ -306,19 +321,13 @@ double max_cost(const CostInput& c) {
 SinkhornResult sinkhorn_log(Backend& be, const CostInput& cost, const double* a, const double* b, int batch,
                             const SinkhornConfig& cfg, const SinkhornResult* warm) {
   check_input(cost, a, b, batch, cfg);
-  SinkhornResult res;
-  start(res, cost, batch, warm);
-  res.method = "log";
-  Solve s(cost, a, batch, cfg, res);
-  if (!run_stages(be, cost, s, b, log_stage)) finish(res, s.active, false);
-  return res;
+  return run_log(be, cost, a, b, batch, cfg, warm);
 }
 
 SinkhornResult sinkhorn_scaling(Backend& be, const CostInput& cost, const double* a, const double* b, int batch,
                                 const SinkhornConfig& cfg, const SinkhornResult* warm) {
   check_input(cost, a, b, batch, cfg);
-  MIGRA_THROW_IF_NOT_FMT(double(cost.n) * cost.m * sizeof(double) + detail::device_cost_bytes(cost) <=
-                             double(be.memory_budget()),
+  MIGRA_THROW_IF_NOT_FMT(scaling_fits(be, cost),
                          "OT: the scaling form stores K (%d x %d doubles), more than the %s memory budget; "
                          "use the log-domain method", cost.n, cost.m, be.name().c_str());
   SinkhornResult res;
@@ -329,7 +338,7 @@ SinkhornResult sinkhorn_scaling(Backend& be, const CostInput& cost, const double
   // Continue in the log domain, at the target eps, from the last finite potentials.
   SinkhornConfig rest = cfg;
   rest.eps_scaling = 0.0;
-  SinkhornResult tail = sinkhorn_log(be, cost, a, b, batch, rest, &res);
+  SinkhornResult tail = run_log(be, cost, a, b, batch, rest, &res);
   tail.iterations += res.iterations;
   tail.error_history.insert(tail.error_history.begin(), res.error_history.begin(), res.error_history.end());
   tail.method = "scaling+log";
@@ -343,9 +352,8 @@ SinkhornResult sinkhorn(Backend& be, const CostInput& cost, const double* a, con
   if (cfg.method == "log") return sinkhorn_log(be, cost, a, b, batch, cfg, warm);
   if (cfg.method == "scaling") return sinkhorn_scaling(be, cost, a, b, batch, cfg, warm);
   MIGRA_THROW_IF_NOT_FMT(cfg.method == "auto", "OT: unknown method '%s' (auto, log or scaling)", cfg.method.c_str());
-  const bool fits = double(cost.n) * cost.m * sizeof(double) + detail::device_cost_bytes(cost) <= double(be.memory_budget());
   const bool in_range = cost.n > 0 && cost.m > 0 && max_cost(cost) / cfg.eps <= kScalingMaxRange;
-  return fits && in_range ? sinkhorn_scaling(be, cost, a, b, batch, cfg, warm)
+  return scaling_fits(be, cost) && in_range ? sinkhorn_scaling(be, cost, a, b, batch, cfg, warm)
                           : sinkhorn_log(be, cost, a, b, batch, cfg, warm);
 }
 
