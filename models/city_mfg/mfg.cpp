@@ -270,6 +270,7 @@ RegimeMetrics regime_metrics(const Grid& g, const double* Mw, const double* Mf, 
     m.peak_f = std::max(m.peak_f, Mf[q] / g.measure[size_t(q)] / mass_f * L);
   }
   // connected components of {m^ > 1.5 / |Gamma|} on the fine node graph (union-find)
+  const std::vector<std::pair<int, int>> links = grid_links(g);
   const auto count = [&](const double* M, double mass) {
     std::vector<int> parent(static_cast<size_t>(N));
     std::iota(parent.begin(), parent.end(), 0);
@@ -279,7 +280,7 @@ RegimeMetrics regime_metrics(const Grid& g, const double* Mw, const double* Mf, 
     };
     std::vector<char> high(static_cast<size_t>(N));
     for (int q = 0; q < N; ++q) high[size_t(q)] = M[q] / g.measure[size_t(q)] / mass > 1.5 / L;
-    for (const auto& [u, v] : grid_links(g))
+    for (const auto& [u, v] : links)
       if (high[size_t(u)] && high[size_t(v)]) parent[size_t(find(u))] = find(v);
     int c = 0;
     for (int q = 0; q < N; ++q) c += high[size_t(q)] && find(q) == q;
