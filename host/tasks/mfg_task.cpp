@@ -63,12 +63,11 @@ void run(job::TaskContext& ctx) {
   }
   ctx.add_output("nodes.csv", io::write_file_atomic(ctx.output_path("nodes.csv"), nodes));
   std::string res = "iteration,residual,theta\n";
-  std::vector<double> it, lr;
+  std::vector<double> it;
   for (size_t k = 0; k < r.residuals.size(); ++k) {
     std::snprintf(line, sizeof line, "%zu,%.17g,%.17g\n", k + 1, r.residuals[k], r.thetas[k]);
     res += line;
     it.push_back(double(k + 1));
-    lr.push_back(std::log10(std::max(r.residuals[k], 1e-300)));
   }
   ctx.add_output("residuals.csv", io::write_file_atomic(ctx.output_path("residuals.csv"), res));
 
@@ -101,9 +100,10 @@ void run(job::TaskContext& ctx) {
   report::CurveOptions o;
   o.title = "Fixed-point residual";
   o.x_label = "Picard iteration";
-  o.y_label = "log10 max_k,n |M~ - M|_1 / Mass";
+  o.y_label = "max_k,n |M~ - M|_1 / Mass";
+  o.log_y = true;
   ctx.add_output("residuals.svg", io::write_file_atomic(ctx.output_path("residuals.svg"),
-                                                        report::svg_curves({{"residual", "#2a6fb0", it, lr, {}, {}}}, o)));
+                                                        report::svg_curves({{"residual", "#2a6fb0", it, r.residuals, {}, {}}}, o)));
   ctx.result = m;
   std::snprintf(line, sizeof line, "%d nodes x %d steps: %s after %d Picard iterations (residual %.2e); overlap %.3f, "
                 "peaks %.2f / %.2f, clusters %d / %d", N, r.NT, r.converged ? "converged" : "NOT CONVERGED", r.iterations,

@@ -29,6 +29,7 @@ const std::map<std::string, ot::CostMetric> kMetrics = {{"sqeuclidean", ot::Cost
                                                          {"euclidean", ot::CostMetric::Euclidean},
                                                          {"haversine", ot::CostMetric::Haversine}};
 constexpr double kDensePlanMaxEntries = 25e6;  // plan auto: dense up to 200 MB
+constexpr double kDefaultEpsRelative = 0.01;    // eps = 1% of the largest cost
 
 /// A weight column of a CSV.
 std::vector<double> read_weights(const std::string& path, const std::string& column) {
@@ -151,7 +152,7 @@ void run(job::TaskContext& ctx) {
 
   ot::SinkhornConfig cfg;
   const double c_max = ot::max_cost(cost);
-  cfg.eps = p.contains("eps") ? p["eps"].get<double>() : p["eps-relative"].get<double>() * c_max;
+  cfg.eps = p.contains("eps") ? p["eps"].get<double>() : p.value("eps-relative", kDefaultEpsRelative) * c_max;
   if (p.contains("unbalanced")) cfg.tau_a = cfg.tau_b = p["unbalanced"].get<double>();
   cfg.method = p["method"];
   cfg.max_iter = p["max-iter"];
@@ -212,19 +213,17 @@ void run(job::TaskContext& ctx) {
                                         : "points, " + std::string(p["metric"]);
   ctx.add_output("metrics.json", io::write_file_atomic(ctx.output_path("metrics.json"), m.dump(2) + "\n"));
 
-  std::vector<double> it, err;
-  for (size_t k = 0; k < res.error_history.size(); ++k) {
-    it.push_back(double(k + 1) * cfg.check_every);
-    err.push_back(std::log10(std::max(res.error_history[k], 1e-300)));
-  }
+  std::vector<double> it;
+  for (size_t k = 0; k < res.error_history.size(); ++k) it.push_back(double(k + 1) * cfg.check_every);
   report::CurveOptions o;
   char title[128];
   std::snprintf(title, sizeof title, "Sinkhorn convergence (%s, eps = %.4g)", res.method.c_str(), cfg.eps);
   o.title = title;
   o.x_label = "iteration";
-  o.y_label = std::isfinite(cfg.tau_a) ? "log10 max |f change| / eps" : "log10 marginal error (L1, relative)";
+  o.y_label = std::isfinite(cfg.tau_a) ? "max |f change| / eps" : "marginal error (L1, relative)";
+  o.log_y = true;
   ctx.add_output("convergence.svg", io::write_file_atomic(ctx.output_path("convergence.svg"),
-                                                          report::svg_curves({{"error", "#2a6fb0", it, err, {}, {}}}, o)));
+                                                          report::svg_curves({{"error", "#2a6fb0", it, res.error_history, {}, {}}}, o)));
   ctx.result = m;
   char line[256];
   std::snprintf(line, sizeof line, "%d x %d, eps %.4g (%s): cost %.10g, %d iterations, marginal error %.2e%s",
@@ -240,7 +239,7 @@ std::vector<std::string> check(const Params& p) {
   const bool matrix = p.contains("cost"), points = p.contains("x") || p.contains("y");
   if (matrix == points) problems.push_back("give either 'cost' (a matrix) or both 'x' and 'y' (points)");
   if (points && !(p.contains("x") && p.contains("y"))) problems.push_back("points need both 'x' and 'y'");
-  if (p.contains("eps") && p.contains("eps-relative") && p["eps-relative"] != 0.01)
+  if (p.contains("eps") && p.contains("eps-relative"))
     problems.push_back("give 'eps' or 'eps-relative', not both");
   if (p.value("eps-scaling", 0.0) >= 1.0) problems.push_back("'eps-scaling' must be below 1 (0: off)");
   return problems;
@@ -264,7 +263,7 @@ job::TaskKind ot_task_kind() {
       {"y", ParamType::Path, "Target points, as x"},
       {"metric", ParamType::String, "Cost of points: |x-y|^2, |x-y|, or great-circle km", "sqeuclidean", keys(kMetrics)},
       {"eps", ParamType::Real, "Entropic regularisation, in cost units [default: eps-relative x max cost]", nullptr, {}, false, 1e-300},
-      {"eps-relative", ParamType::Real, "eps as a fraction of the largest cost (used when eps is not given)", 0.01, {}, false, 1e-300},
+      {"eps-relative", ParamType::Real, "eps as a fraction of the largest cost, instead of eps [default: 0.01]", nullptr, {}, false, 1e-300},
       {"unbalanced", ParamType::Real, "KL relaxation tau of both marginals (unbalanced OT); unset: balanced", nullptr, {}, false, 1e-300},
       {"method", ParamType::String, "auto (scaling form when safe, else log domain), log or scaling", "auto", {"auto", "log", "scaling"}},
       {"max-iter", ParamType::Int, "Iteration cap (per eps stage)", 10000, {}, false, 1.0},
