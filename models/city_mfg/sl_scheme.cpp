@@ -25,6 +25,58 @@ Controls control_layout(const Grid& g, int NT) {
   return c;
 }
 
+/// (min, argmin) of J over the control grid, searched in its order (0, +d, -d, ...): ties keep
+/// the smaller |alpha|, then +.
+template <class Objective>
+std::pair<double, double> grid_min(const std::vector<double>& alphas, const Objective& J) {
+  double bv = INFINITY, ba = 0.0;
+  for (double a : alphas) {
+    const double v = J(a);
+    if (v < bv) bv = v, ba = a;
+  }
+  return {bv, ba};
+}
+
+/// grid_min, then a golden-section search within one grid step of its argmin (the grid alone
+/// quantises weak drifts to 0); the refined control is kept only if better beyond round-off.
+template <class Objective>
+std::pair<double, double> refined_min(const std::vector<double>& alphas, double step, double a_max, double dt,
+                                      const Objective& J) {
+  auto [bv, ba] = grid_min(alphas, J);
+  if (step <= 0.0) return {bv, ba};
+  double lo = std::max(-a_max, ba - step), hi = std::min(a_max, ba + step);
+  constexpr double kInvPhi = 0.6180339887498949;
+  double x1 = hi - kInvPhi * (hi - lo), x2 = lo + kInvPhi * (hi - lo);
+  double f1 = J(x1), f2 = J(x2);
+  while (hi - lo > 1e-9 * a_max) {
+    if (f1 < f2) hi = x2, x2 = x1, f2 = f1, x1 = hi - kInvPhi * (hi - lo), f1 = J(x1);
+    else lo = x1, x1 = x2, f1 = f2, x2 = lo + kInvPhi * (hi - lo), f2 = J(x2);
+  }
+  const double a = f1 < f2 ? x1 : x2, v = std::min(f1, f2);
+  if (v < bv - 1e-13 * (std::fabs(bv) + dt)) bv = v, ba = a;
+  return {bv, ba};
+}
+
+/// Relaxed controls (ControlGrid::temperature): the soft-min of J over the grid and the Gibbs
+/// mixture pi ~ exp(-J / T) (weights below 1e-12 dropped, the rest renormalised) in `mix`;
+/// returns (soft-min, mean control). `values` is scratch.
+template <class Objective>
+std::pair<double, double> relaxed_min(const std::vector<double>& alphas, double T, const Objective& J,
+                                      std::vector<double>& values, std::vector<std::pair<double, double>>& mix) {
+  values.resize(alphas.size());
+  double bv = INFINITY;
+  for (size_t k = 0; k < alphas.size(); ++k) bv = std::min(bv, values[k] = J(alphas[k]));
+  double z = 0.0, mean = 0.0;
+  for (size_t k = 0; k < alphas.size(); ++k) z += values[k] = std::exp(-(values[k] - bv) / T);
+  mix.clear();
+  for (size_t k = 0; k < alphas.size(); ++k)
+    if (values[k] / z > 1e-12) mix.emplace_back(alphas[k], values[k] / z);
+  double kept = 0.0;
+  for (const auto& [a, w] : mix) kept += w;
+  for (auto& [a, w] : mix) mean += a * (w /= kept);
+  return {bv - T * std::log(z / double(alphas.size())), mean};
+}
+
 }  // namespace
 
 Stencils::Stencils(const Grid& g, const Population& pop, double dt) : g_(g), dt_(dt) {
@@ -125,46 +177,17 @@ std::vector<double> solve_hj(const Grid& g, const Population& pop, const Control
 #pragma omp parallel for schedule(static) reduction(+ : saturated) if (N > 256)
     for (int q = 0; q < N; ++q) {
       Expectation s{next};
+      std::vector<double> J;
       std::vector<std::pair<double, double>> mix;
-      // min over controls of E[U^{n+1}] + dt L, for one edge choice: the control grid, then a
-      // golden-section search within one grid step of its argmin (the grid alone quantises
-      // weak drifts to 0); the refined control is kept only if strictly better
+      // min over controls of E[U^{n+1}] + dt L, for one edge choice
       const auto best = [&](int edge, auto&& stencil_of) {
         const double h = housing(g, pop, edge);
         const auto objective = [&](double a) {
           stencil_of(a, s);
           return s.value + dt * (0.5 * pop.lambda * a * a + h);
         };
-        double bv = INFINITY, ba = 0.0;
-        if (cg.temperature > 0.0) {
-          std::vector<double> J(alphas.size());
-          for (size_t k = 0; k < alphas.size(); ++k) bv = std::min(bv, J[k] = objective(alphas[k]));
-          double z = 0.0, mean = 0.0;
-          for (size_t k = 0; k < alphas.size(); ++k) z += J[k] = std::exp(-(J[k] - bv) / cg.temperature);
-          mix.clear();
-          for (size_t k = 0; k < alphas.size(); ++k)
-            if (J[k] / z > 1e-12) mix.emplace_back(alphas[k], J[k] / z);
-          double kept = 0.0;
-          for (const auto& [a, w] : mix) kept += w;
-          for (auto& [a, w] : mix) mean += a * (w /= kept);
-          return std::pair{bv - cg.temperature * std::log(z / double(alphas.size())), mean};
-        }
-        for (double a : alphas) {
-          const double v = objective(a);
-          if (v < bv) bv = v, ba = a;
-        }
-        if (cg.refine && step > 0.0) {
-          double lo = std::max(-cg.a_max, ba - step), hi = std::min(cg.a_max, ba + step);
-          constexpr double kInvPhi = 0.6180339887498949;
-          double x1 = hi - kInvPhi * (hi - lo), x2 = lo + kInvPhi * (hi - lo);
-          double f1 = objective(x1), f2 = objective(x2);
-          while (hi - lo > 1e-9 * cg.a_max) {
-            if (f1 < f2) hi = x2, x2 = x1, f2 = f1, x1 = hi - kInvPhi * (hi - lo), f1 = objective(x1);
-            else lo = x1, x1 = x2, f1 = f2, x2 = lo + kInvPhi * (hi - lo), f2 = objective(x2);
-          }
-          const double a = f1 < f2 ? x1 : x2, v = std::min(f1, f2);
-          if (v < bv - 1e-13 * (std::fabs(bv) + dt)) bv = v, ba = a;  // beyond round-off only
-        }
+        if (cg.temperature > 0.0) return relaxed_min(alphas, cg.temperature, objective, J, mix);
+        const auto [bv, ba] = cg.refine ? refined_min(alphas, step, cg.a_max, dt, objective) : grid_min(alphas, objective);
         if (std::fabs(ba) >= cg.a_max && cg.n > 1) ++saturated;
         return std::pair{bv, ba};
       };
@@ -176,13 +199,13 @@ std::vector<double> solve_hj(const Grid& g, const Population& pop, const Control
           const auto [bv, ba] = best(inc[k], [&](double a, Expectation& o) { st.vertex_branch(q, int(k), a, o); });
           value += bv / double(inc.size());
           alpha_n[slot + int(k)] = ba;
-          if (cg.temperature > 0.0) ctl.mixture[size_t(n) * size_t(ctl.slots) + size_t(slot) + k] = mix;
+          if (cg.temperature > 0.0) ctl.mixture[size_t(n) * size_t(ctl.slots) + size_t(slot) + k] = std::move(mix);
         }
       } else {
         const auto [bv, ba] = best(g.node_edge[size_t(q)], [&](double a, Expectation& o) { st.interior(q, a, o); });
         value = bv;
         alpha_n[slot] = ba;
-        if (cg.temperature > 0.0) ctl.mixture[size_t(n) * size_t(ctl.slots) + size_t(slot)] = mix;
+        if (cg.temperature > 0.0) ctl.mixture[size_t(n) * size_t(ctl.slots) + size_t(slot)] = std::move(mix);
       }
       cur[q] = value + dt * G[size_t(n) * size_t(N) + size_t(q)];
     }
