@@ -32,7 +32,12 @@ MIGRA_HD U32x4 philox4x32_10(U32x4 ctr, std::uint32_t k0, std::uint32_t k1) {
 }
 
 /// Named streams, so that each random quantity has its own counter space.
-enum class Stream : std::uint32_t { Position = 1, Population = 2, Cluster = 3, Sample = 4 };
+enum class Stream : std::uint32_t {
+  Position = 1, Population = 2, Cluster = 3, Sample = 4,
+  Bootstrap = 5,  ///< resampled flows of a least-squares fit (models/settlement)
+  Leap = 6,       ///< tau-leaping moves (models/settlement dynamics)
+  Synthetic = 7,  ///< synthetic cities (models/settlement)
+};
 
 /// Four independent uniforms in (0, 1) (never 0 or 1: safe for logs) for draw `draw` of item
 /// `item` of map `map` in stream `s`, under `seed`. 53-bit resolution from two words each;
