@@ -39,9 +39,21 @@ job::Params raw_params(const job::TaskKind& kind, const CommandState& st) {
   return raw;
 }
 
+/// A kind named "group.verb" becomes `migra group verb`: the group's subcommand is made on
+/// first use and requires one verb.
+CLI::App* command_for(CLI::App& app, const job::TaskKind& kind) {
+  const auto dot = kind.name.find('.');
+  if (dot == std::string::npos) return app.add_subcommand(kind.name, kind.summary);
+  const std::string group = kind.name.substr(0, dot);
+  const auto found = app.get_subcommands([&](CLI::App* a) { return a->get_name() == group; });
+  CLI::App* g = found.empty() ? app.add_subcommand(group, "The " + group + ".* task kinds (see their --help)") : found[0];
+  g->require_subcommand(1);
+  return g->add_subcommand(kind.name.substr(dot + 1), kind.summary);
+}
+
 void add_kind(CLI::App& app, const job::TaskKind& kind, const std::vector<std::string>& argv) {
   auto st = std::make_shared<CommandState>();
-  CLI::App* c = app.add_subcommand(kind.name, kind.summary);
+  CLI::App* c = command_for(app, kind);
   for (const auto& p : kind.params) {
     const std::string flag = "--" + p.name;
     CLI::Option* o;

@@ -140,6 +140,60 @@ std::string svg_curves(const std::vector<Series>& series, const CurveOptions& o)
   return out + "</svg>\n";
 }
 
+std::string svg_points(const std::vector<PointGroup>& groups, const PointsOptions& o) {
+  const int W = 640, H = 520, L = 75, R = 150, T = 40, B = 55;
+  double x0 = 1e300, x1 = -1e300, y0 = 1e300, y1 = -1e300;
+  const auto grow = [&](double x, double y) {
+    if (std::isfinite(x) && std::isfinite(y)) x0 = std::min(x0, x), x1 = std::max(x1, x), y0 = std::min(y0, y), y1 = std::max(y1, y);
+  };
+  for (const auto& g : groups)
+    for (size_t k = 0; k < g.x.size(); ++k) grow(g.x[k], g.y[k]);
+  if (o.box) grow(o.box_x0, o.box_y0), grow(o.box_x1, o.box_y1);
+  if (x0 > x1) x0 = 0, x1 = 1, y0 = 0, y1 = 1;
+  const double mx = 0.05 * std::max(x1 - x0, 1e-12), my = 0.05 * std::max(y1 - y0, 1e-12);
+  x0 -= mx, x1 += mx, y0 -= my, y1 += my;
+  double pw = W - L - R, ph = H - T - B;
+  if (o.equal_aspect) {  // shrink the longer side so both axes share one scale
+    const double scale = std::min(pw / (x1 - x0), ph / (y1 - y0));
+    pw = scale * (x1 - x0), ph = scale * (y1 - y0);
+  }
+  const auto X = [&](double v) { return L + (v - x0) / (x1 - x0) * pw; };
+  const auto Y = [&](double v) { return T + ph - (v - y0) / (y1 - y0) * ph; };
+  std::string out = header(W, H);
+  out += text(L + pw / 2, 24, o.title, "middle", 15);
+  out += "<rect x=\"" + std::to_string(L) + "\" y=\"" + std::to_string(T) + "\" width=\"" + num("%.0f", pw) +
+         "\" height=\"" + num("%.0f", ph) + "\" fill=\"none\" stroke=\"#444\"/>\n";
+  for (int t = 0; t <= 5; ++t) {
+    const double vx = x0 + (x1 - x0) * t / 5, vy = y0 + (y1 - y0) * t / 5;
+    out += text(X(vx), T + ph + 18, num("%.3g", vx), "middle", 11);
+    out += text(L - 6, Y(vy) + 4, num("%.3g", vy), "end", 11);
+  }
+  if (o.box) {
+    out += "<rect x=\"" + num("%.1f", X(o.box_x0)) + "\" y=\"" + num("%.1f", Y(o.box_y1)) + "\" width=\"" +
+           num("%.1f", X(o.box_x1) - X(o.box_x0)) + "\" height=\"" + num("%.1f", Y(o.box_y0) - Y(o.box_y1)) +
+           "\" fill=\"#888\" fill-opacity=\"0.08\" stroke=\"#888\" stroke-dasharray=\"5 3\"/>\n";
+    out += text(X(o.box_x0) + 4, Y(o.box_y1) + 14, o.box_label, "start", 11, " fill=\"#666\"");
+  }
+  int legend = 0;
+  for (const auto& g : groups) {
+    out += "<g fill=\"" + g.colour + "\" fill-opacity=\"0.8\">\n";
+    for (size_t k = 0; k < g.x.size(); ++k) {
+      if (!std::isfinite(g.x[k]) || !std::isfinite(g.y[k])) continue;
+      out += "<circle cx=\"" + num("%.1f", X(g.x[k])) + "\" cy=\"" + num("%.1f", Y(g.y[k])) + "\" r=\"" +
+             num("%.1f", g.radius) + "\"/>\n";
+      if (!g.labels.empty()) out += text(X(g.x[k]) + g.radius + 3, Y(g.y[k]) + 4, g.labels[k], "start", 11);
+    }
+    out += "</g>\n";
+    const double ly = T + 14 + 18 * legend++;
+    out += "<circle cx=\"" + num("%.0f", L + pw + 19) + "\" cy=\"" + num("%.0f", ly - 4) + "\" r=\"4\" fill=\"" +
+           g.colour + "\"/>\n";
+    out += text(L + pw + 30, ly, g.name, "start", 11);
+  }
+  out += text(L + pw / 2, T + ph + 40, o.x_label);
+  out += text(18, T + ph / 2, o.y_label, "middle", 12, " transform=\"rotate(-90 18 " + num("%.1f", T + ph / 2) + ")\"");
+  return out + "</svg>\n";
+}
+
 std::string svg_bars(const std::vector<std::string>& labels, const std::vector<double>& values,
                      const std::string& title, const std::string& value_label) {
   const int bar = 24, gap = 8, L = 200, R = 80, T = 40, B = 30, W = 640;

@@ -26,6 +26,24 @@ struct CurveOptions {
 };
 std::string svg_curves(const std::vector<Series>& series, const CurveOptions& o);
 
+/// Groups of points on independent linear axes (maps, parameter diagrams): each group has a
+/// colour and a legend entry, points may carry labels; an optional dashed rectangle marks a
+/// reference box. equal_aspect keeps one unit the same length on both axes (maps).
+struct PointGroup {
+  std::string name, colour;
+  std::vector<double> x, y;
+  std::vector<std::string> labels;  ///< empty, or one per point
+  double radius = 3;
+};
+struct PointsOptions {
+  std::string title, x_label, y_label;
+  bool equal_aspect = false;
+  bool box = false;
+  double box_x0 = 0, box_x1 = 0, box_y0 = 0, box_y1 = 0;
+  std::string box_label;
+};
+std::string svg_points(const std::vector<PointGroup>& groups, const PointsOptions& o);
+
 /// One bar per label, values >= 0, labelled with the value.
 std::string svg_bars(const std::vector<std::string>& labels, const std::vector<double>& values,
                      const std::string& title, const std::string& value_label);

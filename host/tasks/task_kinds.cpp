@@ -10,6 +10,10 @@ const TaskRegistry& builtin_task_kinds() {
     r.add(tasks::ripley_task_kind());
     r.add(tasks::ot_task_kind());
     r.add(tasks::mfg_task_kind());
+    r.add(tasks::settle_fit_task_kind());
+    r.add(tasks::settle_spread_task_kind());
+    r.add(tasks::settle_simulate_task_kind());
+    r.add(tasks::settle_synth_task_kind());
     return r;
   }();
   return registry;

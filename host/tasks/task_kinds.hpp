@@ -21,5 +21,9 @@ job::TaskKind ensemble_task_kind();
 job::TaskKind ripley_task_kind();
 job::TaskKind ot_task_kind();
 job::TaskKind mfg_task_kind();
+job::TaskKind settle_fit_task_kind();
+job::TaskKind settle_spread_task_kind();
+job::TaskKind settle_simulate_task_kind();
+job::TaskKind settle_synth_task_kind();
 
 }  // namespace migra::tasks
