@@ -192,7 +192,7 @@ void run(job::TaskContext& ctx) {
   std::vector<std::pair<double, double>> ofit;
   std::vector<report::PointGroup> u_groups, diagram;
   const char* colours[] = {"#2a6fb0", "#d62", "#3a3", "#a3a", "#c90", "#555"};
-  report::PointGroup dg{"regions (spatial gamma, eta*)", "#2a6fb0", {}, {}, {}, 5};
+  report::PointGroup dg{"regions", "#2a6fb0", {}, {}, {}, 5};
   for (size_t g = 0; g < regions.size(); ++g) {
     const size_t n = regions[g].ids.size();
     const settle::FitProblem prob{int(n), regions[g].T.data(), out[g].log_p.data(), out[g].geo.d.data(), nullptr};

@@ -5,7 +5,7 @@
 
 #include "kernels/core/error.hpp"
 #include "kernels/core/tuning.hpp"
-#include "kernels/ot/exp_neg.hpp"
+#include "kernels/core/exp_neg.hpp"
 #include "kernels/ot/lse.hpp"
 
 namespace migra::ot {

@@ -7,9 +7,6 @@
 #include "kernels/random/poisson.hpp"
 
 namespace migra::settle {
-namespace {
-
-/// The replicate's data: resampled flows (poisson) or pair multiplicities (pairs).
 void draw_replicate(const FitProblem& p, const std::vector<double>& that, BootstrapKind kind, std::uint64_t seed,
                     std::uint32_t r, std::vector<double>& T, std::vector<double>& c) {
   const size_t n = size_t(p.n);
@@ -29,8 +26,6 @@ void draw_replicate(const FitProblem& p, const std::vector<double>& that, Bootst
     c[i * n + (j < i ? j : j + 1)] += 1;
   }
 }
-
-}  // namespace
 
 std::vector<BootstrapSample> bootstrap(const FitProblem& p, const std::vector<FitResult>& fits,
                                        const BootstrapConfig& cfg, const std::function<void(int)>& progress) {

@@ -39,6 +39,11 @@ std::vector<BootstrapSample> bootstrap(const FitProblem& p, const std::vector<Fi
                                        const BootstrapConfig& cfg,
                                        const std::function<void(int)>& progress = nullptr);
 
+/// Replicate r's data: resampled flows T (poisson, from the model flows `that`) or pair
+/// multiplicities c (pairs); both N×N.
+void draw_replicate(const FitProblem& p, const std::vector<double>& that, BootstrapKind kind, std::uint64_t seed,
+                    std::uint32_t r, std::vector<double>& T, std::vector<double>& c);
+
 /// Mean, standard deviation and the central `level` percentile interval of a sample.
 struct Interval {
   double mean = 0, sd = 0, lo = 0, hi = 0;

@@ -18,8 +18,9 @@
 /// and Aᵀr the same with Q replaced by c r That (r = T − That). Steps solve
 /// (AᵀA + λ diag AᵀA) δ = Aᵀr by Cholesky, with Nielsen's update of λ (Madsen, Nielsen &
 /// Tingleff, Methods for Non-Linear Least Squares Problems, 2004, §3.2). Stops when Phi's
-/// relative decrease is below rel_tol, the gradient ‖2Aᵀr‖∞ is below grad_tol·Phi, the fit is
-/// exact, or no damped step decreases Phi any more.
+/// relative decrease, achieved or predicted by the damped model, is below rel_tol, the
+/// gradient ‖2Aᵀr‖∞ is below grad_tol·Phi, the fit is exact, or no damped step decreases Phi
+/// any more.
 #include <cstdint>
 #include <string>
 #include <vector>

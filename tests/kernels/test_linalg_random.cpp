@@ -57,3 +57,7 @@ TEST_CASE("poisson: mean, variance and P(0) match the distribution on both branc
   rng::UniformStream a(1, rng::Stream::Leap, 2, 3), b(1, rng::Stream::Leap, 2, 3);
   CHECK(rng::poisson(123.4, a) == rng::poisson(123.4, b));  // a pure function of its counter
 }
+
+TEST_CASE("log_factorial: table and Stirling series against lgamma", "[random]") {
+  for (int k = 0; k <= 5000; ++k) CHECK(rng::log_factorial(double(k)) == Approx(std::lgamma(k + 1.0)).epsilon(1e-13).margin(1e-13));
+}

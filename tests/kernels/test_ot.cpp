@@ -16,7 +16,7 @@
 
 #include "kernels/core/backend.hpp"
 #include "kernels/flows/distance.hpp"
-#include "kernels/ot/exp_neg.hpp"
+#include "kernels/core/exp_neg.hpp"
 #include "kernels/ot/sinkhorn.hpp"
 
 using namespace migra;

@@ -1,6 +1,6 @@
 #pragma once
 /// exp(x) for x <= 0 as straight-line code (no branches, no libm call), so that compilers
-/// vectorise the log-sum-exp inner loops of Sinkhorn (glibc's exp() is a scalar call unless
+/// vectorise the log-sum-exp inner loops of Sinkhorn and the flow-model fits (glibc's exp() is a scalar call unless
 /// -ffast-math, which would also break -inf handling).
 ///
 ///   x = k ln2 + r,  k = round(x / ln2),  |r| <= ln2 / 2
@@ -15,7 +15,7 @@
 
 #include "kernels/core/hd.hpp"
 
-namespace migra::ot {
+namespace migra {
 
 MIGRA_HD double exp_neg(double x) {
   constexpr double kLog2e = 1.4426950408889634;
@@ -48,4 +48,4 @@ MIGRA_HD double exp_neg(double x) {
   return x > kMin ? p * scale : 0.0;
 }
 
-}  // namespace migra::ot
+}  // namespace migra

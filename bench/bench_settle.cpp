@@ -1,0 +1,120 @@
+// Least-squares fits of paper 003's flow models (models/settlement): one nested fit (all three
+// models) and bootstrap throughput, fits per second, for a synthetic city of N units with Poisson
+// flows from the extended model (gamma = 0.8, spec §4 A). With --dump DIR it writes the problem
+// and the first K Poisson replicates as raw little-endian doubles for the SciPy peer
+// (bench/peers/settle_scipy.py), with the gammas migra found on them.
+// usage: bench_settle [--n 300] [--replicates 1000] [--dump DIR --dump-replicates K]
+#include <omp.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "models/settlement/bootstrap.hpp"
+#include "models/settlement/synthetic.hpp"
+
+using namespace migra;
+using namespace migra::settle;
+
+namespace {
+
+double seconds_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+void write_raw(const std::string& path, const std::vector<double>& v) {
+  std::ofstream f(path, std::ios::binary);
+  f.write(reinterpret_cast<const char*>(v.data()), std::streamsize(v.size() * sizeof(double)));
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int n = 300, B = 1000, K = 3;
+  std::string dump;
+  for (int a = 1; a + 1 < argc; a += 2) {
+    if (!std::strcmp(argv[a], "--n")) n = std::atoi(argv[a + 1]);
+    else if (!std::strcmp(argv[a], "--replicates")) B = std::atoi(argv[a + 1]);
+    else if (!std::strcmp(argv[a], "--dump")) dump = argv[a + 1];
+    else if (!std::strcmp(argv[a], "--dump-replicates")) K = std::atoi(argv[a + 1]);
+  }
+  SyntheticConfig c;
+  c.side = int(std::ceil(std::sqrt(double(n))));
+  c.seed = 2020;
+  const SyntheticCity full = synthetic_city(c);
+  std::vector<int> keep;
+  for (int i = 0; i < n; ++i) keep.push_back(i);
+  const City city = subset(full.city, keep);
+  const std::vector<double> T = subset_flows(full.T, full.city.size(), keep);
+  const PairGeometry g = pair_geometry(city);
+  std::vector<double> log_p;
+  for (double p : city.population) log_p.push_back(std::log(p));
+  const FitProblem prob{n, T.data(), log_p.data(), g.d.data(), nullptr};
+
+  auto t0 = std::chrono::steady_clock::now();
+  const NestedFits f = fit_nested(prob);
+  std::printf("{\"case\": \"nested_fit\", \"n\": %d, \"threads\": 1, \"seconds\": %.4f, \"gamma_extended\": %.10f, "
+              "\"gamma_spatial\": %.10f, \"iterations\": [%d, %d, %d]}\n",
+              n, seconds_since(t0), f.extended.params.gamma, f.spatial.params.gamma, f.baseline.iterations,
+              f.extended.iterations, f.spatial.iterations);
+  std::fflush(stdout);
+
+  for (const FitResult* fit : {&f.extended, &f.spatial}) {
+    for (int threads : {1, omp_get_max_threads()}) {
+      omp_set_num_threads(threads);
+      BootstrapConfig bc;
+      bc.replicates = threads == 1 ? std::max(1, B / 10) : B;
+      bc.seed = 7;
+      t0 = std::chrono::steady_clock::now();
+      const auto s = bootstrap(prob, {*fit}, bc);
+      const double sec = seconds_since(t0);
+      double it = 0;
+      for (int v : s[0].iterations) it += v;
+      const Interval iv = percentile_interval(s[0].gamma);
+      std::printf("{\"case\": \"bootstrap\", \"model\": \"%s\", \"n\": %d, \"threads\": %d, \"replicates\": %d, "
+                  "\"seconds\": %.4f, \"fits_per_s\": %.3f, \"mean_iterations\": %.2f, \"not_converged\": %d, "
+                  "\"gamma_lo\": %.6f, \"gamma_hi\": %.6f}\n",
+                  model_name(fit->model), n, threads, bc.replicates, sec, bc.replicates / sec,
+                  it / bc.replicates, s[0].not_converged, iv.lo, iv.hi);
+      std::fflush(stdout);
+    }
+  }
+
+  if (!dump.empty()) {  // the problem and K replicates for the SciPy peer
+    write_raw(dump + "/T.bin", T);
+    write_raw(dump + "/log_p.bin", log_p);
+    write_raw(dump + "/d.bin", g.d);
+    std::vector<double> start{f.extended.params.log_mu, f.extended.params.gamma};
+    for (int j = 0; j + 1 < n; ++j) start.push_back(f.extended.params.u[size_t(j)] - f.extended.params.u[size_t(n - 1)]);
+    write_raw(dump + "/start_extended.bin", start);
+    write_raw(dump + "/start_spatial.bin", {f.spatial.params.log_mu, f.spatial.params.gamma});
+    std::ofstream meta(dump + "/replicates.json");
+    meta << "{\"n\": " << n << ", \"replicates\": [";
+    for (const FitResult* fit : {&f.extended, &f.spatial}) {
+      const std::vector<double> that = model_flows(prob, fit->model, fit->params);
+      for (int r = 0; r < K; ++r) {
+        std::vector<double> Tr(size_t(n) * size_t(n)), cr;
+        draw_replicate(prob, that, BootstrapKind::Poisson, 7, std::uint32_t(r), Tr, cr);
+        const std::string file = std::string(model_name(fit->model)) + "_" + std::to_string(r) + ".bin";
+        write_raw(dump + "/" + file, Tr);
+        FitProblem q = prob;
+        q.T = Tr.data();
+        t0 = std::chrono::steady_clock::now();
+        const FitResult rf = fit_flow_model(q, fit->model, fit->params);
+        const double sec = seconds_since(t0);
+        char line[300];
+        std::snprintf(line, sizeof line, "%s{\"model\": \"%s\", \"file\": \"%s\", \"gamma\": %.12f, \"phi\": %.10e, \"seconds\": %.5f}",
+                      (fit == &f.extended && r == 0) ? "" : ", ", model_name(fit->model), file.c_str(), rf.params.gamma,
+                      rf.phi, sec);
+        meta << line;
+      }
+    }
+    meta << "]}\n";
+  }
+  return 0;
+}
