@@ -58,11 +58,11 @@ void report_run(const job::RunSummary& s, const job::RunOptions& o) {
         for (const auto& l : t.summary) std::printf("  %s\n", l.c_str());
       }
     } else {
-      int w = 4;
-      for (const auto& t : s.tasks) w = std::max(w, int(t.name.size()));
-      std::printf("%-*s  %-8s  %-8s  %-8s  %8s\n", w, "task", "kind", "status", "device", "seconds");
+      int w = 4, wk = 4;
+      for (const auto& t : s.tasks) w = std::max(w, int(t.name.size())), wk = std::max(wk, int(t.kind.size()));
+      std::printf("%-*s  %-*s  %-8s  %-8s  %8s\n", w, "task", wk, "kind", "status", "device", "seconds");
       for (const auto& t : s.tasks)
-        std::printf("%-*s  %-8s  %-8s  %-8s  %8.2f\n", w, t.name.c_str(), t.kind.c_str(), t.status.c_str(),
+        std::printf("%-*s  %-*s  %-8s  %-8s  %8.2f\n", w, t.name.c_str(), wk, t.kind.c_str(), t.status.c_str(),
                     t.device.empty() ? "-" : t.device.c_str(), t.seconds);
       std::printf("%d done, %d up to date, %d failed, %d not run in %.2f s; manifest: %s/manifest.json\n",
                   s.count("done"), s.count("skipped"), s.count("failed"), s.count("not run"), s.seconds,
@@ -124,12 +124,12 @@ void register_run(CLI::App& app, const std::vector<std::string>& argv) {
   v->callback([vjob] {
     const job::JobSpec job = job::read_job_file(*vjob, job::builtin_task_kinds());
     std::printf("%s: %zu task(s), valid\n", vjob->c_str(), job.tasks.size());
-    int w = 4;
-    for (const auto& t : job.tasks) w = std::max(w, int(t.name.size()));
+    int w = 4, wk = 4;
+    for (const auto& t : job.tasks) w = std::max(w, int(t.name.size())), wk = std::max(wk, int(t.kind->name.size()));
     for (const auto& t : job.tasks) {
       std::string after;
       for (const auto& a : t.after) after += (after.empty() ? "  after " : ", ") + a;
-      std::printf("  %-*s  %-9s  device %s%s\n", w, t.name.c_str(), t.kind->name.c_str(), t.device.c_str(),
+      std::printf("  %-*s  %-*s  device %s%s\n", w, t.name.c_str(), wk, t.kind->name.c_str(), t.device.c_str(),
                   after.c_str());
     }
   });

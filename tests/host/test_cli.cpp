@@ -1,7 +1,9 @@
 // End-to-end tests of the real `migra` binary, run as a subprocess.
 #include <catch2/catch.hpp>
 
+#include <cmath>
 #include <cstdio>
+#include <map>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -360,4 +362,158 @@ TEST_CASE("migra mfg: a small triangle run, its outputs, and config errors with 
                               " --progress none --out " + (dir / "bad").string());
   REQUIRE(nonet.status == 2);
   REQUIRE(nonet.output.find("x.net:2: edge names vertex 'b'") != std::string::npos);
+}
+
+namespace {
+
+/// Rows of a CSV as maps column -> text.
+std::vector<std::map<std::string, std::string>> read_csv(const fs::path& p) {
+  std::ifstream in(p);
+  std::string line;
+  std::getline(in, line);
+  std::vector<std::string> head;
+  std::stringstream hs(line);
+  for (std::string h; std::getline(hs, h, ',');) head.push_back(h);
+  std::vector<std::map<std::string, std::string>> rows;
+  while (std::getline(in, line)) {
+    std::stringstream ls(line);
+    std::map<std::string, std::string> row;
+    std::string f;
+    for (size_t k = 0; k < head.size(); ++k) {
+      std::getline(ls, f, ',');
+      row[head[k]] = f;
+    }
+    rows.push_back(row);
+  }
+  return rows;
+}
+
+}  // namespace
+
+TEST_CASE("migra settle fit: the three flow models on the NY 2011 flows", "[cli][settle][ny2011]") {
+  const fs::path out = fresh_dir("settle-ny");
+  const Run r = run_migra("settle fit --units " + data("ny2011/counties.csv") + " --flows " +
+                          data("ny2011/commuting_flows.csv") + " --bootstrap 20 --seed 5 --progress none --out " + out.string());
+  INFO(r.output);
+  REQUIRE(r.status == 0);
+  const auto m = read_json(out / "metrics.json");
+  // Essex, Hamilton and Lewis counties (under 10 persons/km²) are left out.
+  REQUIRE(m["regions"][0]["units"] == 59);
+  REQUIRE(m["regions"][0]["dropped_below_min_density"].size() == 3);
+  const auto& models = m["models"];
+  const double r2b = models["baseline"]["r2"], r2e = models["extended"]["r2"], r2s = models["spatial"]["r2"];
+  REQUIRE(r2e >= r2b);
+  REQUIRE(r2e >= r2s);
+  REQUIRE(double(models["spatial"]["gamma"]) > 0);
+  REQUIRE(double(models["extended"]["mu"]) > 0);
+  REQUIRE(models["baseline"]["gamma"].is_null());
+  for (const char* k : {"baseline", "extended", "spatial"}) REQUIRE(models[k]["converged"] == true);
+  const double lo = models["spatial"]["bootstrap"]["gamma_lo"], hi = models["spatial"]["bootstrap"]["gamma_hi"];
+  REQUIRE(lo <= double(models["spatial"]["gamma"]));
+  REQUIRE(hi >= double(models["spatial"]["gamma"]));
+  // R² recomputed from the written observed and fitted flows.
+  const auto flows = read_csv(out / "flows_fitted.csv");
+  REQUIRE(flows.size() == 59 * 58);
+  double sum = 0, ss = 0, sr = 0;
+  for (const auto& f : flows) sum += std::stod(f.at("observed"));
+  const double mean = sum / double(flows.size());
+  for (const auto& f : flows) {
+    const double o = std::stod(f.at("observed")), e = std::stod(f.at("extended"));
+    ss += (o - mean) * (o - mean), sr += (o - e) * (o - e);
+  }
+  REQUIRE(1 - sr / ss == Approx(r2e).epsilon(1e-9));
+  const auto pot = read_csv(out / "potentials.csv");
+  REQUIRE(pot.size() == 59);
+  double umin = 1e300;
+  for (const auto& p : pot) umin = std::min(umin, std::stod(p.at("u_extended")));
+  REQUIRE(umin == 0.0);
+  REQUIRE(read_csv(out / "bootstrap.csv").size() == 3 * 20);
+  for (const char* f : {"fits.csv", "observed_vs_fitted.svg", "u_vs_density.svg", "resettlement_diagram.svg"})
+    REQUIRE(fs::exists(out / f));
+}
+
+TEST_CASE("migra settle: synthetic cities recovered end to end; spread and simulate", "[cli][settle]") {
+  const fs::path dir = fresh_dir("settle-synth");
+  const Run s = run_migra("settle synth --layouts monocentric,polycentric --side 10 --u-density -0.3 --seed 11 "
+                          "--progress none --out " + (dir / "city").string());
+  INFO(s.output);
+  REQUIRE(s.status == 0);
+  const std::string units = (dir / "city" / "units.csv").string();
+  const Run f = run_migra("settle fit --units " + units + " --flows " + (dir / "city" / "flows.csv").string() +
+                          " --progress none --out " + (dir / "fit").string());
+  INFO(f.output);
+  REQUIRE(f.status == 0);
+  const auto m = read_json(dir / "fit" / "metrics.json");
+  REQUIRE(m["regions"].size() == 2);
+  std::map<std::string, double> truth_u;
+  for (const auto& t : read_csv(dir / "city" / "truth.csv")) truth_u[t.at("id")] = std::stod(t.at("u"));
+  for (const auto& reg : m["regions"]) {
+    INFO(reg["region"]);
+    REQUIRE(reg["units"] == 100);
+    REQUIRE(std::fabs(double(reg["models"]["extended"]["gamma"]) - 0.8) < 0.03);
+    // u up to the gauge: centred fitted against centred true values.
+    std::vector<double> a, b;
+    for (const auto& p : read_csv(dir / "fit" / "potentials.csv"))
+      if (p.at("region") == reg["region"]) a.push_back(std::stod(p.at("u_extended"))), b.push_back(truth_u.at(p.at("id")));
+    double ma = 0, mb = 0, sab = 0, saa = 0, sbb = 0;
+    for (size_t i = 0; i < a.size(); ++i) ma += a[i] / a.size(), mb += b[i] / b.size();
+    for (size_t i = 0; i < a.size(); ++i)
+      sab += (a[i] - ma) * (b[i] - mb), saa += (a[i] - ma) * (a[i] - ma), sbb += (b[i] - mb) * (b[i] - mb);
+    REQUIRE(sab / std::sqrt(saa * sbb) > 0.95);
+  }
+  const Run sp = run_migra("settle spread --units " + units + " --progress none --out " + (dir / "spread").string());
+  REQUIRE(sp.status == 0);
+  const auto sm = read_json(dir / "spread" / "metrics.json");
+  REQUIRE(sm["regions"][0]["region"] == "monocentric");
+  REQUIRE(double(sm["regions"][0]["eta_star"]) < double(sm["regions"][1]["eta_star"]));
+  REQUIRE(double(sm["regions"][0]["eta_star"]) < 0.6);
+  REQUIRE(fs::exists(dir / "spread" / "hotspot_map.svg"));
+
+  const std::string sim = "settle simulate --units " + units + " --fit " + (dir / "fit" / "metrics.json").string() +
+                          " --potentials " + (dir / "fit" / "potentials.csv").string() + " --region monocentric";
+  const Run det = run_migra(sim + " --steps 5 --progress none --out " + (dir / "det").string());
+  INFO(det.output);
+  REQUIRE(det.status == 0);
+  const auto dm = read_json(dir / "det" / "metrics.json");
+  REQUIRE(double(dm["max_total_drift"]) < 1e-9 * double(dm["total_population"]));
+  REQUIRE(read_csv(dir / "det" / "trajectory.csv").size() == 6 * 100);
+  const Run sto = run_migra(sim + " --steps 5 --stochastic --replicates 3 --progress none --out " + (dir / "sto").string());
+  REQUIRE(sto.status == 0);
+  REQUIRE(double(read_json(dir / "sto" / "metrics.json")["max_total_drift"]) == 0.0);
+  const Run noregion = run_migra("settle simulate --units " + units + " --fit " + (dir / "fit" / "metrics.json").string() +
+                                 " --potentials " + (dir / "fit" / "potentials.csv").string() + " --progress none --out " +
+                                 (dir / "x").string());
+  REQUIRE(noregion.status == 2);
+  REQUIRE(noregion.output.find("several regions") != std::string::npos);
+  const Run closure = run_migra(sim + " --kappa 0.1 --progress none --out " + (dir / "y").string());
+  REQUIRE(closure.status == 2);
+  REQUIRE(closure.output.find("'kappa' and 'sigma' need closure") != std::string::npos);
+}
+
+TEST_CASE("migra settle: bad units and flows name the file, line and field", "[cli][settle][errors]") {
+  const fs::path dir = fresh_dir("settle-bad");
+  const std::string good = write(dir / "u.csv", "id,population,x,y,area_km2\na,100,0,0,1\nb,200,1,0,1\nc,300,0,1,1\n");
+  const std::pair<std::string, std::string> bad_units[] = {
+      {"id,population,x,y,area_km2\na,100,0,0,1\nb,200,1,0,0\n", "u_bad.csv:3: field 'area_km2': area 0 km²"},
+      {"id,population,x,y,area_km2\na,100,0,0,1\na,200,1,0,1\n", "u_bad.csv:3: field 'id': duplicate id 'a'"},
+      {"id,population,x,y\na,100,0,0\n", "missing column 'area_km2'"},
+      {"id,population,lon,lat,area_km2\na,100,0,95,1\n", "u_bad.csv:2: field 'lat': latitude 95"},
+  };
+  for (const auto& [text, expect] : bad_units) {
+    const Run e = run_migra("settle fit --units " + write(dir / "u_bad.csv", text) + " --flows " +
+                            write(dir / "f.csv", "origin,destination,flow\na,b,3\n") + " --progress none --out " +
+                            (dir / "o").string());
+    INFO(text << "\n" << e.output);
+    REQUIRE(e.status == 2);
+    REQUIRE(e.output.find(expect) != std::string::npos);
+  }
+  const Run unknown = run_migra("settle fit --units " + good + " --flows " +
+                                write(dir / "f2.csv", "origin,destination,flow\na,b,3\nb,z,4\n") + " --progress none --out " +
+                                (dir / "o").string());
+  REQUIRE(unknown.status == 2);
+  REQUIRE(unknown.output.find("f2.csv:3: field 'destination': unknown site id 'z'") != std::string::npos);
+  const Run empty = run_migra("settle fit --units " + good + " --flows " + write(dir / "f3.csv", "origin,destination,flow\na,a,3\n") +
+                              " --progress none --out " + (dir / "o").string());
+  REQUIRE(empty.status == 2);
+  REQUIRE(empty.output.find("no positive flow between distinct units") != std::string::npos);
 }
