@@ -3,7 +3,8 @@
 // flows from the extended model (gamma = 0.8, spec §4 A). With --dump DIR it writes the problem
 // and the first K Poisson replicates as raw little-endian doubles for the SciPy peer
 // (bench/peers/settle_scipy.py), with the gammas migra found on them.
-// usage: bench_settle [--n 300] [--replicates 1000] [--dump DIR --dump-replicates K]
+// usage: bench_settle [--n 300] [--replicates 1000] [--device cpu|cuda] [--dump DIR --dump-replicates K]
+// On a GPU the bootstrap runs batched on the device (kernels/lsq); threads is then 0.
 #include <omp.h>
 
 #include <chrono>
@@ -15,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "kernels/lsq/flow_normal.hpp"
 #include "models/settlement/bootstrap.hpp"
 #include "models/settlement/synthetic.hpp"
 
@@ -36,12 +38,13 @@ void write_raw(const std::string& path, const std::vector<double>& v) {
 
 int main(int argc, char** argv) {
   int n = 300, B = 1000, K = 3;
-  std::string dump;
+  std::string dump, device = "cpu";
   for (int a = 1; a + 1 < argc; a += 2) {
     if (!std::strcmp(argv[a], "--n")) n = std::atoi(argv[a + 1]);
     else if (!std::strcmp(argv[a], "--replicates")) B = std::atoi(argv[a + 1]);
     else if (!std::strcmp(argv[a], "--dump")) dump = argv[a + 1];
     else if (!std::strcmp(argv[a], "--dump-replicates")) K = std::atoi(argv[a + 1]);
+    else if (!std::strcmp(argv[a], "--device")) device = argv[a + 1];
   }
   SyntheticConfig c;
   c.side = int(std::ceil(std::sqrt(double(n))));
@@ -64,22 +67,30 @@ int main(int argc, char** argv) {
               f.extended.iterations, f.spatial.iterations);
   std::fflush(stdout);
 
+  BackendChoice chosen = choose_backend(device);
+  Backend& be = *chosen.backend;
+  if (!chosen.notice.empty()) std::fprintf(stderr, "%s\n", chosen.notice.c_str());
   for (const FitResult* fit : {&f.extended, &f.spatial}) {
-    for (int threads : {1, omp_get_max_threads()}) {
-      omp_set_num_threads(threads);
+    for (int threads : be.is_gpu() ? std::vector<int>{0} : std::vector<int>{1, omp_get_max_threads()}) {
+      if (threads) omp_set_num_threads(threads);
       BootstrapConfig bc;
       bc.replicates = threads == 1 ? std::max(1, B / 10) : B;
+      if (be.is_gpu()) {  // warm-up: contexts, handles, scratch
+        BootstrapConfig w = bc;
+        w.replicates = 2;
+        bootstrap(be, prob, {*fit}, w);
+      }
       bc.seed = 7;
       t0 = std::chrono::steady_clock::now();
-      const auto s = bootstrap(prob, {*fit}, bc);
+      const auto s = bootstrap(be, prob, {*fit}, bc);
       const double sec = seconds_since(t0);
       double it = 0;
       for (int v : s[0].iterations) it += v;
       const Interval iv = percentile_interval(s[0].gamma);
-      std::printf("{\"case\": \"bootstrap\", \"model\": \"%s\", \"n\": %d, \"threads\": %d, \"replicates\": %d, "
+      std::printf("{\"case\": \"bootstrap\", \"device\": \"%s\", \"model\": \"%s\", \"n\": %d, \"threads\": %d, \"replicates\": %d, "
                   "\"seconds\": %.4f, \"fits_per_s\": %.3f, \"mean_iterations\": %.2f, \"not_converged\": %d, "
                   "\"gamma_lo\": %.6f, \"gamma_hi\": %.6f}\n",
-                  model_name(fit->model), n, threads, bc.replicates, sec, bc.replicates / sec,
+                  be.description().c_str(), model_name(fit->model), n, threads, bc.replicates, sec, bc.replicates / sec,
                   it / bc.replicates, s[0].not_converged, iv.lo, iv.hi);
       std::fflush(stdout);
     }
@@ -98,8 +109,8 @@ int main(int argc, char** argv) {
     for (const FitResult* fit : {&f.extended, &f.spatial}) {
       const std::vector<double> that = model_flows(prob, fit->model, fit->params);
       for (int r = 0; r < K; ++r) {
-        std::vector<double> Tr(size_t(n) * size_t(n)), cr;
-        draw_replicate(prob, that, BootstrapKind::Poisson, 7, std::uint32_t(r), Tr, cr);
+        std::vector<double> Tr(size_t(n) * size_t(n));
+        lsq::poisson_replicates(Exec::cpu(), n, 1, std::uint32_t(r), 7, that.data(), Tr.data(), nullptr);
         const std::string file = std::string(model_name(fit->model)) + "_" + std::to_string(r) + ".bin";
         write_raw(dump + "/" + file, Tr);
         FitProblem q = prob;

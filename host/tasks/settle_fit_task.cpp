@@ -107,8 +107,9 @@ void run(job::TaskContext& ctx) {
       bc.fit = cfg;
       std::vector<settle::FitResult> start;
       for (FlowModel m : models) start.push_back(f.fits.get(m));
-      f.boot = settle::bootstrap(prob, start, bc, [&](int done) {
-        ctx.progress((double(g) + double(done) / B) / double(regions.size()));
+      const double fits = double(B) * double(start.size());
+      f.boot = settle::bootstrap(ctx.backend(), prob, start, bc, [&](int done) {
+        ctx.progress((double(g) + double(done) / fits) / double(regions.size()));
       });
     }
     ctx.progress(double(g + 1) / double(regions.size()));
@@ -246,6 +247,7 @@ job::TaskKind settle_fit_task_kind() {
   k.summary = "Paper 003's flow models (baseline u_k-u_i, extended u_k-u_i-gamma d, spatial -gamma d) fitted by least "
               "squares per region, with bootstrap intervals, eta* and the resettlement diagram";
   k.uses_seed = true;
+  k.gpu_capable = true;  // the bootstrap's batched fits
   k.params = {
       {"units", ParamType::Path, "CSV id,population,area_km2 and lon,lat (degrees) or x,y (km); optional region", nullptr, {}, true},
       {"flows", ParamType::Path, "CSV origin,destination,flow between unit ids (self-flows are ignored)", nullptr, {}, true},

@@ -12,6 +12,7 @@ DeviceContext::~DeviceContext() {
   cudaSetDevice(device_);
   if (scratch_) cudaFree(scratch_);
   if (cublas_) cublasDestroy(cublas_);
+  if (cusolver_) cusolverDnDestroy(cusolver_);
   if (stream_) cudaStreamDestroy(stream_);
 }
 
@@ -22,6 +23,15 @@ cublasHandle_t DeviceContext::cublas() {
     cublasSetStream(cublas_, stream_);
   }
   return cublas_;
+}
+
+cusolverDnHandle_t DeviceContext::cusolver() {
+  if (!cusolver_) {
+    MIGRA_THROW_IF_NOT_FMT(cusolverDnCreate(&cusolver_) == CUSOLVER_STATUS_SUCCESS,
+                           "cuSOLVER could not be initialised on cuda:%d", device_);
+    cusolverDnSetStream(cusolver_, stream_);
+  }
+  return cusolver_;
 }
 
 void* DeviceContext::scratch(std::size_t bytes) {

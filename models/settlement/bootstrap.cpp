@@ -4,70 +4,101 @@
 #include <cmath>
 
 #include "kernels/core/error.hpp"
-#include "kernels/random/poisson.hpp"
+#include "kernels/lsq/flow_normal.hpp"
+#include "models/settlement/batch_fit.hpp"
 
 namespace migra::settle {
-void draw_replicate(const FitProblem& p, const std::vector<double>& that, BootstrapKind kind, std::uint64_t seed,
-                    std::uint32_t r, std::vector<double>& T, std::vector<double>& c) {
-  const size_t n = size_t(p.n);
-  if (kind == BootstrapKind::Poisson) {
-    for (size_t q = 0; q < n * n; ++q) {
-      rng::UniformStream us(seed, rng::Stream::Bootstrap, r, std::uint32_t(q));
-      T[q] = q / n == q % n ? 0.0 : rng::poisson(that[q], us);
-    }
-    return;
-  }
-  std::fill(c.begin(), c.end(), 0.0);
-  const size_t pairs = n * (n - 1);
-  for (size_t draw = 0; draw < pairs; ++draw) {
-    const double u = rng::uniforms(seed, rng::Stream::Bootstrap, r, std::uint32_t(draw), 0).u[0];
-    const size_t q = std::min(pairs - 1, size_t(u * double(pairs)));  // q-th off-diagonal pair
-    const size_t i = q / (n - 1), j = q % (n - 1);
-    c[i * n + (j < i ? j : j + 1)] += 1;
-  }
+namespace {
+
+void record(BootstrapSample& s, size_t r, const FitResult& f) {
+  s.gamma[r] = f.params.gamma, s.log_mu[r] = f.params.log_mu, s.r2[r] = f.r2;
+  s.iterations[r] = f.iterations;
+  if (!f.converged) ++s.not_converged;
 }
 
-std::vector<BootstrapSample> bootstrap(const FitProblem& p, const std::vector<FitResult>& fits,
-                                       const BootstrapConfig& cfg, const std::function<void(int)>& progress) {
-  MIGRA_THROW_IF_NOT_FMT(cfg.replicates >= 1, "bootstrap: at least one replicate (got %d)", cfg.replicates);
-  MIGRA_THROW_IF_NOT_FMT(size_t(p.n) * size_t(p.n) < (size_t(1) << 32), "bootstrap: too many units (%d)", p.n);
-  const size_t n = size_t(p.n), B = size_t(cfg.replicates);
-  std::vector<BootstrapSample> out(fits.size());
-  std::vector<std::vector<double>> thats(fits.size());
-  for (size_t m = 0; m < fits.size(); ++m) {
-    out[m].model = fits[m].model;
-    out[m].gamma.assign(B, 0.0), out[m].log_mu.assign(B, 0.0), out[m].r2.assign(B, 0.0);
-    out[m].iterations.assign(B, 0);
-    if (cfg.kind == BootstrapKind::Poisson) thats[m] = model_flows(p, fits[m].model, fits[m].params);
-  }
-  std::vector<char> converged(B * fits.size(), 1);
-  int done = 0;
+/// The CPU: one replicate per thread, each an independent fit (no batch waits for its slowest).
+void bootstrap_cpu(const FitProblem& p, const FitResult& fit, const std::vector<double>& that,
+                   const BootstrapConfig& cfg, BootstrapSample& out, const std::function<void()>& tick) {
+  const size_t n = size_t(p.n);
 #pragma omp parallel
   {
     std::vector<double> T(n * n), c(n * n);
 #pragma omp for schedule(dynamic, 1)
-    for (long long rr = 0; rr < (long long)B; ++rr) {
-      const size_t r = size_t(rr);
-      for (size_t m = 0; m < fits.size(); ++m) {
-        FitProblem q = p;
-        if (cfg.kind == BootstrapKind::Poisson) {
-          draw_replicate(p, thats[m], cfg.kind, cfg.seed, std::uint32_t(r), T, c);
-          q.T = T.data();
-        } else {
-          if (m == 0) draw_replicate(p, {}, cfg.kind, cfg.seed, std::uint32_t(r), T, c);
-          q.weight = c.data();
-        }
-        const FitResult f = fit_flow_model(q, fits[m].model, fits[m].params, cfg.fit);
-        out[m].gamma[r] = f.params.gamma, out[m].log_mu[r] = f.params.log_mu, out[m].r2[r] = f.r2;
-        out[m].iterations[r] = f.iterations;
-        converged[r * fits.size() + m] = f.converged;
+    for (long long rr = 0; rr < (long long)cfg.replicates; ++rr) {
+      FitProblem q = p;
+      if (cfg.kind == BootstrapKind::Poisson) {
+        lsq::poisson_replicates(Exec::cpu(), p.n, 1, std::uint32_t(rr), cfg.seed, that.data(), T.data(), nullptr);
+        q.T = T.data();
+      } else {
+        lsq::pair_counts(Exec::cpu(), p.n, 1, std::uint32_t(rr), cfg.seed, c.data(), nullptr);
+        q.weight = c.data();
       }
-#pragma omp critical(settle_bootstrap_progress)
-      if (progress) progress(++done);
+      const FitResult f = fit_flow_model(q, fit.model, fit.params, cfg.fit);
+#pragma omp critical(settle_bootstrap)
+      {
+        record(out, size_t(rr), f);
+        tick();
+      }
     }
   }
-  for (size_t r = 0; r < B; ++r)
-    for (size_t m = 0; m < fits.size(); ++m) out[m].not_converged += converged[r * fits.size() + m] ? 0 : 1;
+}
+
+/// A GPU: replicates in chunks sized to the memory budget, drawn on the device and fitted as
+/// one batch per chunk (kernels/lsq).
+void bootstrap_gpu(Backend& be, const FitProblem& p, const FitResult& fit, const std::vector<double>& that,
+                   const BootstrapConfig& cfg, BootstrapSample& out, const std::function<void()>& tick) {
+  const size_t n = size_t(p.n), nn = n * n, P = size_t(lsq::FlowShape{p.n, 1, has_gamma(fit.model), has_u(fit.model)}.params());
+  const bool pairs = cfg.kind == BootstrapKind::Pairs;
+  // Per replicate: T and Tt (and c, ct for pairs), three P×P matrices, small vectors.
+  const size_t per = 8 * (2 * nn + (pairs ? 2 * nn : 0) + 3 * P * P + 8 * P + 16);
+  const size_t chunk = std::max<size_t>(1, std::min<size_t>({size_t(cfg.replicates), be.memory_budget() / 2 / per, 65535}));
+  Buffer<double> d(be, std::vector<double>(p.d, p.d + nn)), log_p(be, std::vector<double>(p.log_p, p.log_p + n));
+  Buffer<double> dev_that(be, that);
+  Buffer<double> T(be, chunk * nn), Tt(be, chunk * nn), c(be, pairs ? chunk * nn : 0), ct(be, pairs ? chunk * nn : 0);
+  if (pairs) {  // every replicate fits the observed flows, weighted by its own pair counts
+    std::vector<double> obs_t(nn);
+    for (size_t i = 0; i < n; ++i)
+      for (size_t k = 0; k < n; ++k) obs_t[k * n + i] = p.T[i * n + k];
+    for (size_t b = 0; b < chunk; ++b) {
+      be.copy_in(T.data() + b * nn, p.T, nn * sizeof(double));
+      be.copy_in(Tt.data() + b * nn, obs_t.data(), nn * sizeof(double));
+    }
+  }
+  for (size_t first = 0; first < size_t(cfg.replicates); first += chunk) {
+    const int B = int(std::min(chunk, size_t(cfg.replicates) - first));
+    BatchProblems bp{p.n, B, {d.data(), log_p.data(), T.data(), Tt.data(), nullptr, nullptr}};
+    if (!pairs) {
+      lsq::poisson_replicates(be.exec(), p.n, B, std::uint32_t(first), cfg.seed, dev_that.data(), T.data(), Tt.data());
+    } else {
+      lsq::pair_counts(be.exec(), p.n, B, std::uint32_t(first), cfg.seed, c.data(), ct.data());
+      bp.data.c = c.data(), bp.data.ct = ct.data();
+    }
+    const std::vector<FitResult> fits = fit_batch(be, fit.model, bp, std::vector<FitParams>(size_t(B), fit.params), cfg.fit);
+    for (int b = 0; b < B; ++b) record(out, first + size_t(b), fits[size_t(b)]), tick();
+  }
+}
+
+}  // namespace
+
+std::vector<BootstrapSample> bootstrap(Backend& be, const FitProblem& p, const std::vector<FitResult>& fits,
+                                       const BootstrapConfig& cfg, const std::function<void(int)>& progress) {
+  MIGRA_THROW_IF_NOT_FMT(cfg.replicates >= 1, "bootstrap: at least one replicate (got %d)", cfg.replicates);
+  MIGRA_THROW_IF_NOT_FMT(size_t(p.n) * size_t(p.n) < (size_t(1) << 32), "bootstrap: too many units (%d)", p.n);
+  std::vector<BootstrapSample> out(fits.size());
+  int done = 0;
+  const auto tick = [&] {
+    if (progress) progress(++done);
+  };
+  for (size_t m = 0; m < fits.size(); ++m) {
+    BootstrapSample& s = out[m];
+    const size_t B = size_t(cfg.replicates);
+    s.model = fits[m].model;
+    s.gamma.assign(B, 0.0), s.log_mu.assign(B, 0.0), s.r2.assign(B, 0.0), s.iterations.assign(B, 0);
+    const std::vector<double> that =
+        cfg.kind == BootstrapKind::Poisson ? model_flows(p, fits[m].model, fits[m].params) : std::vector<double>{};
+    if (be.is_gpu()) bootstrap_gpu(be, p, fits[m], that, cfg, s, tick);
+    else bootstrap_cpu(p, fits[m], that, cfg, s, tick);
+  }
   return out;
 }
 

@@ -8,11 +8,12 @@
 ///                           weighted by pair multiplicities c ~ Multinomial(N(N−1), uniform)
 ///
 /// Draws come from Philox (seed, Stream::Bootstrap, replicate, pair): a replicate's data do not
-/// depend on the thread count or on which other replicates run.
+/// depend on the backend, the thread count or on which other replicates run.
 #include <cstdint>
 #include <functional>
 #include <vector>
 
+#include "kernels/core/backend.hpp"
 #include "models/settlement/flow_fit.hpp"
 
 namespace migra::settle {
@@ -33,16 +34,12 @@ struct BootstrapSample {
   int not_converged = 0;
 };
 
-/// Replicates of the models in `fits` (each warm-started at its own fit). `progress` gets the
-/// number of finished replicates (called from one thread at a time).
-std::vector<BootstrapSample> bootstrap(const FitProblem& p, const std::vector<FitResult>& fits,
+/// Replicates of the models in `fits` (each warm-started at its own fit) on `backend`: the CPU
+/// fits one replicate per thread; a GPU draws and fits chunks of replicates as batches
+/// (batch_fit.hpp). `progress` gets the number of finished fits (one thread at a time).
+std::vector<BootstrapSample> bootstrap(Backend& backend, const FitProblem& p, const std::vector<FitResult>& fits,
                                        const BootstrapConfig& cfg,
                                        const std::function<void(int)>& progress = nullptr);
-
-/// Replicate r's data: resampled flows T (poisson, from the model flows `that`) or pair
-/// multiplicities c (pairs); both N×N.
-void draw_replicate(const FitProblem& p, const std::vector<double>& that, BootstrapKind kind, std::uint64_t seed,
-                    std::uint32_t r, std::vector<double>& T, std::vector<double>& c);
 
 /// Mean, standard deviation and the central `level` percentile interval of a sample.
 struct Interval {

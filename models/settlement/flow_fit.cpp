@@ -4,60 +4,23 @@
 #include <cmath>
 
 #include "kernels/core/error.hpp"
-#include "kernels/core/exp_neg.hpp"
-#include "kernels/linalg/cholesky.hpp"
+#include "kernels/lsq/flow_rows.hpp"
+#include "models/settlement/batch_fit.hpp"
 
 namespace migra::settle {
 namespace {
 
-/// Where each parameter sits in theta: m at 0, then gamma, then u_0 .. u_{N−2}.
-struct Layout {
-  int n = 0, size = 1, ig = -1, iu = -1;
-  Layout(FlowModel m, int n_) : n(n_) {
-    if (has_gamma(m)) ig = size++;
-    if (has_u(m)) iu = size, size += n - 1;
-  }
-};
-
-std::vector<double> pack(const Layout& L, const FitParams& t) {
-  std::vector<double> th(size_t(L.size), 0.0);
-  th[0] = t.log_mu;
-  if (L.ig >= 0) th[size_t(L.ig)] = t.gamma;
-  if (L.iu >= 0 && !t.u.empty())
-    for (int j = 0; j + 1 < L.n; ++j) th[size_t(L.iu + j)] = t.u[size_t(j)] - t.u[size_t(L.n - 1)];
-  return th;
-}
-
-FitParams unpack(const Layout& L, const std::vector<double>& th) {
-  FitParams t;
-  t.log_mu = th[0];
-  if (L.ig >= 0) t.gamma = th[size_t(L.ig)];
-  if (L.iu >= 0) {
-    t.u.assign(size_t(L.n), 0.0);
-    for (int j = 0; j + 1 < L.n; ++j) t.u[size_t(j)] = th[size_t(L.iu + j)];
-  }
-  return t;
-}
-
-/// Calls f(i, k, That_ik, c_ik) for every pair i != k, row by row. Each row is computed first
-/// as That_ik = e^{a_i} e^{b_k} e^{−gamma d_ik}, a_i = m + log P_i − u_i, b_k = log P_k + u_k
-/// (the flows of spec §6 in factored form): 2N scalar exps per pass, and N² of the branch-free
-/// exp_neg, which vectorises (gamma < 0 falls back to std::exp).
+/// Calls f(i, k, That_ik, c_ik) for every pair i != k, row by row (rows by lsq::FlowRows).
 template <class F>
 void for_pairs(const FitProblem& p, FlowModel model, const FitParams& t, F&& f) {
   const size_t n = size_t(p.n);
-  const bool use_u = has_u(model) && !t.u.empty();
-  const double gamma = has_gamma(model) ? t.gamma : 0.0;
-  std::vector<double> eb(n), row(n);
-  for (size_t k = 0; k < n; ++k) eb[k] = std::exp(p.log_p[k] + (use_u ? t.u[k] : 0.0));
+  FitParams full = t;
+  if (has_u(model) && full.u.empty()) full.u.assign(n, 0.0);
+  const std::vector<double> th = pack_params(model, p.n, full);
+  const lsq::FlowRows rows({p.n, 1, has_gamma(model), has_u(model)}, p.d, p.log_p, th.data());
+  std::vector<double> row(n);
   for (size_t i = 0; i < n; ++i) {
-    const double ea = std::exp(t.log_mu + p.log_p[i] - (use_u ? t.u[i] : 0.0));
-    const double* di = p.d + i * n;
-    if (gamma >= 0) {
-      for (size_t k = 0; k < n; ++k) row[k] = ea * eb[k] * exp_neg(-gamma * di[k]);
-    } else {
-      for (size_t k = 0; k < n; ++k) row[k] = ea * eb[k] * std::exp(-gamma * di[k]);
-    }
+    rows.row(int(i), row.data());
     const double* ci = p.weight ? p.weight + i * n : nullptr;
     for (size_t k = 0; k < i; ++k) f(i, k, row[k], ci ? ci[k] : 1.0);
     for (size_t k = i + 1; k < n; ++k) f(i, k, row[k], ci ? ci[k] : 1.0);
@@ -133,100 +96,23 @@ double closed_form_log_mu(const FitProblem& p, FlowModel model, const FitParams&
 }
 
 NormalEquations normal_equations(const FitProblem& p, FlowModel model, const FitParams& t) {
-  const Layout L(model, p.n);
-  const size_t n = size_t(p.n), P = size_t(L.size);
-  std::vector<double> rowQ(n), colQ(n), rowDQ(n), colDQ(n), rowR(n), colR(n);
-  std::vector<double> Q(L.iu >= 0 ? n * n : 0);
-  double sQ = 0, sDQ = 0, sDDQ = 0, sR = 0, sDR = 0, phi = 0;
-  for_pairs(p, model, t, [&](size_t i, size_t k, double that, double c) {
-    const double r = p.T[i * n + k] - that, q = c * that * that, s = c * r * that, dd = p.d[i * n + k];
-    phi += c * r * r;
-    sQ += q, sDQ += dd * q, sDDQ += dd * dd * q, sR += s, sDR += dd * s;
-    rowQ[i] += q, colQ[k] += q, rowDQ[i] += dd * q, colDQ[k] += dd * q, rowR[i] += s, colR[k] += s;
-    if (!Q.empty()) Q[i * n + k] = q;
-  });
+  const lsq::FlowShape s{p.n, 1, has_gamma(model), has_u(model)};
+  FitParams full = t;
+  if (has_u(model) && full.u.empty()) full.u.assign(size_t(p.n), 0.0);
+  const std::vector<double> th = pack_params(model, p.n, full);
   NormalEquations ne;
-  ne.size = L.size;
-  ne.phi = phi;
-  ne.ata.assign(P * P, 0.0);
-  ne.atr.assign(P, 0.0);
-  const auto set = [&](size_t a, size_t b, double v) { ne.ata[a * P + b] = ne.ata[b * P + a] = v; };
-  set(0, 0, sQ);
-  ne.atr[0] = sR;
-  if (L.ig >= 0) {
-    const size_t g = size_t(L.ig);
-    set(0, g, -sDQ);
-    set(g, g, sDDQ);
-    ne.atr[g] = -sDR;
-  }
-  if (L.iu >= 0)
-    for (size_t j = 0; j + 1 < n; ++j) {
-      const size_t uj = size_t(L.iu) + j;
-      set(0, uj, colQ[j] - rowQ[j]);
-      if (L.ig >= 0) set(size_t(L.ig), uj, -colDQ[j] + rowDQ[j]);
-      set(uj, uj, colQ[j] + rowQ[j]);
-      for (size_t b = 0; b < j; ++b) set(uj, size_t(L.iu) + b, -(Q[j * n + b] + Q[b * n + j]));
-      ne.atr[uj] = colR[j] - rowR[j];
-    }
+  ne.size = s.params();
+  ne.ata.resize(size_t(ne.size) * size_t(ne.size));
+  ne.atr.resize(size_t(ne.size));
+  lsq::flow_normal_equations(Exec::cpu(), s, {p.d, p.log_p, p.T, nullptr, p.weight, nullptr}, th.data(), nullptr,
+                             ne.ata.data(), ne.atr.data(), &ne.phi);
   return ne;
 }
 
 FitResult fit_flow_model(const FitProblem& p, FlowModel model, const FitParams& start, const FitConfig& cfg) {
-  const Layout L(model, p.n);
-  MIGRA_THROW_IF_NOT_FMT(p.n >= 2, "a flow model needs at least 2 units (got %d)", p.n);
-  MIGRA_THROW_IF_NOT_FMT(!has_u(model) || start.u.empty() || int(start.u.size()) == p.n,
-                         "start potentials: %zu values for %d units", start.u.size(), p.n);
-  std::vector<double> theta = pack(L, start);
-  NormalEquations cur = normal_equations(p, model, unpack(L, theta));
-  const double exact = 1e-28 * sum_weighted_t2(p);
-  const size_t P = size_t(L.size);
-  double lambda = 1e-3, nu = 2;
-  FitResult res;
-  res.model = model;
-  res.stop = "iteration limit";
-  for (int it = 1; it <= cfg.max_iter; ++it) {
-    res.iterations = it;
-    double grad = 0, dmax = 0;
-    for (size_t j = 0; j < P; ++j) grad = std::max(grad, 2 * std::fabs(cur.atr[j])), dmax = std::max(dmax, cur.ata[j * P + j]);
-    if (cur.phi <= exact) { res.converged = true, res.stop = "exact fit"; break; }
-    if (grad <= cfg.grad_tol * cur.phi) { res.converged = true, res.stop = "gradient"; break; }
-    std::vector<double> a = cur.ata, D(P);
-    for (size_t j = 0; j < P; ++j) D[j] = std::max(cur.ata[j * P + j], 1e-15 * dmax), a[j * P + j] += lambda * D[j];
-    std::vector<double> delta = cur.atr;
-    bool decreased = false;
-    if (linalg::cholesky_factor(a, L.size)) {
-      linalg::cholesky_solve(a, L.size, delta);
-      std::vector<double> cand(P);
-      double pred = 0;
-      for (size_t j = 0; j < P; ++j) cand[j] = theta[j] + delta[j], pred += delta[j] * (cur.atr[j] + lambda * D[j] * delta[j]);
-      if (pred <= cfg.rel_tol * cur.phi) {  // the local model promises no decrease worth a pass
-        res.converged = true, res.stop = "predicted decrease below tolerance";
-        break;
-      }
-      NormalEquations next = normal_equations(p, model, unpack(L, cand));
-      if (std::isfinite(next.phi) && next.phi < cur.phi) {
-        decreased = true;
-        const double rho = (cur.phi - next.phi) / pred, rel = (cur.phi - next.phi) / cur.phi;
-        theta.swap(cand);
-        cur = std::move(next);
-        lambda *= std::max(1.0 / 3.0, 1.0 - std::pow(2 * rho - 1, 3));
-        nu = 2;
-        if (rel < cfg.rel_tol) { res.converged = true, res.stop = "relative change"; break; }
-      }
-    }
-    if (!decreased) {
-      lambda *= nu, nu *= 2;
-      if (lambda > 1e20) { res.converged = true, res.stop = "no decrease at working precision"; break; }
-    }
-  }
-  res.params = unpack(L, theta);
-  if (!res.params.u.empty()) {
-    const double lo = *std::min_element(res.params.u.begin(), res.params.u.end());
-    for (double& v : res.params.u) v -= lo;
-  }
-  res.phi = cur.phi;
-  res.r2 = r_squared(p, cur.phi);
-  return res;
+  const std::unique_ptr<Backend> cpu = make_cpu_backend();
+  BatchProblems one{p.n, 1, {p.d, p.log_p, p.T, nullptr, p.weight, nullptr}};
+  return fit_batch(*cpu, model, one, {start}, cfg)[0];
 }
 
 GammaProfile gamma_profile(const FitProblem& p, double lo, double hi, double step) {

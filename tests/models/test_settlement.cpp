@@ -9,6 +9,8 @@
 #include <cmath>
 #include <numeric>
 
+#include "kernels/lsq/flow_normal.hpp"
+#include "models/settlement/batch_fit.hpp"
 #include "models/settlement/bootstrap.hpp"
 #include "models/settlement/dynamics.hpp"
 #include "models/settlement/flow_fit.hpp"
@@ -351,10 +353,11 @@ TEST_CASE("settlement: bootstrap replicates are reproducible and cover the true 
     cfg.replicates = 40;
     cfg.kind = kind;
     cfg.seed = 99;
+    const auto cpu = make_cpu_backend();
     omp_set_num_threads(1);
-    const auto one = bootstrap(pr.fp(), {f.extended, f.spatial}, cfg);
+    const auto one = bootstrap(*cpu, pr.fp(), {f.extended, f.spatial}, cfg);
     omp_set_num_threads(2);
-    const auto two = bootstrap(pr.fp(), {f.extended, f.spatial}, cfg);
+    const auto two = bootstrap(*cpu, pr.fp(), {f.extended, f.spatial}, cfg);
     CHECK(one[0].gamma == two[0].gamma);
     CHECK(one[1].gamma == two[1].gamma);
     CHECK(one[0].not_converged == 0);
@@ -364,5 +367,40 @@ TEST_CASE("settlement: bootstrap replicates are reproducible and cover the true 
     CHECK(iv.hi > 0.8);
     CHECK(iv.sd > 0);
     CHECK(iv.sd < 0.1);
+  }
+}
+
+TEST_CASE("settlement: a batch of fits follows each problem's lone iteration exactly", "[settlement]") {
+  SyntheticConfig c;
+  c.side = 7;
+  c.seed = 8;
+  const SyntheticCity s = synthetic_city(c);
+  const Problem pr(s.city, s.T);
+  const int n = s.city.size(), B = 6;
+  const NestedFits f = fit_nested(pr.fp());
+  const auto cpu = make_cpu_backend();
+  for (FlowModel m : {FlowModel::Baseline, FlowModel::Extended, FlowModel::Spatial}) {
+    const std::vector<double> that = model_flows(pr.fp(), m, f.get(m).params);
+    std::vector<double> T(size_t(B * n * n)), w(T.size());
+    lsq::poisson_replicates(Exec::cpu(), n, B, 0, 5, that.data(), T.data(), nullptr);
+    lsq::pair_counts(Exec::cpu(), n, B, 0, 5, w.data(), nullptr);
+    for (bool weighted : {false, true}) {
+      BatchProblems bp{n, B, {pr.geo.d.data(), pr.log_p.data(), T.data(), nullptr, weighted ? w.data() : nullptr, nullptr}};
+      FitConfig cfg;
+      cfg.max_iter = 12;  // some problems stop by the limit, the others by the tolerances
+      const auto batch = fit_batch(*cpu, m, bp, std::vector<FitParams>(size_t(B), f.get(m).params), cfg);
+      for (int b = 0; b < B; ++b) {
+        FitProblem q = pr.fp();
+        q.T = T.data() + size_t(b * n * n);
+        if (weighted) q.weight = w.data() + size_t(b * n * n);
+        const FitResult one = fit_flow_model(q, m, f.get(m).params, cfg);
+        INFO(model_name(m) << " problem " << b << (weighted ? " weighted" : ""));
+        CHECK(batch[size_t(b)].iterations == one.iterations);
+        CHECK(batch[size_t(b)].stop == one.stop);
+        CHECK(batch[size_t(b)].phi == one.phi);
+        CHECK(batch[size_t(b)].params.gamma == one.params.gamma);
+        CHECK(batch[size_t(b)].params.u == one.params.u);
+      }
+    }
   }
 }
