@@ -9,6 +9,10 @@
 
 namespace migra::job {
 
+void TaskContext::write_output(const std::string& file, const std::string& content) {
+  add_output(file, io::write_file_atomic(output_path(file), content));
+}
+
 std::string TaskContext::load_checkpoint() const {
   std::ifstream in(output_path(".migra-checkpoint"), std::ios::binary);
   std::string hash;

@@ -39,6 +39,8 @@ class TaskContext {
   std::string output_path(const std::string& file) const { return dir_ + "/" + file; }
   /// Records a committed output and its SHA-256 for the manifest.
   void add_output(const std::string& file, const std::string& sha256) { outputs_[file] = sha256; }
+  /// Writes an output atomically (io::write_file_atomic) and records it.
+  void write_output(const std::string& file, const std::string& content);
   void progress(double fraction) { if (progress_) progress_(fraction); }
 
   /// Checkpoints of long tasks, so that a killed run continues instead of restarting. A task

@@ -5,7 +5,6 @@
 #include <cstdio>
 #include <map>
 
-#include "host/io/atomic_file.hpp"
 #include "host/io/csv.hpp"
 #include "host/io/npy.hpp"
 #include "host/report/svg.hpp"
@@ -250,11 +249,11 @@ void run(job::TaskContext& ctx) {
     }
     rs += "\n";
   }
-  ctx.add_output("rank_size.csv", io::write_file_atomic(ctx.output_path("rank_size.csv"), rs));
+  ctx.write_output("rank_size.csv", rs);
   if (ref) {
     std::string d = "step,d_ks\n";
     for (std::size_t k = 0; k < r.d_ks.size(); ++k) d += std::to_string(r.scored_steps[k]) + "," + fmt("%.17g", r.d_ks[k]) + "\n";
-    ctx.add_output("dks.csv", io::write_file_atomic(ctx.output_path("dks.csv"), d));
+    ctx.write_output("dks.csv", d);
   }
   write_npy(ctx, "populations_tau.npy", r.q_tau, cfg.maps, n);
   write_npy(ctx, "populations_final.npy", r.q_final, cfg.maps, n);
@@ -273,15 +272,14 @@ void run(job::TaskContext& ctx) {
   co.x_label = "rank";
   co.y_label = "population (median; band: quartiles)";
   co.log_x = co.log_y = true;
-  ctx.add_output("rank_size.svg", io::write_file_atomic(ctx.output_path("rank_size.svg"), report::svg_curves(curves, co)));
+  ctx.write_output("rank_size.svg", report::svg_curves(curves, co));
   if (ref) {
     std::vector<double> steps(r.scored_steps.begin(), r.scored_steps.end());
     report::CurveOptions dk;
     dk.title = model + ": D_KS against the reference by step";
     dk.x_label = "step";
     dk.y_label = "D_KS";
-    ctx.add_output("dks.svg", io::write_file_atomic(ctx.output_path("dks.svg"),
-                                                    report::svg_curves({{"D_KS", "#2a6fb0", steps, r.d_ks, {}, {}}}, dk)));
+    ctx.write_output("dks.svg", report::svg_curves({{"D_KS", "#2a6fb0", steps, r.d_ks, {}, {}}}, dk));
   }
 
   // Paper 004's K200 of the largest sites, when the reference has positions.
@@ -296,7 +294,7 @@ void run(job::TaskContext& ctx) {
                     k200->ref_median[i], k200->ref_q75[i], k200->homogeneous[i]);
       csv += line;
     }
-    ctx.add_output("k200.csv", io::write_file_atomic(ctx.output_path("k200.csv"), csv));
+    ctx.write_output("k200.csv", csv);
     report::CurveOptions ko;
     ko.title = model + ": K of the 200 largest sites at t = " + std::to_string(r.tau);
     ko.x_label = "r (model units)";
@@ -306,7 +304,7 @@ void run(job::TaskContext& ctx) {
          {"reference", "#c33", k200->r, k200->ref_median, k200->ref_q25, k200->ref_q75},
          {"homogeneous", "#888", k200->r, k200->homogeneous, {}, {}}},
         ko);
-    ctx.add_output("k200.svg", io::write_file_atomic(ctx.output_path("k200.svg"), svg));
+    ctx.write_output("k200.svg", svg);
   }
 
   // Summary.
@@ -324,7 +322,7 @@ void run(job::TaskContext& ctx) {
     if (k200) s["chi2_k200"] = k200->chi2;
     s["reference"] = {{"file", ctx.declared()["reference"]}, {"samples", p["reference-samples"]}, {"size", n}};
   }
-  ctx.add_output("summary.json", io::write_file_atomic(ctx.output_path("summary.json"), s.dump(2) + "\n"));
+  ctx.write_output("summary.json", s.dump(2) + "\n");
   ctx.drop_checkpoint();
   ctx.result = s;
   if (resume) ctx.result["resumed_from_step"] = resume->t;

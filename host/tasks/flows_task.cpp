@@ -7,7 +7,6 @@
 #include <map>
 #include <memory>
 
-#include "host/io/atomic_file.hpp"
 #include "host/io/npy.hpp"
 #include "host/io/sites_io.hpp"
 #include "host/report/svg.hpp"
@@ -160,14 +159,13 @@ void run(job::TaskContext& ctx) {
   if (res.metrics) {
     const nlohmann::json mj = {{"parameters", params}, {"metrics", metrics_json(*res.metrics)},
                                {"sites", ctx.declared()["sites"]}, {"observed", ctx.declared()["observed"]}};
-    ctx.add_output("metrics.json", io::write_file_atomic(ctx.output_path("metrics.json"), mj.dump(2) + "\n"));
+    ctx.write_output("metrics.json", mj.dump(2) + "\n");
     ctx.result["metrics"] = metrics_json(*res.metrics);
     report::ScatterOptions so;
     so.title = std::string(p["model"]) + ": model vs observed flows (CPC " + line("%.3f", res.metrics->cpc) + ")";
     so.x_label = "observed flow";
     so.y_label = "model flow";
-    ctx.add_output("observed_vs_model.svg",
-                   io::write_file_atomic(ctx.output_path("observed_vs_model.svg"), report::svg_scatter(scatter, so)));
+    ctx.write_output("observed_vs_model.svg", report::svg_scatter(scatter, so));
   }
   ctx.result["parameters"] = params;
   ctx.result["n_sites"] = n;

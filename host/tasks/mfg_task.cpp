@@ -7,7 +7,6 @@
 #include <cmath>
 #include <cstdio>
 
-#include "host/io/atomic_file.hpp"
 #include "host/io/npy.hpp"
 #include "host/report/svg.hpp"
 #include "host/tasks/mfg_config.hpp"
@@ -61,7 +60,7 @@ void run(job::TaskContext& ctx) {
                   g.px[size_t(q)], g.py[size_t(q)], g.measure[size_t(q)]);
     nodes += line;
   }
-  ctx.add_output("nodes.csv", io::write_file_atomic(ctx.output_path("nodes.csv"), nodes));
+  ctx.write_output("nodes.csv", nodes);
   std::string res = "iteration,residual,theta\n";
   std::vector<double> it;
   for (size_t k = 0; k < r.residuals.size(); ++k) {
@@ -69,7 +68,7 @@ void run(job::TaskContext& ctx) {
     res += line;
     it.push_back(double(k + 1));
   }
-  ctx.add_output("residuals.csv", io::write_file_atomic(ctx.output_path("residuals.csv"), res));
+  ctx.write_output("residuals.csv", res);
 
   const size_t last = size_t(r.NT) * size_t(N);
   const mfg::RegimeMetrics rm = mfg::regime_metrics(g, r.Mw.data() + last, r.Mf.data() + last, r.mass_w, r.mass_f);
@@ -83,7 +82,7 @@ void run(job::TaskContext& ctx) {
                       {"eps", cfg.eps}, {"ot_method", r.ot_method}, {"ot_iterations", r.ot_iterations}, {"ot_weight_floor_hits", r.floor_hits},
                       {"saturated_controls", r.saturated}, {"seconds", seconds},
                       {"seconds_per_picard_iteration", seconds / std::max(1, r.iterations)}};
-  ctx.add_output("metrics.json", io::write_file_atomic(ctx.output_path("metrics.json"), m.dump(2) + "\n"));
+  ctx.write_output("metrics.json", m.dump(2) + "\n");
 
   std::vector<std::vector<int>> edges;
   for (int j = 0; j < int(net.edges.size()); ++j) {
@@ -94,16 +93,13 @@ void run(job::TaskContext& ctx) {
   const std::vector<double> fw(mw.begin() + long(last), mw.end()), ff(mf.begin() + long(last), mf.end());
   std::snprintf(line, sizeof line, "Final densities (t = %g): overlap %.2f, clusters %d / %d", cfg.T, rm.overlap,
                 rm.clusters_w, rm.clusters_f);
-  ctx.add_output("final_densities.svg",
-                 io::write_file_atomic(ctx.output_path("final_densities.svg"),
-                                       report::svg_network(g.px, g.py, edges, {{"workers", "#2a6fb0", fw}, {"firms", "#d2482b", ff}}, line)));
+  ctx.write_output("final_densities.svg", report::svg_network(g.px, g.py, edges, {{"workers", "#2a6fb0", fw}, {"firms", "#d2482b", ff}}, line));
   report::CurveOptions o;
   o.title = "Fixed-point residual";
   o.x_label = "Picard iteration";
   o.y_label = "max_k,n |M~ - M|_1 / Mass";
   o.log_y = true;
-  ctx.add_output("residuals.svg", io::write_file_atomic(ctx.output_path("residuals.svg"),
-                                                        report::svg_curves({{"residual", "#2a6fb0", it, r.residuals, {}, {}}}, o)));
+  ctx.write_output("residuals.svg", report::svg_curves({{"residual", "#2a6fb0", it, r.residuals, {}, {}}}, o));
   ctx.result = m;
   std::snprintf(line, sizeof line, "%d nodes x %d steps: %s after %d Picard iterations (residual %.2e); overlap %.3f, "
                 "peaks %.2f / %.2f, clusters %d / %d", N, r.NT, r.converged ? "converged" : "NOT CONVERGED", r.iterations,

@@ -11,7 +11,6 @@
 #include <map>
 #include <numeric>
 
-#include "host/io/atomic_file.hpp"
 #include "host/io/csv.hpp"
 #include "host/io/npy.hpp"
 #include "host/report/svg.hpp"
@@ -211,7 +210,7 @@ void run(job::TaskContext& ctx) {
   if (std::isfinite(cfg.tau_a)) m["tau"] = cfg.tau_a;
   m["cost_source"] = p.contains("cost") ? "matrix " + ctx.declared()["cost"].get<std::string>()
                                         : "points, " + std::string(p["metric"]);
-  ctx.add_output("metrics.json", io::write_file_atomic(ctx.output_path("metrics.json"), m.dump(2) + "\n"));
+  ctx.write_output("metrics.json", m.dump(2) + "\n");
 
   std::vector<double> it;
   for (size_t k = 0; k < res.error_history.size(); ++k) it.push_back(double(k + 1) * cfg.check_every);
@@ -222,8 +221,7 @@ void run(job::TaskContext& ctx) {
   o.x_label = "iteration";
   o.y_label = std::isfinite(cfg.tau_a) ? "max |f change| / eps" : "marginal error (L1, relative)";
   o.log_y = true;
-  ctx.add_output("convergence.svg", io::write_file_atomic(ctx.output_path("convergence.svg"),
-                                                          report::svg_curves({{"error", "#2a6fb0", it, res.error_history, {}, {}}}, o)));
+  ctx.write_output("convergence.svg", report::svg_curves({{"error", "#2a6fb0", it, res.error_history, {}, {}}}, o));
   ctx.result = m;
   char line[256];
   std::snprintf(line, sizeof line, "%d x %d, eps %.4g (%s): cost %.10g, %d iterations, marginal error %.2e%s",

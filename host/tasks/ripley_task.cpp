@@ -6,7 +6,6 @@
 #include <cstdio>
 #include <sstream>
 
-#include "host/io/atomic_file.hpp"
 #include "host/io/csv.hpp"
 #include "host/report/svg.hpp"
 #include "host/tasks/task_kinds.hpp"
@@ -101,7 +100,7 @@ void run(job::TaskContext& ctx) {
     csv += line;
     pi_r2.push_back(3.141592653589793 * K.r[k] * K.r[k]);
   }
-  ctx.add_output("ripley.csv", io::write_file_atomic(ctx.output_path("ripley.csv"), csv));
+  ctx.write_output("ripley.csv", csv);
   report::CurveOptions o;
   o.title = "Ripley's K (" + std::to_string(x.size()) + " points)";
   o.x_label = "r";
@@ -111,13 +110,13 @@ void run(job::TaskContext& ctx) {
                                               {"translation", "#d80", K.r, K.trans, {}, {}},
                                               {"CSR: pi r^2", "#888", K.r, pi_r2, {}, {}}},
                                              o);
-  ctx.add_output("ripley.svg", io::write_file_atomic(ctx.output_path("ripley.svg"), svg));
+  ctx.write_output("ripley.svg", svg);
   const nlohmann::json s = {{"points", x.size()}, {"window", window_text}, {"area", window->area()},
                             {"coordinates", coords == "lonlat" ? "lon/lat projected by Albers equal-area CONUS (EPSG:5070), km"
                                                    : "x, y as given"},
                             {"radii", K.r.size()}, {"r_max", K.r.back()},
                             {"normalisation", "K = |W| / (n (n - 1)) sum e_ij 1{d_ij <= r}"}};
-  ctx.add_output("summary.json", io::write_file_atomic(ctx.output_path("summary.json"), s.dump(2) + "\n"));
+  ctx.write_output("summary.json", s.dump(2) + "\n");
   ctx.result = s;
   char line[160];
   std::snprintf(line, sizeof line, "%zu points in %s; K_iso(r_max = %g) / (pi r^2) = %.4f", x.size(),

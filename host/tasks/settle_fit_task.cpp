@@ -6,7 +6,6 @@
 #include <cstdio>
 #include <numeric>
 
-#include "host/io/atomic_file.hpp"
 #include "host/report/svg.hpp"
 #include "host/tasks/settle_io.hpp"
 #include "host/tasks/task_kinds.hpp"
@@ -180,14 +179,11 @@ void run(job::TaskContext& ctx) {
                             {"regions", jr}};
   if (regions.size() == 1) metrics["models"] = jr[0]["models"];
   if (B > 0) metrics["bootstrap"] = {{"replicates", B}, {"kind", p["bootstrap-kind"]}, {"seed", ctx.seed()}};
-  const auto put = [&](const std::string& file, const std::string& content) {
-    ctx.add_output(file, io::write_file_atomic(ctx.output_path(file), content));
-  };
-  put("metrics.json", metrics.dump(2) + "\n");
-  put("fits.csv", fits_csv);
-  put("potentials.csv", pot_csv);
-  put("flows_fitted.csv", flow_csv);
-  if (B > 0) put("bootstrap.csv", boot_csv);
+  ctx.write_output("metrics.json", metrics.dump(2) + "\n");
+  ctx.write_output("fits.csv", fits_csv);
+  ctx.write_output("potentials.csv", pot_csv);
+  ctx.write_output("flows_fitted.csv", flow_csv);
+  if (B > 0) ctx.write_output("bootstrap.csv", boot_csv);
 
   // Plots: observed vs fitted (extended), u against density, the resettlement diagram.
   std::vector<std::pair<double, double>> ofit;
@@ -212,12 +208,12 @@ void run(job::TaskContext& ctx) {
   so.title = "Observed vs extended-model flows";
   so.x_label = "observed T_ik";
   so.y_label = "fitted T_ik";
-  put("observed_vs_fitted.svg", report::svg_scatter(ofit, so));
+  ctx.write_output("observed_vs_fitted.svg", report::svg_scatter(ofit, so));
   report::PointsOptions uo;
   uo.title = "Attractiveness u (extended model) against density";
   uo.x_label = "log10 density (persons/km²)";
   uo.y_label = "u - min u";
-  put("u_vs_density.svg", report::svg_points(u_groups, uo));
+  ctx.write_output("u_vs_density.svg", report::svg_points(u_groups, uo));
   report::PointsOptions dopt;
   dopt.title = "Resettlement diagram";
   dopt.x_label = "relocation impedance gamma (spatial model)";
@@ -225,7 +221,7 @@ void run(job::TaskContext& ctx) {
   dopt.box = true;
   dopt.box_x0 = 0.68, dopt.box_x1 = 0.92, dopt.box_y0 = 0.26, dopt.box_y1 = 0.54;
   dopt.box_label = "paper 003: monocentric cluster";
-  put("resettlement_diagram.svg", report::svg_points(diagram, dopt));
+  ctx.write_output("resettlement_diagram.svg", report::svg_points(diagram, dopt));
 
   ctx.result = metrics;
   for (size_t g = 0; g < regions.size(); ++g) {

@@ -7,7 +7,6 @@
 #include <fstream>
 #include <sstream>
 
-#include "host/io/atomic_file.hpp"
 #include "host/io/csv.hpp"
 #include "host/report/svg.hpp"
 #include "host/tasks/settle_io.hpp"
@@ -144,16 +143,13 @@ void run(job::TaskContext& ctx) {
       {"closure", attract.closure ? nlohmann::json{{"kappa", attract.kappa}, {"sigma", attract.sigma}} : nlohmann::json(nullptr)},
       {"method", stochastic ? "tau-leaping" : "RK4 mean field"}, {"replicates", R},
       {"total_population", P0}, {"max_total_drift", drift}, {"capped_origins", capped}};
-  const auto put = [&](const std::string& file, const std::string& content) {
-    ctx.add_output(file, io::write_file_atomic(ctx.output_path(file), content));
-  };
-  put("trajectory.csv", csv);
-  put("metrics.json", metrics.dump(2) + "\n");
+  ctx.write_output("trajectory.csv", csv);
+  ctx.write_output("metrics.json", metrics.dump(2) + "\n");
   report::CurveOptions co;
   co.title = "Populations relative to the start (units that change most)";
   co.x_label = "time (census periods)";
   co.y_label = "P(t) / P(0)";
-  put("trajectory.svg", report::svg_curves(series, co));
+  ctx.write_output("trajectory.svg", report::svg_curves(series, co));
   ctx.result = metrics;
   char line[200];
   std::snprintf(line, sizeof line, "%zu units, %d steps of %g (%s, %d replicate(s)); total population drift %.3g",

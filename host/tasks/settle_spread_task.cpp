@@ -3,7 +3,6 @@
 #include <cmath>
 #include <cstdio>
 
-#include "host/io/atomic_file.hpp"
 #include "host/report/svg.hpp"
 #include "host/tasks/settle_io.hpp"
 #include "host/tasks/task_kinds.hpp"
@@ -64,24 +63,21 @@ void run(job::TaskContext& ctx) {
       {"units", ctx.declared()["units"]}, {"coordinates", units.coordinates}, {"min_density", p["min-density"]},
       {"distance", scaled ? "d = D (S_i S_k)^(-1/4)" : "D, centroid distance in km"},
       {"loubar", p["loubar"]}, {"regions", jr}};
-  const auto put = [&](const std::string& file, const std::string& content) {
-    ctx.add_output(file, io::write_file_atomic(ctx.output_path(file), content));
-  };
-  put("metrics.json", metrics.dump(2) + "\n");
-  put("eta.csv", eta_csv);
-  put("hotspots.csv", hot_csv);
+  ctx.write_output("metrics.json", metrics.dump(2) + "\n");
+  ctx.write_output("eta.csv", eta_csv);
+  ctx.write_output("hotspots.csv", hot_csv);
   report::CurveOptions co;
   co.title = "Spreading index eta(rho) and the LouBar threshold";
   co.x_label = "density threshold rho (persons/km²)";
   co.y_label = "eta";
   co.log_x = true;
-  put("eta.svg", report::svg_curves(curves, co));
+  ctx.write_output("eta.svg", report::svg_curves(curves, co));
   report::PointsOptions mo;
   mo.title = "Hotspots at the LouBar threshold";
   mo.x_label = "x (km)";
   mo.y_label = "y (km)";
   mo.equal_aspect = true;
-  put("hotspot_map.svg", report::svg_points({hot, cold}, mo));
+  ctx.write_output("hotspot_map.svg", report::svg_points({hot, cold}, mo));
   ctx.result = metrics;
   for (const auto& r : jr) {
     char line[200];

@@ -4,7 +4,6 @@
 #include <cmath>
 #include <sstream>
 
-#include "host/io/atomic_file.hpp"
 #include "host/tasks/settle_io.hpp"
 #include "host/tasks/task_kinds.hpp"
 #include "kernels/core/error.hpp"
@@ -56,13 +55,10 @@ void run(job::TaskContext& ctx) {
   }
   const nlohmann::json meta = {{"regions", regions}, {"poisson", !p["noise-free"].get<bool>()}, {"seed", ctx.seed()},
                                {"model", "T_ik ~ Poisson(mu P_i P_k exp(u_k - u_i - gamma d_ik))"}};
-  const auto put = [&](const std::string& file, const std::string& content) {
-    ctx.add_output(file, io::write_file_atomic(ctx.output_path(file), content));
-  };
-  put("units.csv", units);
-  put("flows.csv", flows);
-  put("truth.csv", truth);
-  put("truth.json", meta.dump(2) + "\n");
+  ctx.write_output("units.csv", units);
+  ctx.write_output("flows.csv", flows);
+  ctx.write_output("truth.csv", truth);
+  ctx.write_output("truth.json", meta.dump(2) + "\n");
   ctx.result = meta;
   ctx.summary.push_back(std::to_string(layouts.size()) + " synthetic cities of " +
                         std::to_string(p["side"].get<long long>() * p["side"].get<long long>()) + " units");
