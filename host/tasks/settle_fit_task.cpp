@@ -91,8 +91,18 @@ void run(job::TaskContext& ctx) {
                            label.c_str(), r.ids.size(), p["min-density"].get<double>());
     RegionFit& f = out[g];
     f.geo = settle::pair_geometry(r.city);
-    for (int i = 0; i < r.city.size(); ++i)
-      f.log_p.push_back(std::log(r.city.population[size_t(i)])), f.density.push_back(r.city.density(i));
+    const bool origin_totals = p["population"] == "origin-totals";
+    for (int i = 0; i < r.city.size(); ++i) {
+      // P_i of eq. (1): the census count, or the start-of-period population Σ_k T_ik + T_ii (spec §5 gap 1)
+      double P = r.city.population[size_t(i)];
+      if (origin_totals) {
+        P = r.stayers[size_t(i)];
+        for (size_t k = 0; k < r.ids.size(); ++k) P += r.T[size_t(i) * r.ids.size() + k];
+        MIGRA_THROW_IF_NOT_FMT(P > 0, "%s: unit '%s' has no outflow and no stayers: no origin-total population",
+                               label.c_str(), r.ids[size_t(i)].c_str());
+      }
+      f.log_p.push_back(std::log(P)), f.density.push_back(r.city.density(i));
+    }
     const settle::FitProblem prob{r.city.size(), r.T.data(), f.log_p.data(), f.geo.d.data(), nullptr};
     ctx.log("fitting " + label + ": " + std::to_string(r.ids.size()) + " units");
     f.fits = settle::fit_nested(prob, cfg, p["profile-step"].get<double>());
@@ -173,6 +183,7 @@ void run(job::TaskContext& ctx) {
   }
   nlohmann::json metrics = {{"units", ctx.declared()["units"]}, {"flows", ctx.declared()["flows"]},
                             {"coordinates", units.coordinates}, {"min_density", p["min-density"]},
+                            {"population", p["population"]},
                             {"distance", "d_ik = D_ik (S_i S_k)^(-1/4), D the centroid distance in km"},
                             {"flow_records", {{"read", fs.records}, {"self", fs.self}, {"between_regions", fs.cross_region},
                                               {"touching_filtered_units", fs.filtered}, {"kept_total", fs.kept_total}}},
@@ -255,6 +266,9 @@ job::TaskKind settle_fit_task_kind() {
       {"confidence", ParamType::Real, "Level of the percentile intervals", 0.95, {}, false, 0.0},
       {"profile-step", ParamType::Real, "Grid step of the spatial model's gamma profile on [0, 3] (then polished)", 0.01, {}, false, 1e-6},
       {"max-iter", ParamType::Int, "Levenberg-Marquardt iteration cap", 1000, {}, false, 1.0},
+      {"population", ParamType::String, "P_i in the flow law: the units' population column, or the origin totals "
+                                        "sum_k T_ik + T_ii (the start-of-period population)", "census",
+       {"census", "origin-totals"}},
   };
   k.outputs = [](const Params& p) {
     std::vector<std::string> o{"metrics.json", "fits.csv", "potentials.csv", "flows_fitted.csv", "observed_vs_fitted.svg",

@@ -64,6 +64,7 @@ std::vector<Region> regions_of(const UnitsTable& u, double min_density) {
   for (Region& g : regions) {
     g.city = settle::subset(u.city, g.rows);
     g.T.assign(g.rows.size() * g.rows.size(), 0.0);
+    g.stayers.assign(g.rows.size(), 0.0);
   }
   return regions;
 }
@@ -84,10 +85,14 @@ FlowStats read_region_flows(const std::string& path, const UnitsTable& u, std::v
     ++s.records;
     const auto [go, io] = at[size_t(f.origin)];
     const auto [gd, id] = at[size_t(f.destination)];
-    if (f.origin == f.destination) { ++s.self; continue; }
     if (go != gd) { ++s.cross_region; continue; }
     if (io < 0 || id < 0) { ++s.filtered; continue; }
     Region& g = regions[size_t(go)];
+    if (f.origin == f.destination) {
+      ++s.self;
+      g.stayers[size_t(io)] += f.flow;
+      continue;
+    }
     g.T[size_t(io) * g.rows.size() + size_t(id)] += f.flow;
     s.kept_total += f.flow;
   }

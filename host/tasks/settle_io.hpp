@@ -28,6 +28,7 @@ struct Region {
   std::vector<std::string> ids;
   settle::City city;
   std::vector<double> T;          ///< N×N, origin-major, diagonal zero
+  std::vector<double> stayers;    ///< the self-flows T_ii (not fitted; for origin populations)
   std::vector<std::string> dropped;  ///< ids below the density cut-off
 };
 
@@ -40,8 +41,8 @@ struct FlowStats {
 std::vector<Region> regions_of(const UnitsTable& u, double min_density);
 
 /// Adds the flows file into the regions' matrices (duplicate pairs add up). Flows naming an
-/// unknown id are an error; self-flows, flows between regions and flows touching a filtered
-/// unit are counted and left out.
+/// unknown id are an error; self-flows go to `stayers`; flows between regions and flows
+/// touching a filtered unit are counted and left out.
 FlowStats read_region_flows(const std::string& path, const UnitsTable& u, std::vector<Region>& regions);
 
 /// A double for a CSV field, exactly (%.17g).

@@ -2,10 +2,13 @@
 // region's units, its LouBar threshold rho* and eta* (spec §2.5), and the hotspot map (Fig. 5).
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
+#include <sstream>
 
 #include "host/report/svg.hpp"
 #include "host/tasks/settle_io.hpp"
 #include "host/tasks/task_kinds.hpp"
+#include "kernels/core/error.hpp"
 #include "models/settlement/spreading.hpp"
 
 namespace migra::tasks {
@@ -64,6 +67,26 @@ void run(job::TaskContext& ctx) {
       {"distance", scaled ? "d = D (S_i S_k)^(-1/4)" : "D, centroid distance in km"},
       {"loubar", p["loubar"]}, {"regions", jr}};
   ctx.write_output("metrics.json", metrics.dump(2) + "\n");
+  if (p.contains("cutoff-sweep")) {
+    std::string sweep = "region,cutoff,units,rho_star,eta_star\n";
+    std::stringstream ss(p["cutoff-sweep"].get<std::string>());
+    for (std::string item; std::getline(ss, item, ',');) {
+      char* end = nullptr;
+      const double cut = std::strtod(item.c_str(), &end);
+      MIGRA_THROW_IF_NOT_FMT(end != item.c_str() && *end == '\0' && cut >= 0, "'cutoff-sweep': '%s' is not a density",
+                             item.c_str());
+      for (const Region& r : regions_of(units, cut)) {
+        if (r.ids.empty()) continue;
+        const settle::PairGeometry geo = settle::pair_geometry(r.city);
+        std::vector<double> rho;
+        for (int i = 0; i < r.city.size(); ++i) rho.push_back(r.city.density(i));
+        const settle::LouBar lb = settle::loubar(scaled ? geo.d : geo.D, r.city.area, rho, weights);
+        sweep += r.name + "," + exact_text(cut) + "," + std::to_string(r.ids.size()) + "," + exact_text(lb.rho_star) +
+                 "," + exact_text(lb.eta_star) + "\n";
+      }
+    }
+    ctx.write_output("cutoff_sweep.csv", sweep);
+  }
   ctx.write_output("eta.csv", eta_csv);
   ctx.write_output("hotspots.csv", hot_csv);
   report::CurveOptions co;
@@ -100,9 +123,13 @@ job::TaskKind settle_spread_task_kind() {
       {"loubar", ParamType::String, "Lorenz curve of the threshold: area-weighted, or equal weights (variant A)", "area",
        {"area", "equal"}},
       {"distance", ParamType::String, "raw centroid distance D, or scaled d = D (S_i S_k)^(-1/4)", "raw", {"raw", "scaled"}},
+      {"cutoff-sweep", ParamType::String, "Comma-separated density cut-offs: eta* at each (the plateau check of "
+                                          "supp. Fig. 9), written to cutoff_sweep.csv"},
   };
-  k.outputs = [](const Params&) {
-    return std::vector<std::string>{"metrics.json", "eta.csv", "hotspots.csv", "eta.svg", "hotspot_map.svg"};
+  k.outputs = [](const Params& p) {
+    std::vector<std::string> o{"metrics.json", "eta.csv", "hotspots.csv", "eta.svg", "hotspot_map.svg"};
+    if (p.contains("cutoff-sweep")) o.push_back("cutoff_sweep.csv");
+    return o;
   };
   k.run = run;
   return k;

@@ -430,6 +430,25 @@ TEST_CASE("migra settle fit: the three flow models on the NY 2011 flows", "[cli]
   REQUIRE(read_csv(out / "bootstrap.csv").size() == 3 * 20);
   for (const char* f : {"fits.csv", "observed_vs_fitted.svg", "u_vs_density.svg", "resettlement_diagram.svg"})
     REQUIRE(fs::exists(out / f));
+  // eta* of the fit = that of settle spread at the same cut-off, and of its cut-off sweep.
+  const Run sp = run_migra("settle spread --units " + data("ny2011/counties.csv") + " --cutoff-sweep 1,10,100 --progress none --out " +
+                           (out / "spread").string());
+  INFO(sp.output);
+  REQUIRE(sp.status == 0);
+  const double eta = m["regions"][0]["loubar"]["eta_star"];
+  REQUIRE(double(read_json(out / "spread" / "metrics.json")["regions"][0]["eta_star"]) == eta);
+  const auto sweep = read_csv(out / "spread" / "cutoff_sweep.csv");
+  REQUIRE(sweep.size() == 3);
+  REQUIRE(std::stoi(sweep[1].at("units")) == 59);
+  REQUIRE(std::stod(sweep[1].at("eta_star")) == Approx(eta).epsilon(1e-15));
+  REQUIRE(std::stoi(sweep[2].at("units")) < 59);
+  // P_i from the origin totals (spec §5 gap 1): another fit, still nested.
+  const Run o = run_migra("settle fit --units " + data("ny2011/counties.csv") + " --flows " + data("ny2011/commuting_flows.csv") +
+                          " --population origin-totals --progress none --out " + (out / "origin").string());
+  REQUIRE(o.status == 0);
+  const auto om = read_json(out / "origin" / "metrics.json")["models"];
+  REQUIRE(double(om["extended"]["r2"]) >= double(om["spatial"]["r2"]));
+  REQUIRE(double(om["spatial"]["gamma"]) != Approx(double(models["spatial"]["gamma"])).epsilon(1e-6));
 }
 
 TEST_CASE("migra settle: synthetic cities recovered end to end; spread and simulate", "[cli][settle]") {
