@@ -145,7 +145,7 @@ void diagonals(const Exec& exec, int batch, int P, const double* ata, double* ou
 void poisson_replicates(const Exec& exec, int n, int batch, std::uint32_t first, std::uint64_t seed,
                         const double* that, double* T, double* Tt) {
   MIGRA_RUN_ON_GPU(exec, detail::poisson_replicates_cuda(*exec.gpu, n, batch, first, seed, that, T, Tt));
-  cpu_for_each(std::int64_t(batch) * n * n, PoissonDraw{n, first, seed, that, T, Tt});
+  cpu_for_each(std::int64_t(batch) * PoissonDraw::groups(n), PoissonDraw{n, first, seed, that, T, Tt});
 }
 
 void pair_counts(const Exec& exec, int n, int batch, std::uint32_t first, std::uint64_t seed, double* c, double* ct) {

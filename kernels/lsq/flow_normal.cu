@@ -273,7 +273,7 @@ void diagonals_cuda(DeviceContext& ctx, int batch, int P, const double* ata, dou
 
 void poisson_replicates_cuda(DeviceContext& ctx, int n, int batch, std::uint32_t first, std::uint64_t seed,
                              const double* that, double* T, double* Tt) {
-  cuda_for_each(ctx, std::int64_t(batch) * n * n, PoissonDraw{n, first, seed, that, T, Tt});
+  cuda_for_each(ctx, std::int64_t(batch) * PoissonDraw::groups(n), PoissonDraw{n, first, seed, that, T, Tt});
 }
 
 void pair_counts_cuda(DeviceContext& ctx, int n, int batch, std::uint32_t first, std::uint64_t seed, double* c,

@@ -10,7 +10,7 @@
 ///   damped_solve           (AᵀA + λ_b diag D) δ = rhs by Cholesky, D_j = max(AᵀA_jj, 1e-15 max AᵀA_jj)
 ///   copy_selected          dst_b = src_b for the selected problems
 ///   diagonals              out_b = diag(AᵀA_b)
-///   poisson_replicates     T_r ~ Poisson(That), Philox (seed, Bootstrap, first + r, i n + k)
+///   poisson_replicates     T_r ~ Poisson(That), counter-based Philox draws (PoissonDraw below)
 ///   pair_counts            c_r = multiplicities of n(n−1) pairs drawn uniformly with replacement
 ///
 /// The CPU computes each problem's sums in one fused pass in index order (deterministic, the
@@ -79,7 +79,10 @@ struct PairFlow {
   }
 };
 
-/// One pair of a Poisson replicate: element idx of the B×n×n block (CPU loop and CUDA grid).
+/// Four pairs of a Poisson replicate (CPU loop and CUDA grid): group g of replicate b covers
+/// the pairs q = 4g .. 4g+3 of its n×n block. One Philox block (Stream::BootstrapLead) gives the
+/// four first uniforms, 32 bits each; a pair that needs more (lambda ≥ 10) draws them from its
+/// own stream (Stream::Bootstrap, replicate, q).
 struct PoissonDraw {
   int n;
   std::uint32_t first;
@@ -87,12 +90,24 @@ struct PoissonDraw {
   const double* that;
   double* T;
   double* Tt;
+  MIGRA_HD static std::int64_t groups(int n) { return (std::int64_t(n) * n + 3) / 4; }
   MIGRA_HD void operator()(std::int64_t idx) const {
-    const std::int64_t nn = std::int64_t(n) * n, b = idx / nn, q = idx % nn, i = q / n, k = q % n;
-    rng::UniformStream us(seed, rng::Stream::Bootstrap, first + std::uint32_t(b), std::uint32_t(q));
-    const double v = i == k ? 0.0 : rng::poisson(that[q], us);
-    T[idx] = v;
-    if (Tt) Tt[b * nn + k * n + i] = v;
+    const std::int64_t nn = std::int64_t(n) * n, G = groups(n), b = idx / G, g = idx % G;
+    const std::uint32_t r = first + std::uint32_t(b);
+    const rng::U32x4 lead = rng::philox4x32_10(
+        rng::U32x4{{std::uint32_t(g), r, 0u, std::uint32_t(rng::Stream::BootstrapLead)}}, std::uint32_t(seed),
+        std::uint32_t(seed >> 32));
+    std::int64_t q = 4 * g, i = q / n, k = q % n;
+    for (int l = 0; l < 4 && q < nn; ++l, ++q) {
+      double v = 0.0;
+      if (i != k) {
+        rng::UniformStream more(seed, rng::Stream::Bootstrap, r, std::uint32_t(q));
+        v = rng::poisson(that[q], rng::to_open_unit32(lead.v[l]), more);
+      }
+      T[b * nn + q] = v;
+      if (Tt) Tt[b * nn + k * n + i] = v;
+      if (++k == n) k = 0, ++i;
+    }
   }
 };
 

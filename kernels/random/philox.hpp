@@ -37,6 +37,7 @@ enum class Stream : std::uint32_t {
   Bootstrap = 5,  ///< resampled flows of a least-squares fit (models/settlement)
   Leap = 6,       ///< tau-leaping moves (models/settlement dynamics)
   Synthetic = 7,  ///< synthetic cities (models/settlement)
+  BootstrapLead = 8,  ///< the first uniform of four resampled flows at once, 32 bits each
 };
 
 /// Four independent uniforms in (0, 1) (never 0 or 1: safe for logs) for draw `draw` of item
@@ -50,6 +51,9 @@ MIGRA_HD double to_open_unit(std::uint32_t hi, std::uint32_t lo) {
   const std::uint64_t bits = (std::uint64_t(hi) << 21) | (lo >> 11);  // 32 + 21 = 53 bits
   return (double(bits) + 0.5) * (1.0 / 9007199254740992.0);           // (k + 1/2) / 2^53
 }
+
+/// A 32-bit word as a uniform in (0, 1): (w + 1/2) / 2^32.
+MIGRA_HD double to_open_unit32(std::uint32_t w) { return (double(w) + 0.5) * (1.0 / 4294967296.0); }
 
 MIGRA_HD Uniforms uniforms(std::uint64_t seed, Stream s, std::uint32_t map, std::uint32_t item,
                                   std::uint32_t draw) {

@@ -51,20 +51,20 @@ MIGRA_HD double log_factorial(double k) {
   return (x - 0.5) * log(x) - x + 0.9189385332046727 + r * (1.0 / 12 - r2 * (1.0 / 360 - r2 * (1.0 / 1260 - r2 / 1680)));
 }
 
-/// One Poisson(lambda) variate, lambda ≥ 0 (0 gives 0).
-MIGRA_HD double poisson(double lambda, UniformStream& u) {
+/// One Poisson(lambda) variate, lambda ≥ 0 (0 gives 0), from a first uniform u0 and, when it
+/// needs more (the rejection branch), the stream `more`.
+MIGRA_HD double poisson(double lambda, double u0, UniformStream& more) {
   if (!(lambda > 0)) return 0.0;
   if (lambda < 10.0) {
-    const double U = u.next();
     double k = 0, pk = exp(-lambda), F = pk;
-    while (U > F && k < 100) k += 1, pk *= lambda / k, F += pk;  // F(100) = 1 to rounding
+    while (u0 > F && k < 100) k += 1, pk *= lambda / k, F += pk;  // F(100) = 1 to rounding
     return k;
   }
   const double slam = sqrt(lambda), loglam = log(lambda);
   const double b = 0.931 + 2.53 * slam, a = -0.059 + 0.02483 * b;
   const double inv_alpha = 1.1239 + 1.1328 / (b - 3.4), vr = 0.9277 - 3.6224 / (b - 2.0);
-  for (;;) {
-    const double U = u.next() - 0.5, V = u.next();
+  for (double u = u0;; u = more.next()) {
+    const double U = u - 0.5, V = more.next();
     const double us = 0.5 - fabs(U);
     const double k = floor((2.0 * a / us + b) * U + lambda + 0.43);
     if (us >= 0.07 && V <= vr) return k;
@@ -72,5 +72,8 @@ MIGRA_HD double poisson(double lambda, UniformStream& u) {
     if (log(V) + log(inv_alpha) - log(a / (us * us) + b) <= -lambda + k * loglam - log_factorial(k)) return k;
   }
 }
+
+/// One Poisson(lambda) variate from the stream u alone.
+MIGRA_HD double poisson(double lambda, UniformStream& u) { return poisson(lambda, u.next(), u); }
 
 }  // namespace migra::rng

@@ -5,6 +5,7 @@
 #include <random>
 
 #include "kernels/linalg/cholesky.hpp"
+#include "kernels/lsq/flow_normal.hpp"
 #include "kernels/random/poisson.hpp"
 
 using namespace migra;
@@ -60,4 +61,32 @@ TEST_CASE("poisson: mean, variance and P(0) match the distribution on both branc
 
 TEST_CASE("log_factorial: table and Stirling series against lgamma", "[random]") {
   for (int k = 0; k <= 5000; ++k) CHECK(rng::log_factorial(double(k)) == Approx(std::lgamma(k + 1.0)).epsilon(1e-13).margin(1e-13));
+}
+
+TEST_CASE("poisson_replicates: every pair's draws have the Poisson mean and variance", "[random]") {
+  const int n = 40, B = 400;
+  const double lambdas[] = {0.2, 2.5, 9.9, 10.5, 60.0, 3000.0};
+  std::vector<double> that(size_t(n) * n);
+  for (size_t q = 0; q < that.size(); ++q) that[q] = lambdas[q % 6];
+  std::vector<double> T(size_t(B) * that.size()), Tt(T.size());
+  lsq::poisson_replicates(Exec::cpu(), n, B, 3, 11, that.data(), T.data(), Tt.data());
+  for (int l = 0; l < 6; ++l) {
+    double s = 0, ss = 0, cnt = 0;
+    for (int b = 0; b < B; ++b)
+      for (int i = 0; i < n; ++i)
+        for (int k = 0; k < n; ++k) {
+          const size_t q = size_t(i * n + k);
+          if (i == k || int(q % 6) != l) continue;
+          const double v = T[size_t(b) * that.size() + q];
+          REQUIRE(v == std::floor(v));
+          REQUIRE(Tt[size_t(b) * that.size() + size_t(k * n + i)] == v);
+          s += v, ss += v * v, cnt += 1;
+        }
+    const double lambda = lambdas[l], mean = s / cnt, var = ss / cnt - mean * mean;
+    INFO("lambda = " << lambda << ", " << cnt << " draws");
+    CHECK(std::fabs(mean - lambda) < 5 * std::sqrt(lambda / cnt));
+    CHECK(std::fabs(var / lambda - 1) < 5 * std::sqrt(2.0 / cnt) + 2e-3);
+  }
+  for (int b = 0; b < B; ++b)
+    for (int i = 0; i < n; ++i) REQUIRE(T[size_t(b) * that.size() + size_t(i * n + i)] == 0.0);
 }
