@@ -63,8 +63,9 @@ nlohmann::json model_json(const settle::FitResult& f, const std::vector<settle::
       const settle::Interval g = settle::percentile_interval(b.gamma, level);
       const settle::Interval m = settle::percentile_interval(b.log_mu, level);
       j["bootstrap"] = {{"replicates", b.gamma.size()}, {"not_converged", b.not_converged}, {"level", level},
-                        {"gamma_mean", g.mean}, {"gamma_sd", g.sd}, {"gamma_lo", g.lo}, {"gamma_hi", g.hi},
                         {"mu_lo", std::exp(m.lo)}, {"mu_hi", std::exp(m.hi)}};
+      if (settle::has_gamma(f.model))
+        j["bootstrap"].update({{"gamma_mean", g.mean}, {"gamma_sd", g.sd}, {"gamma_lo", g.lo}, {"gamma_hi", g.hi}});
     }
   return j;
 }
