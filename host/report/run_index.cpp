@@ -46,7 +46,9 @@ void write_run_index(const std::string& run_dir, const nlohmann::json& m) {
     const auto& t = tasks[name];
     std::string headline;
     const auto& summary = t.value("summary", nlohmann::json::array());
-    for (size_t k = 1; k < summary.size(); ++k) headline += (headline.empty() ? "" : "; ") + summary[k].get<std::string>();
+    // A summary's first line names the task's subject when more lines follow; a lone line is the headline.
+    for (size_t k = summary.size() > 1 ? 1 : 0; k < summary.size(); ++k)
+      headline += (headline.empty() ? "" : "; ") + summary[k].get<std::string>();
     char secs[32];
     std::snprintf(secs, sizeof secs, "%.2f", t.value("seconds", 0.0));
     md += "| [" + name + "](#" + name + ") | " + str(t, "kind") + " | " + str(t, "status") + " | " + str(t, "device") +
