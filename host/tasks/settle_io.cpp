@@ -5,9 +5,9 @@
 #include <cstdio>
 
 #include "host/io/csv.hpp"
+#include "host/io/local_projection.hpp"
 #include "host/io/sites_io.hpp"
 #include "kernels/core/error.hpp"
-#include "kernels/geo/albers.hpp"
 
 namespace migra::tasks {
 
@@ -37,19 +37,7 @@ UnitsTable read_units(const std::string& path) {
   }
   MIGRA_THROW_IF_NOT_FMT(u.ids.size() >= 2, "%s: %zu unit(s); at least 2 are needed", path.c_str(), u.ids.size());
   u.coordinates = "x, y as given (km)";
-  if (lonlat) {
-    const auto [lo, hi] = std::minmax_element(u.city.y.begin(), u.city.y.end());
-    double lat1 = *lo + (*hi - *lo) / 6, lat2 = *hi - (*hi - *lo) / 6;
-    if (lat2 - lat1 < 0.5) lat1 -= 0.5, lat2 += 0.5;  // a thin band: keep the cone well defined
-    double lon0 = 0, lat0 = 0;
-    for (size_t i = 0; i < u.ids.size(); ++i) lon0 += u.city.x[i] / double(u.ids.size()), lat0 += u.city.y[i] / double(u.ids.size());
-    const geo::Albers a = geo::Albers::make(6378.137, 1.0 / 298.257222101, lat1, lat2, lat0, lon0);
-    for (size_t i = 0; i < u.ids.size(); ++i) a.project(u.city.x[i], u.city.y[i], u.city.x[i], u.city.y[i]);
-    char b[200];
-    std::snprintf(b, sizeof b, "lon/lat projected by Albers equal-area (GRS80; parallels %.3f, %.3f; origin %.3f, %.3f), km",
-                  lat1, lat2, lat0, lon0);
-    u.coordinates = b;
-  }
+  if (lonlat) u.coordinates = io::project_local_albers(u.city.x, u.city.y);
   return u;
 }
 

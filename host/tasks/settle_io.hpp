@@ -2,8 +2,7 @@
 /// Inputs of the settle.* task kinds: a units table `id,population,area_km2` with `lon,lat`
 /// (degrees) or `x,y` (km), and an optional `region` column (one city per region, fitted
 /// separately: spec §1.1); a flows table `origin,destination,flow`. lon/lat are projected by
-/// an Albers equal-area projection fitted to the table (standard parallels at 1/6 and 5/6 of
-/// its latitude range, Snyder's rule), so distances and areas are true to < 0.1% at city scale.
+/// io::project_local_albers.
 #include <string>
 #include <unordered_map>
 #include <vector>
