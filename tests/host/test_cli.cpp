@@ -536,3 +536,43 @@ TEST_CASE("migra settle: bad units and flows name the file, line and field", "[c
   REQUIRE(empty.status == 2);
   REQUIRE(empty.output.find("no positive flow between distinct units") != std::string::npos);
 }
+
+TEST_CASE("migra gnn train: GraphSAGE and gravity on the NY 2011 flows, and bad input", "[cli][gnn][ny2011]") {
+  const fs::path out = fresh_dir("gnn-ny");
+  const Run r = run_migra("gnn train --nodes " + data("ny2011/counties.csv") + " --flows " + data("ny2011/commuting_flows.csv") +
+                          " --steps 40 --repeats 2 --hidden 16 --seed 3 --progress none --out " + out.string());
+  INFO(r.output);
+  REQUIRE(r.status == 0);
+  REQUIRE(r.output.find("beta") == std::string::npos);  // LibTorch's beta notice is not shown
+  const auto m = read_json(out / "metrics.json");
+  for (const char* model : {"gnn", "gravity"})
+    for (const char* split : {"train", "val", "test"}) {
+      const double c = m[model][split]["cpc"];
+      REQUIRE(c >= 0.0);
+      REQUIRE(c <= 1.0);
+    }
+  REQUIRE(m["records"] == 1892);  // 1954 records less 62 self-flows
+  const std::size_t n = m["gnn"]["train"]["records"].get<std::size_t>() + m["gnn"]["val"]["records"].get<std::size_t>() +
+                        m["gnn"]["test"]["records"].get<std::size_t>();
+  REQUIRE(n == 1892);
+  const auto pred = read_csv(out / "predictions.csv");
+  REQUIRE(pred.size() == 1892);
+  for (const auto& p : pred) REQUIRE(std::stod(p.at("gnn")) >= 0.0);
+  for (const char* f : {"training.csv", "observed_vs_predicted.svg", "training.svg"}) REQUIRE(fs::exists(out / f));
+  // The same seed gives the same predictions.
+  const Run again = run_migra("gnn train --nodes " + data("ny2011/counties.csv") + " --flows " +
+                              data("ny2011/commuting_flows.csv") + " --steps 40 --repeats 2 --hidden 16 --seed 3 --progress none --out " +
+                              (out / "again").string());
+  REQUIRE(again.status == 0);
+  REQUIRE(migra::io::sha256_file((out / "predictions.csv").string()) ==
+          migra::io::sha256_file((out / "again" / "predictions.csv").string()));
+  const Run bad = run_migra("gnn train --nodes " + data("ny2011/counties.csv") + " --flows " +
+                            write(out / "f.csv", "origin,destination,flow\n36001,36005,5\n36001,99999,3\n") +
+                            " --progress none --out " + (out / "bad").string());
+  REQUIRE(bad.status == 2);
+  REQUIRE(bad.output.find("f.csv:3: field 'destination': unknown node id '99999'") != std::string::npos);
+  const Run nofeat = run_migra("gnn train --nodes " + data("ny2011/counties.csv") + " --flows " + data("ny2011/commuting_flows.csv") +
+                               " --features population,income --progress none --out " + (out / "bad2").string());
+  REQUIRE(nofeat.status == 2);
+  REQUIRE(nofeat.output.find("missing column 'income'") != std::string::npos);
+}

@@ -1,0 +1,53 @@
+#pragma once
+/// The graph of paper 002 (spec §1.4–1.6): cities with planar coordinates, the inverse-distance
+/// weights W, the OD records to predict (with their 60/20/20 split), and the edges messages
+/// pass along.
+///
+///   row (default)  w_ij = (1/d_ij) / Σ_{k≠i} 1/d_ik     (rows sum to 1; W not symmetric)
+///   global-max     w_ij = d_min / d_ij                   (symmetric, in (0, 1])
+///
+/// Message edges: the observed records (default, transductive: labels of val/test hidden from
+/// the loss, structure visible) or all n(n−1) pairs. Splits: a seeded random order of the
+/// records; the first floor(0.6 m) train, the next floor(0.2 m) validation, the rest test.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace migra::gnn {
+
+enum class WeightNorm { Row, GlobalMax };
+enum class EdgeSet { Observed, Complete };
+enum class Split : unsigned char { Train = 0, Val = 1, Test = 2 };
+const char* split_name(Split s);
+
+struct Record {
+  int origin = 0, destination = 0;
+  double flow = 0;
+};
+
+struct FlowGraph {
+  int n = 0;
+  std::vector<double> W;                 ///< n×n, zero diagonal
+  std::vector<Record> records;           ///< the OD records (no self-pairs)
+  std::vector<double> record_weight;     ///< w_ij of each record
+  std::vector<Split> split;              ///< of each record
+  std::vector<int> msg_src, msg_dst;     ///< message edges j -> i
+  std::vector<double> msg_weight;        ///< w_ji of each
+};
+
+/// W from planar coordinates (km); coincident points are an error.
+std::vector<double> inverse_distance_weights(const std::vector<double>& x, const std::vector<double>& y, WeightNorm norm);
+
+FlowGraph build_graph(const std::vector<double>& x, const std::vector<double>& y, std::vector<Record> records,
+                      WeightNorm norm, EdgeSet edges, std::uint64_t split_seed);
+
+/// Column-wise z-scores with population standard deviations, frozen for scenarios
+/// (spec §1.3); log1p first when asked. A constant column gets sigma = 1.
+struct Standardizer {
+  std::vector<double> mu, sigma;
+  bool log1p = false;
+  static Standardizer fit(const std::vector<double>& X, int n, int d, bool log1p);
+  std::vector<double> apply(const std::vector<double>& X, int n, int d) const;
+};
+
+}  // namespace migra::gnn
