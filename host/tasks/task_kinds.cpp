@@ -15,6 +15,7 @@ const TaskRegistry& builtin_task_kinds() {
     r.add(tasks::settle_simulate_task_kind());
     r.add(tasks::settle_synth_task_kind());
     r.add(tasks::gnn_train_task_kind());
+    r.add(tasks::gnn_synth_task_kind());
     return r;
   }();
   return registry;

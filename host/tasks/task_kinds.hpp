@@ -26,5 +26,6 @@ job::TaskKind settle_spread_task_kind();
 job::TaskKind settle_simulate_task_kind();
 job::TaskKind settle_synth_task_kind();
 job::TaskKind gnn_train_task_kind();
+job::TaskKind gnn_synth_task_kind();
 
 }  // namespace migra::tasks

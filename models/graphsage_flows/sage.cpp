@@ -41,13 +41,16 @@ struct Layer {
   torch::Tensor forward(const torch::Tensor& h, const Edges& e, bool pool) const {
     const auto R = h.size(0), N = h.size(1), F = h.size(2), E = e.src.size(0);
     const torch::Tensor p = pool ? torch::relu(torch::bmm(h, w_pool) + b_pool) : h;
-    const torch::Tensor msg = p.index_select(1, e.src) * e.w.view({1, E, 1});
+    // Messages node-major, [N, R*F]: gathers and scatters then move whole contiguous rows.
+    const torch::Tensor rows = p.transpose(0, 1).reshape({N, R * F});
+    const torch::Tensor msg = rows.index_select(0, e.src) * e.w.view({E, 1});
     torch::Tensor hn;
     if (pool) {  // messages are >= 0, so a max starting from 0 is the max, and 0 without in-edges
-      hn = torch::zeros({R, N, F}, h.options()).scatter_reduce(1, e.dst.view({1, E, 1}).expand({R, E, F}), msg, "amax", true);
+      hn = torch::zeros({N, R * F}, h.options()).scatter_reduce(0, e.dst.view({E, 1}).expand({E, R * F}), msg, "amax", true);
     } else {
-      hn = torch::zeros({R, N, F}, h.options()).index_add(1, e.dst, msg) / e.deg.clamp_min(1).view({1, N, 1});
+      hn = torch::zeros({N, R * F}, h.options()).index_add(0, e.dst, msg) / e.deg.clamp_min(1).view({N, 1});
     }
+    hn = hn.view({N, R, F}).transpose(0, 1);
     return torch::bmm(h, w_self) + torch::bmm(hn, w_neigh) + b;
   }
   std::vector<torch::Tensor> params(bool pool) const {

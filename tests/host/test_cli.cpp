@@ -575,4 +575,9 @@ TEST_CASE("migra gnn train: GraphSAGE and gravity on the NY 2011 flows, and bad 
                                " --features population,income --progress none --out " + (out / "bad2").string());
   REQUIRE(nofeat.status == 2);
   REQUIRE(nofeat.output.find("missing column 'income'") != std::string::npos);
+  // The shipped synthetic city system is what its generator writes.
+  const Run syn = run_migra("gnn synth --seed 2024 --progress none --out " + (out / "syn").string());
+  REQUIRE(syn.status == 0);
+  for (const char* f : {"nodes.csv", "flows.csv"})
+    REQUIRE(migra::io::sha256_file((out / "syn" / f).string()) == migra::io::sha256_file(data(std::string("synthetic366/") + f)));
 }
