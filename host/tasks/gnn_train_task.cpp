@@ -104,6 +104,9 @@ void run(job::TaskContext& ctx) {
   cfg.aggregator = p["aggregator"];
   cfg.float64 = p["float64"];
   cfg.seed = ctx.seed();
+  // The scheduler placed the task; LibTorch trains there when it can (Debian's LibTorch is CPU-only).
+  if (ctx.backend().is_gpu() && gnn::torch_has_cuda()) cfg.device = ctx.backend().name();
+  else if (ctx.backend().is_gpu()) ctx.log("placed on " + ctx.backend().name() + ", but this LibTorch has no CUDA: training on the CPU");
   cfg.log_every = std::max(1, cfg.steps / 100);
   ctx.log("training " + std::to_string(cfg.repeats) + " GraphSAGE repeat(s) on " + std::to_string(n) + " nodes, " +
           std::to_string(g.records.size()) + " records, " + std::to_string(cfg.steps) + " steps");
@@ -170,6 +173,7 @@ job::TaskKind gnn_train_task_kind() {
   k.summary = "Paper 002's GraphSAGE model of OD flows (LibTorch; repeats trained as one batched ensemble) with the "
               "gravity baseline on the same split; CPC, RMSE, Pearson per split";
   k.uses_seed = true;
+  k.gpu_capable = true;  // through LibTorch's CUDA, when it has it
   k.params = {
       {"nodes", ParamType::Path, "CSV id, lon,lat (degrees) or x,y (km), and feature columns", nullptr, {}, true},
       {"flows", ParamType::Path, "CSV origin,destination,flow (self-flows are dropped; duplicates add up)", nullptr, {}, true},

@@ -77,15 +77,19 @@ struct Norm {
   }
 };
 
+/// Initial weights are drawn on the CPU and then moved, so that a seed gives the same model on
+/// every device.
 Layer make_layer(std::int64_t R, std::int64_t fin, std::int64_t fout, const torch::TensorOptions& o) {
+  const auto cpu = o.device(torch::kCPU);
+  const auto uniform = [&](std::vector<std::int64_t> shape, double bound) {
+    return torch::empty(shape, cpu).uniform_(-bound, bound).to(o.device()).requires_grad_();
+  };
   const auto xavier = [&](std::int64_t a, std::int64_t b) {  // gain sqrt(2), fan_in a, fan_out b
-    const double bound = std::sqrt(2.0) * std::sqrt(6.0 / double(a + b));
-    return torch::empty({R, a, b}, o).uniform_(-bound, bound).requires_grad_();
+    return uniform({R, a, b}, std::sqrt(2.0) * std::sqrt(6.0 / double(a + b)));
   };
   Layer l;
   l.w_pool = xavier(fin, fin);
-  const double bb = 1.0 / std::sqrt(double(fin));
-  l.b_pool = torch::empty({R, 1, fin}, o).uniform_(-bb, bb).requires_grad_();
+  l.b_pool = uniform({R, 1, fin}, 1.0 / std::sqrt(double(fin)));
   l.w_self = xavier(fin, fout);
   l.w_neigh = xavier(fin, fout);
   l.b = torch::zeros({R, 1, fout}, o).requires_grad_();
@@ -123,6 +127,7 @@ torch::Device pick_device(const std::string& d) {
 }  // namespace
 
 bool have_torch() { return true; }
+bool torch_has_cuda() { return torch::cuda::is_available(); }
 
 SageResult train_sage(const FlowGraph& g, const std::vector<double>& X, int d, const SageConfig& cfg,
                       const std::function<void(double)>& progress) {
@@ -234,6 +239,7 @@ std::vector<double> sage_layer(const FlowGraph& g, const std::vector<double>& h,
 #else
 
 bool have_torch() { return false; }
+bool torch_has_cuda() { return false; }
 
 SageResult train_sage(const FlowGraph&, const std::vector<double>&, int, const SageConfig&,
                       const std::function<void(double)>&) {
