@@ -2,6 +2,7 @@
 // squares to each region's unit-to-unit flows, with bootstrap intervals, the LouBar eta* of
 // the region, and the resettlement diagram (spatial gamma against eta*, spec §2.6).
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <numeric>
@@ -70,8 +71,75 @@ nlohmann::json model_json(const settle::FitResult& f, const std::vector<settle::
   return j;
 }
 
+settle::BootstrapSample empty_sample(FlowModel m, int B) {
+  settle::BootstrapSample s;
+  s.model = m;
+  s.gamma.assign(size_t(B), 0.0), s.log_mu.assign(size_t(B), 0.0), s.r2.assign(size_t(B), 0.0);
+  s.iterations.assign(size_t(B), 0);
+  return s;
+}
+
+/// Copies a chunk's samples into the full sample at replicate k.
+void place(settle::BootstrapSample& all, const settle::BootstrapSample& part, int k) {
+  std::copy(part.gamma.begin(), part.gamma.end(), all.gamma.begin() + k);
+  std::copy(part.log_mu.begin(), part.log_mu.end(), all.log_mu.begin() + k);
+  std::copy(part.r2.begin(), part.r2.end(), all.r2.begin() + k);
+  std::copy(part.iterations.begin(), part.iterations.end(), all.iterations.begin() + k);
+  all.not_converged += part.not_converged;
+}
+
+/// A checkpoint: the samples of the regions bootstrapped so far, the last of them up to `done`.
+struct BootstrapResume {
+  std::vector<std::vector<settle::BootstrapSample>> boot;
+  int done = 0;
+};
+
+nlohmann::json sample_json(const settle::BootstrapSample& s) {
+  return {{"model", int(s.model)}, {"gamma", s.gamma}, {"log_mu", s.log_mu}, {"r2", s.r2},
+          {"iterations", s.iterations}, {"not_converged", s.not_converged}};
+}
+
+settle::BootstrapSample sample_from(const nlohmann::json& j) {
+  settle::BootstrapSample s;
+  s.model = FlowModel(j.at("model").get<int>());
+  s.gamma = j.at("gamma").get<std::vector<double>>(), s.log_mu = j.at("log_mu").get<std::vector<double>>();
+  s.r2 = j.at("r2").get<std::vector<double>>(), s.iterations = j.at("iterations").get<std::vector<int>>();
+  s.not_converged = j.at("not_converged");
+  return s;
+}
+
 void run(job::TaskContext& ctx) {
   const Params& p = ctx.params();
+  BootstrapResume resume;
+  if (const std::string saved = ctx.load_checkpoint(); !saved.empty()) {
+    try {
+      const nlohmann::json j = nlohmann::json::parse(saved);
+      for (const auto& region : j.at("boot")) {
+        resume.boot.emplace_back();
+        for (const auto& m : region) resume.boot.back().push_back(sample_from(m));
+      }
+      resume.done = j.at("done");
+      ctx.log("resuming the bootstrap of region " + std::to_string(resume.boot.size()) + " at replicate " +
+              std::to_string(resume.done));
+      ctx.result["resumed_from_replicate"] = resume.done;
+    } catch (const std::exception& e) {
+      resume = {};
+      ctx.log(std::string("ignoring an unreadable checkpoint (") + e.what() + "): starting again");
+    }
+  }
+  auto last_save = std::chrono::steady_clock::now();
+  const auto checkpoint = [&](const std::vector<RegionFit>& fits, size_t g, int done) {
+    const auto now = std::chrono::steady_clock::now();
+    if (std::chrono::duration<double>(now - last_save).count() < ctx.checkpoint_every_s()) return;
+    nlohmann::json j = {{"done", done}, {"boot", nlohmann::json::array()}};
+    for (size_t r = 0; r <= g; ++r) {
+      nlohmann::json region = nlohmann::json::array();
+      for (const auto& s : fits[r].boot) region.push_back(sample_json(s));
+      j["boot"].push_back(region);
+    }
+    ctx.save_checkpoint(j.dump());
+    last_save = now;
+  };
   const UnitsTable units = read_units(p["units"]);
   std::vector<Region> regions = regions_of(units, p["min-density"].get<double>());
   const FlowStats fs = read_region_flows(p["flows"], units, regions);
@@ -111,16 +179,31 @@ void run(job::TaskContext& ctx) {
     f.loubar_equal = settle::loubar(f.geo.D, r.city.area, f.density, settle::LouBarWeights::Equal);
     if (B > 0) {
       settle::BootstrapConfig bc;
-      bc.replicates = B;
       bc.kind = p["bootstrap-kind"] == "pairs" ? settle::BootstrapKind::Pairs : settle::BootstrapKind::Poisson;
       bc.seed = ctx.seed() + g;
       bc.fit = cfg;
       std::vector<settle::FitResult> start;
       for (FlowModel m : models) start.push_back(f.fits.get(m));
+      // Chunks of replicates, checkpointed: a killed run continues where it stopped, and draws
+      // are keyed by replicate index, so the samples are those of one uninterrupted call.
+      int k = 0;
+      if (g < resume.boot.size()) {
+        f.boot = resume.boot[g];
+        k = g + 1 < resume.boot.size() ? B : resume.done;
+      } else {
+        for (FlowModel m : models) f.boot.push_back(empty_sample(m, B));
+      }
+      const int chunk = ctx.backend().is_gpu() ? 1000 : 100;
       const double fits = double(B) * double(start.size());
-      f.boot = settle::bootstrap(ctx.backend(), prob, start, bc, [&](int done) {
-        ctx.progress((double(g) + double(done) / fits) / double(regions.size()));
-      });
+      for (; k < B; k += chunk) {
+        bc.first = k;
+        bc.replicates = std::min(chunk, B - k);
+        const auto part = settle::bootstrap(ctx.backend(), prob, start, bc, [&](int done) {
+          ctx.progress((double(g) + (double(k) * double(start.size()) + done) / fits) / double(regions.size()));
+        });
+        for (size_t m = 0; m < part.size(); ++m) place(f.boot[m], part[m], k);
+        if (k + bc.replicates < B) checkpoint(out, g, k + bc.replicates);
+      }
     }
     ctx.progress(double(g + 1) / double(regions.size()));
   }
@@ -235,7 +318,10 @@ void run(job::TaskContext& ctx) {
   dopt.box_label = "paper 003: monocentric cluster";
   ctx.write_output("resettlement_diagram.svg", report::svg_points(diagram, dopt));
 
-  ctx.result = metrics;
+  const nlohmann::json resumed = ctx.result.value("resumed_from_replicate", nlohmann::json());
+  ctx.result = metrics;  // the manifest's copy; metrics.json itself is the same for a resumed run
+  if (!resumed.is_null()) ctx.result["resumed_from_replicate"] = resumed;
+  ctx.drop_checkpoint();
   for (size_t g = 0; g < regions.size(); ++g) {
     const auto& f = out[g].fits;
     char line[320];

@@ -27,10 +27,10 @@ void bootstrap_cpu(const FitProblem& p, const FitResult& fit, const std::vector<
     for (long long rr = 0; rr < (long long)cfg.replicates; ++rr) {
       FitProblem q = p;
       if (cfg.kind == BootstrapKind::Poisson) {
-        lsq::poisson_replicates(Exec::cpu(), p.n, 1, std::uint32_t(rr), cfg.seed, that.data(), T.data(), nullptr);
+        lsq::poisson_replicates(Exec::cpu(), p.n, 1, std::uint32_t(cfg.first + rr), cfg.seed, that.data(), T.data(), nullptr);
         q.T = T.data();
       } else {
-        lsq::pair_counts(Exec::cpu(), p.n, 1, std::uint32_t(rr), cfg.seed, c.data(), nullptr);
+        lsq::pair_counts(Exec::cpu(), p.n, 1, std::uint32_t(cfg.first + rr), cfg.seed, c.data(), nullptr);
         q.weight = c.data();
       }
       const FitResult f = fit_flow_model(q, fit.model, fit.params, cfg.fit);
@@ -68,9 +68,10 @@ void bootstrap_gpu(Backend& be, const FitProblem& p, const FitResult& fit, const
     const int B = int(std::min(chunk, size_t(cfg.replicates) - first));
     BatchProblems bp{p.n, B, {d.data(), log_p.data(), T.data(), Tt.data(), nullptr, nullptr}};
     if (!pairs) {
-      lsq::poisson_replicates(be.exec(), p.n, B, std::uint32_t(first), cfg.seed, dev_that.data(), T.data(), Tt.data());
+      lsq::poisson_replicates(be.exec(), p.n, B, std::uint32_t(cfg.first + first), cfg.seed, dev_that.data(), T.data(),
+                              Tt.data());
     } else {
-      lsq::pair_counts(be.exec(), p.n, B, std::uint32_t(first), cfg.seed, c.data(), ct.data());
+      lsq::pair_counts(be.exec(), p.n, B, std::uint32_t(cfg.first + first), cfg.seed, c.data(), ct.data());
       bp.data.c = c.data(), bp.data.ct = ct.data();
     }
     const std::vector<FitResult> fits = fit_batch(be, fit.model, bp, std::vector<FitParams>(size_t(B), fit.params), cfg.fit);

@@ -22,6 +22,7 @@ enum class BootstrapKind { Poisson, Pairs };
 
 struct BootstrapConfig {
   int replicates = 1000;
+  int first = 0;  ///< index of the first replicate: chunks of a long bootstrap draw what one call would
   BootstrapKind kind = BootstrapKind::Poisson;
   std::uint64_t seed = 0;
   FitConfig fit;

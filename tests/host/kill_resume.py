@@ -114,6 +114,30 @@ if outputs(out) != expected:
     failures.append("kill at the checkpoint: outputs differ")
 if step <= 0:
     failures.append("the resumed ensemble did not continue from its checkpoint")
+# settle.fit: a bootstrap killed after its first checkpoint continues from that replicate.
+city = os.path.join(work, "settle-city")
+subprocess.run([migra, "settle", "synth", "--layouts", "random", "--side", "12", "--progress", "none", "--out", city],
+               check=True, stdout=subprocess.DEVNULL)
+fit = [migra, "settle", "fit", "--units", os.path.join(city, "units.csv"), "--flows", os.path.join(city, "flows.csv"),
+       "--model", "spatial", "--bootstrap", "3000", "--progress", "none"]
+subprocess.run(fit + ["--out", os.path.join(work, "settle-ref")], check=True, stdout=subprocess.DEVNULL)
+out = os.path.join(work, "settle-killed")
+p = subprocess.Popen(fit + ["--out", out, "--checkpoint-every", "0.01"], stdout=subprocess.DEVNULL)
+ckpt = os.path.join(out, ".migra-checkpoint")
+deadline = time.time() + 60
+while not os.path.exists(ckpt) and p.poll() is None and time.time() < deadline:
+    time.sleep(0.005)
+if p.poll() is None:
+    p.send_signal(signal.SIGKILL)
+p.wait()
+subprocess.run(fit + ["--out", out], check=True, stdout=subprocess.DEVNULL)
+resumed = json.load(open(os.path.join(out, "manifest.json")))["tasks"]["settle.fit"]["result"].get("resumed_from_replicate", 0)
+same = outputs(out) == outputs(os.path.join(work, "settle-ref"))
+print(f"kill -9 at settle.fit's first bootstrap checkpoint: resumed at replicate {resumed}; outputs identical: {same}")
+if not same:
+    failures.append("settle.fit: the resumed bootstrap's outputs differ")
+if resumed <= 0:
+    failures.append("settle.fit: the resumed bootstrap did not continue from its checkpoint")
 if failures:
     print("\n".join(failures))
     sys.exit(1)
