@@ -19,6 +19,14 @@ struct LmState {
   std::string stop = "iteration limit";
 
   void finish(bool ok, const char* why) { done = true, converged = ok, stop = why; }
+  /// Problem b's point, Aᵀr and diag AᵀA from the batch's host copies (P values each).
+  void take(const std::vector<double>& th, const std::vector<double>& r, const std::vector<double>& dg, size_t b,
+            size_t P) {
+    const auto part = [&](const std::vector<double>& v) {
+      return std::vector<double>(v.begin() + std::ptrdiff_t(b * P), v.begin() + std::ptrdiff_t((b + 1) * P));
+    };
+    theta = part(th), atr = part(r), diag = part(dg);
+  }
   void reject() {
     lambda *= nu, nu *= 2;
     if (lambda > 1e20) finish(true, "no decrease at working precision");
@@ -83,9 +91,7 @@ std::vector<FitResult> fit_batch(Backend& be, FlowModel model, const BatchProble
   std::vector<double> atr_h = atr.to_host(), diag_h = diag.to_host();
   for (size_t b = 0; b < size_t(B); ++b) {
     LmState& m = st[b];
-    m.theta.assign(th_h.begin() + std::ptrdiff_t(b * P), th_h.begin() + std::ptrdiff_t((b + 1) * P));
-    m.atr.assign(atr_h.begin() + std::ptrdiff_t(b * P), atr_h.begin() + std::ptrdiff_t((b + 1) * P));
-    m.diag.assign(diag_h.begin() + std::ptrdiff_t(b * P), diag_h.begin() + std::ptrdiff_t((b + 1) * P));
+    m.take(th_h, atr_h, diag_h, b, size_t(P));
     m.phi = phi_h[b];
     m.exact = 1e-28 * mom[3 * b + 2];
     m.sst = mom[3 * b + 2] - mom[3 * b + 1] * mom[3 * b + 1] / mom[3 * b];
@@ -151,9 +157,7 @@ std::vector<FitResult> fit_batch(Backend& be, FlowModel model, const BatchProble
         continue;
       }
       const double rho = (m.phi - next) / m.pred, rel = (m.phi - next) / m.phi;
-      m.theta.assign(th_h.begin() + std::ptrdiff_t(b * P), th_h.begin() + std::ptrdiff_t((b + 1) * P));
-      m.atr.assign(atr_h.begin() + std::ptrdiff_t(b * P), atr_h.begin() + std::ptrdiff_t((b + 1) * P));
-      m.diag.assign(diag_h.begin() + std::ptrdiff_t(b * P), diag_h.begin() + std::ptrdiff_t((b + 1) * P));
+      m.take(th_h, atr_h, diag_h, b, size_t(P));
       m.phi = next;
       m.lambda *= std::max(1.0 / 3.0, 1.0 - std::pow(2 * rho - 1, 3));
       m.nu = 2;

@@ -14,9 +14,7 @@ namespace {
 template <class F>
 void for_pairs(const FitProblem& p, FlowModel model, const FitParams& t, F&& f) {
   const size_t n = size_t(p.n);
-  FitParams full = t;
-  if (has_u(model) && full.u.empty()) full.u.assign(n, 0.0);
-  const std::vector<double> th = pack_params(model, p.n, full);
+  const std::vector<double> th = pack_params(model, p.n, t);  // empty u packs as u ≡ 0
   const lsq::FlowRows rows({p.n, 1, has_gamma(model), has_u(model)}, p.d, p.log_p, th.data());
   std::vector<double> row(n);
   for (size_t i = 0; i < n; ++i) {
@@ -37,13 +35,14 @@ double phi_at(const FitProblem& p, FlowModel model, const FitParams& t) {
   return phi;
 }
 
+/// The problem as the batched kernels see it (a batch of one, host memory).
+lsq::FlowData data_of(const FitProblem& p) { return {p.d, p.log_p, p.T, nullptr, p.weight, nullptr}; }
+
+/// Σ c T² over i != k (lsq::flow_moments' third moment).
 double sum_weighted_t2(const FitProblem& p) {
-  double s = 0;
-  const size_t n = size_t(p.n);
-  for (size_t i = 0; i < n; ++i)
-    for (size_t k = 0; k < n; ++k)
-      if (i != k) s += (p.weight ? p.weight[i * n + k] : 1.0) * p.T[i * n + k] * p.T[i * n + k];
-  return s;
+  double m[3];
+  lsq::flow_moments(Exec::cpu(), {p.n, 1, false, false}, data_of(p), m);
+  return m[2];
 }
 
 }  // namespace
@@ -63,26 +62,6 @@ std::vector<double> model_flows(const FitProblem& p, FlowModel model, const FitP
   return out;
 }
 
-double r_squared(const FitProblem& p, double phi) {
-  const size_t n = size_t(p.n);
-  double sc = 0, st = 0;
-  for (size_t i = 0; i < n; ++i)
-    for (size_t k = 0; k < n; ++k)
-      if (i != k) {
-        const double c = p.weight ? p.weight[i * n + k] : 1.0;
-        sc += c, st += c * p.T[i * n + k];
-      }
-  const double mean = st / sc;
-  double ss = 0;
-  for (size_t i = 0; i < n; ++i)
-    for (size_t k = 0; k < n; ++k)
-      if (i != k) {
-        const double e = p.T[i * n + k] - mean;
-        ss += (p.weight ? p.weight[i * n + k] : 1.0) * e * e;
-      }
-  return ss > 0 ? 1.0 - phi / ss : 0.0;
-}
-
 double closed_form_log_mu(const FitProblem& p, FlowModel model, const FitParams& t) {
   FitParams unit = t;
   unit.log_mu = 0.0;
@@ -97,21 +76,18 @@ double closed_form_log_mu(const FitProblem& p, FlowModel model, const FitParams&
 
 NormalEquations normal_equations(const FitProblem& p, FlowModel model, const FitParams& t) {
   const lsq::FlowShape s{p.n, 1, has_gamma(model), has_u(model)};
-  FitParams full = t;
-  if (has_u(model) && full.u.empty()) full.u.assign(size_t(p.n), 0.0);
-  const std::vector<double> th = pack_params(model, p.n, full);
+  const std::vector<double> th = pack_params(model, p.n, t);
   NormalEquations ne;
   ne.size = s.params();
   ne.ata.resize(size_t(ne.size) * size_t(ne.size));
   ne.atr.resize(size_t(ne.size));
-  lsq::flow_normal_equations(Exec::cpu(), s, {p.d, p.log_p, p.T, nullptr, p.weight, nullptr}, th.data(), nullptr,
-                             ne.ata.data(), ne.atr.data(), &ne.phi);
+  lsq::flow_normal_equations(Exec::cpu(), s, data_of(p), th.data(), nullptr, ne.ata.data(), ne.atr.data(), &ne.phi);
   return ne;
 }
 
 FitResult fit_flow_model(const FitProblem& p, FlowModel model, const FitParams& start, const FitConfig& cfg) {
   const std::unique_ptr<Backend> cpu = make_cpu_backend();
-  BatchProblems one{p.n, 1, {p.d, p.log_p, p.T, nullptr, p.weight, nullptr}};
+  BatchProblems one{p.n, 1, data_of(p)};
   return fit_batch(*cpu, model, one, {start}, cfg)[0];
 }
 

@@ -54,7 +54,8 @@ struct FitConfig {
 struct FitResult {
   FlowModel model = FlowModel::Extended;
   FitParams params;  ///< at the optimum; u shifted so that min u = 0
-  double phi = 0, r2 = 0;
+  double phi = 0;
+  double r2 = 0;     ///< 1 − Phi / Σ c (T − Tbar)², Tbar the (weighted) mean of T over i != k
   int iterations = 0;
   bool converged = false;
   std::string stop;  ///< why the iteration ended
@@ -62,9 +63,6 @@ struct FitResult {
 
 /// The model flows That (N×N, zero diagonal) for parameters (u empty: u ≡ 0).
 std::vector<double> model_flows(const FitProblem& p, FlowModel model, const FitParams& theta);
-
-/// R² = 1 − Phi / Σ c (T − Tbar)², Tbar the (weighted) mean of T over i != k.
-double r_squared(const FitProblem& p, double phi);
 
 /// The least-squares log mu for fixed (gamma, u): mu* = Σ c T w / Σ c w², w = P_i P_k exp(f).
 double closed_form_log_mu(const FitProblem& p, FlowModel model, const FitParams& theta);
