@@ -216,6 +216,7 @@ void run(job::TaskContext& ctx) {
   std::string pot_csv = "region,id,population,area_km2,density,u_baseline,u_extended,hotspot\n";
   std::string flow_csv = "region,origin,destination,observed,baseline,extended,spatial\n";
   std::string boot_csv = "region,replicate,model,gamma,mu,r2,iterations\n";
+  std::vector<std::pair<double, double>> ofit;  // observed vs extended-model flows, for the plot
   for (size_t g = 0; g < regions.size(); ++g) {
     const Region& r = regions[g];
     const RegionFit& f = out[g];
@@ -256,9 +257,11 @@ void run(job::TaskContext& ctx) {
     const auto ts = settle::model_flows(prob, FlowModel::Spatial, f.fits.spatial.params);
     for (size_t i = 0; i < n; ++i)
       for (size_t k = 0; k < n; ++k)
-        if (i != k)
+        if (i != k) {
           flow_csv += r.name + "," + r.ids[i] + "," + r.ids[k] + "," + exact_text(r.T[i * n + k]) + "," + exact_text(tb[i * n + k]) +
                       "," + exact_text(te[i * n + k]) + "," + exact_text(ts[i * n + k]) + "\n";
+          ofit.emplace_back(r.T[i * n + k], te[i * n + k]);
+        }
     for (const auto& b : f.boot)
       for (size_t k = 0; k < b.gamma.size(); ++k)
         boot_csv += r.name + "," + std::to_string(k) + "," + settle::model_name(b.model) + "," +
@@ -281,16 +284,11 @@ void run(job::TaskContext& ctx) {
   if (B > 0) ctx.write_output("bootstrap.csv", boot_csv);
 
   // Plots: observed vs fitted (extended), u against density, the resettlement diagram.
-  std::vector<std::pair<double, double>> ofit;
   std::vector<report::PointGroup> u_groups, diagram;
   const char* colours[] = {"#2a6fb0", "#d62", "#3a3", "#a3a", "#c90", "#555"};
   report::PointGroup dg{"regions", "#2a6fb0", {}, {}, {}, 5};
   for (size_t g = 0; g < regions.size(); ++g) {
     const size_t n = regions[g].ids.size();
-    const settle::FitProblem prob{int(n), regions[g].T.data(), out[g].log_p.data(), out[g].geo.d.data(), nullptr};
-    const auto te = settle::model_flows(prob, FlowModel::Extended, out[g].fits.extended.params);
-    for (size_t q = 0; q < te.size(); ++q)
-      if (q / n != q % n) ofit.emplace_back(regions[g].T[q], te[q]);
     report::PointGroup ug{regions[g].name.empty() ? "units" : regions[g].name, colours[g % 6], {}, {}, {}, 3};
     for (size_t i = 0; i < n; ++i) ug.x.push_back(std::log10(out[g].density[i])), ug.y.push_back(out[g].fits.extended.params.u[i]);
     u_groups.push_back(ug);

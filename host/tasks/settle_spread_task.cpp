@@ -35,8 +35,7 @@ void run(job::TaskContext& ctx) {
                            p["min-density"].get<double>());
     const settle::PairGeometry geo = settle::pair_geometry(r.city);
     const std::vector<double>& D = scaled ? geo.d : geo.D;
-    std::vector<double> rho;
-    for (int i = 0; i < r.city.size(); ++i) rho.push_back(r.city.density(i));
+    const std::vector<double> rho = r.city.densities();
     const settle::SpreadingCurve c = settle::spreading_curve(D, r.city.area, rho);
     const settle::LouBar lb = settle::loubar(D, r.city.area, rho, weights);
     const settle::LouBar other = settle::loubar(D, r.city.area, rho,
@@ -78,9 +77,7 @@ void run(job::TaskContext& ctx) {
       for (const Region& r : regions_of(units, cut)) {
         if (r.ids.empty()) continue;
         const settle::PairGeometry geo = settle::pair_geometry(r.city);
-        std::vector<double> rho;
-        for (int i = 0; i < r.city.size(); ++i) rho.push_back(r.city.density(i));
-        const settle::LouBar lb = settle::loubar(scaled ? geo.d : geo.D, r.city.area, rho, weights);
+        const settle::LouBar lb = settle::loubar(scaled ? geo.d : geo.D, r.city.area, r.city.densities(), weights);
         sweep += r.name + "," + exact_text(cut) + "," + std::to_string(r.ids.size()) + "," + exact_text(lb.rho_star) +
                  "," + exact_text(lb.eta_star) + "\n";
       }

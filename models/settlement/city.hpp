@@ -16,6 +16,11 @@ struct City {
   std::vector<double> population, x, y, area;  ///< persons, km, km, km²
   int size() const { return int(population.size()); }
   double density(int i) const { return population[size_t(i)] / area[size_t(i)]; }
+  std::vector<double> densities() const {
+    std::vector<double> rho;
+    for (int i = 0; i < size(); ++i) rho.push_back(density(i));
+    return rho;
+  }
 };
 
 struct PairGeometry {
