@@ -21,4 +21,12 @@ std::string torch_description() {
 #endif
 }
 
+#ifdef MIGRA_HAVE_TORCH
+bool have_torch() { return true; }
+bool torch_has_cuda() { return torch::cuda::is_available(); }
+#else
+bool have_torch() { return false; }
+bool torch_has_cuda() { return false; }
+#endif
+
 }  // namespace migra::models

@@ -8,4 +8,9 @@ namespace migra::models {
 /// "LibTorch 1.13.1, CPU" / "LibTorch 2.11.0, CUDA (1 device)" / "built without LibTorch".
 std::string torch_description();
 
+/// Whether this build has LibTorch (the PINN and GNN tasks need it), and whether that LibTorch
+/// sees a CUDA device.
+bool have_torch();
+bool torch_has_cuda();
+
 }  // namespace migra::models

@@ -14,6 +14,7 @@
 #include "kernels/stats/flow_metrics.hpp"
 #include "models/graphsage_flows/gravity_baseline.hpp"
 #include "models/graphsage_flows/sage.hpp"
+#include "models/torch_runtime.hpp"
 
 namespace migra::tasks {
 namespace {
@@ -105,7 +106,7 @@ void run(job::TaskContext& ctx) {
   cfg.float64 = p["float64"];
   cfg.seed = ctx.seed();
   // The scheduler placed the task; LibTorch trains there when it can (Debian's LibTorch is CPU-only).
-  if (ctx.backend().is_gpu() && gnn::torch_has_cuda()) cfg.device = ctx.backend().name();
+  if (ctx.backend().is_gpu() && models::torch_has_cuda()) cfg.device = ctx.backend().name();
   else if (ctx.backend().is_gpu()) ctx.log("placed on " + ctx.backend().name() + ", but this LibTorch has no CUDA: training on the CPU");
   cfg.log_every = std::max(1, cfg.steps / 100);
   ctx.log("training " + std::to_string(cfg.repeats) + " GraphSAGE repeat(s) on " + std::to_string(n) + " nodes, " +

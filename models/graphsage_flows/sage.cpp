@@ -8,6 +8,8 @@
 #ifdef MIGRA_HAVE_TORCH
 #include <torch/torch.h>
 #include <torch/version.h>
+
+#include "models/torch_device.hpp"
 #endif
 
 namespace migra::gnn {
@@ -129,25 +131,14 @@ void quiet_beta_warnings() {
 #endif
 }
 
-torch::Device pick_device(const std::string& d) {
-  if (d.rfind("cuda", 0) == 0) {
-    MIGRA_THROW_IF_NOT_FMT(torch::cuda::is_available(), "device '%s': this LibTorch has no CUDA device", d.c_str());
-    return torch::Device(d);
-  }
-  return torch::Device(torch::kCPU);
-}
-
 }  // namespace
-
-bool have_torch() { return true; }
-bool torch_has_cuda() { return torch::cuda::is_available(); }
 
 SageResult train_sage(const FlowGraph& g, const std::vector<double>& X, int d, const SageConfig& cfg,
                       const std::function<void(double)>& progress) {
   MIGRA_THROW_IF_NOT_FMT(cfg.aggregator == "pool" || cfg.aggregator == "mean", "aggregator '%s' (pool or mean)",
                          cfg.aggregator.c_str());
   MIGRA_THROW_IF_NOT_FMT(cfg.repeats >= 1 && cfg.hidden >= 1 && cfg.steps >= 0, "bad GNN configuration");
-  const torch::Device dev = pick_device(cfg.device);
+  const torch::Device dev = models::torch_device(cfg.device);
   quiet_beta_warnings();
   const torch::Dtype dt = cfg.float64 ? torch::kFloat64 : torch::kFloat32;
   const auto o = torch::TensorOptions().dtype(dt).device(dev);
@@ -250,9 +241,6 @@ std::vector<double> sage_layer(const FlowGraph& g, const std::vector<double>& h,
 }
 
 #else
-
-bool have_torch() { return false; }
-bool torch_has_cuda() { return false; }
 
 SageResult train_sage(const FlowGraph&, const std::vector<double>&, int, const SageConfig&,
                       const std::function<void(double)>&) {

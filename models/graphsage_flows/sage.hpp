@@ -49,8 +49,4 @@ std::vector<double> sage_layer(const FlowGraph& g, const std::vector<double>& h,
                                const std::vector<double>& w_self, const std::vector<double>& w_neigh,
                                const std::vector<double>& b, const std::string& aggregator = "pool");
 
-/// Whether this build has LibTorch (the gnn tasks need it), and whether that LibTorch sees CUDA.
-bool have_torch();
-bool torch_has_cuda();
-
 }  // namespace migra::gnn

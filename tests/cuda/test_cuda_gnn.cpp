@@ -7,11 +7,12 @@
 #include <random>
 
 #include "models/graphsage_flows/sage.hpp"
+#include "models/torch_runtime.hpp"
 
 using namespace migra::gnn;
 
 TEST_CASE("cuda gnn: a few training steps on the GPU match the CPU", "[cuda][gnn]") {
-  if (!have_torch() || !torch_has_cuda()) {
+  if (!migra::models::have_torch() || !migra::models::torch_has_cuda()) {
     WARN("SKIPPED: this LibTorch has no CUDA");
     return;
   }

@@ -10,6 +10,7 @@
 #include "kernels/stats/flow_metrics.hpp"
 #include "models/graphsage_flows/gravity_baseline.hpp"
 #include "models/graphsage_flows/sage.hpp"
+#include "models/torch_runtime.hpp"
 
 using namespace migra;
 using namespace migra::gnn;
@@ -75,7 +76,7 @@ TEST_CASE("gnn: inverse-distance weights and the 60/20/20 split", "[gnn]") {
 }
 
 TEST_CASE("gnn: one pool and one mean layer against a hand computation", "[gnn]") {
-  if (!have_torch()) return;
+  if (!models::have_torch()) return;
   // 3 nodes; edges 0->2, 1->2, 2->0 with row-normalised weights; fin = 2, fout = 1.
   const Points p{{0, 3, 0}, {0, 0, 4}};
   const FlowGraph g = build_graph(p.x, p.y, {{0, 2, 1}, {1, 2, 1}, {2, 0, 1}, {0, 1, 1}, {1, 0, 1}}, WeightNorm::Row,
@@ -106,7 +107,7 @@ TEST_CASE("gnn: one pool and one mean layer against a hand computation", "[gnn]"
 }
 
 TEST_CASE("gnn: layer outputs follow a relabelling of the nodes", "[gnn]") {
-  if (!have_torch()) return;
+  if (!models::have_torch()) return;
   const int n = 7, fin = 3, fout = 2;
   const Points p = random_points(n, 4);
   std::vector<Record> recs;
@@ -136,7 +137,7 @@ TEST_CASE("gnn: layer outputs follow a relabelling of the nodes", "[gnn]") {
 }
 
 TEST_CASE("gnn: training is deterministic with a seed and learns an expressible flow law", "[gnn]") {
-  if (!have_torch()) return;
+  if (!models::have_torch()) return;
   const int n = 30;
   const Points p = random_points(n, 7);
   // Features (2 per node) and a flow law the decoder can express: t_ij = z_i w_ij z_j with
