@@ -2,6 +2,7 @@
 
 #include <cerrno>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
@@ -119,6 +120,19 @@ double CsvTable::number(std::size_t row, int col) const {
   MIGRA_THROW_IF_NOT_FMT(std::isfinite(v), "%s: '%s' is not a finite number",
                          where(row, col).c_str(), f.c_str());
   return v;
+}
+
+std::string exact_text(double v, int digits) {
+  char b[40];
+  std::snprintf(b, sizeof b, "%.*g", digits, v);
+  return b;
+}
+
+std::string csv_field(const std::string& s) {
+  if (s.find_first_of(",\"\n") == std::string::npos) return s;
+  std::string q = "\"";
+  for (char c : s) q += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return q + "\"";
 }
 
 }  // namespace migra::io

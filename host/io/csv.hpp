@@ -16,6 +16,8 @@ class CsvTable {
   const std::string& path() const { return path_; }
   std::size_t rows() const { return records_.size(); }
   bool has_column(const std::string& name) const { return find(name) >= 0; }
+  /// The header's column names, in file order.
+  const std::vector<std::string>& columns() const { return header_; }
   /// Column index of `name`; throws "FILE: missing column 'name' (columns: ...)".
   int column(const std::string& name) const;
   const std::string& text(std::size_t row, int col) const { return records_[row][size_t(col)]; }
@@ -33,5 +35,12 @@ class CsvTable {
   std::vector<std::vector<std::string>> records_;
   std::vector<int> lines_;
 };
+
+/// A double for a CSV field, exactly (%.17g: reads back to the same double), or with `digits`
+/// significant digits for values that have no more.
+std::string exact_text(double v, int digits = 17);
+
+/// A text field for a CSV record: quoted (quotes doubled) when it holds a comma, quote or newline.
+std::string csv_field(const std::string& s);
 
 }  // namespace migra::io

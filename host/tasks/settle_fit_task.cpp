@@ -8,6 +8,7 @@
 #include <numeric>
 
 #include "host/report/svg.hpp"
+#include "host/io/csv.hpp"
 #include "host/tasks/settle_io.hpp"
 #include "host/tasks/task_kinds.hpp"
 #include "kernels/core/error.hpp"
@@ -225,12 +226,12 @@ void run(job::TaskContext& ctx) {
       const settle::FitResult& fit = f.fits.get(m);
       jm[settle::model_name(m)] = model_json(fit, f.boot, level);
       fits_csv += r.name + "," + settle::model_name(m) + "," + std::to_string(r.ids.size()) + "," +
-                  (settle::has_gamma(m) ? exact_text(fit.params.gamma) : "") + "," + exact_text(std::exp(fit.params.log_mu)) + "," +
-                  exact_text(fit.r2) + "," + exact_text(fit.phi) + "," + std::to_string(fit.iterations) + "," +
+                  (settle::has_gamma(m) ? io::exact_text(fit.params.gamma) : "") + "," + io::exact_text(std::exp(fit.params.log_mu)) + "," +
+                  io::exact_text(fit.r2) + "," + io::exact_text(fit.phi) + "," + std::to_string(fit.iterations) + "," +
                   (fit.converged ? "true" : "false");
       if (B > 0) {
         const auto& b = jm[settle::model_name(m)]["bootstrap"];
-        fits_csv += settle::has_gamma(m) ? "," + exact_text(b["gamma_sd"]) + "," + exact_text(b["gamma_lo"]) + "," + exact_text(b["gamma_hi"]) : ",,,";
+        fits_csv += settle::has_gamma(m) ? "," + io::exact_text(b["gamma_sd"]) + "," + io::exact_text(b["gamma_lo"]) + "," + io::exact_text(b["gamma_hi"]) : ",,,";
       }
       fits_csv += "\n";
     }
@@ -249,8 +250,8 @@ void run(job::TaskContext& ctx) {
                   {"spearman_u_extended_density", spearman(ue, f.density)}});
     const auto& ub = f.fits.baseline.params.u;
     for (size_t i = 0; i < n; ++i)
-      pot_csv += r.name + "," + r.ids[i] + "," + exact_text(r.city.population[i]) + "," + exact_text(r.city.area[i]) + "," +
-                 exact_text(f.density[i]) + "," + exact_text(ub[i]) + "," + exact_text(ue[i]) + "," + (f.loubar.hotspot[i] ? "1" : "0") + "\n";
+      pot_csv += r.name + "," + r.ids[i] + "," + io::exact_text(r.city.population[i]) + "," + io::exact_text(r.city.area[i]) + "," +
+                 io::exact_text(f.density[i]) + "," + io::exact_text(ub[i]) + "," + io::exact_text(ue[i]) + "," + (f.loubar.hotspot[i] ? "1" : "0") + "\n";
     const settle::FitProblem prob{int(n), r.T.data(), f.log_p.data(), f.geo.d.data(), nullptr};
     const auto tb = settle::model_flows(prob, FlowModel::Baseline, f.fits.baseline.params);
     const auto te = settle::model_flows(prob, FlowModel::Extended, f.fits.extended.params);
@@ -258,15 +259,15 @@ void run(job::TaskContext& ctx) {
     for (size_t i = 0; i < n; ++i)
       for (size_t k = 0; k < n; ++k)
         if (i != k) {
-          flow_csv += r.name + "," + r.ids[i] + "," + r.ids[k] + "," + exact_text(r.T[i * n + k]) + "," + exact_text(tb[i * n + k]) +
-                      "," + exact_text(te[i * n + k]) + "," + exact_text(ts[i * n + k]) + "\n";
+          flow_csv += r.name + "," + r.ids[i] + "," + r.ids[k] + "," + io::exact_text(r.T[i * n + k]) + "," + io::exact_text(tb[i * n + k]) +
+                      "," + io::exact_text(te[i * n + k]) + "," + io::exact_text(ts[i * n + k]) + "\n";
           ofit.emplace_back(r.T[i * n + k], te[i * n + k]);
         }
     for (const auto& b : f.boot)
       for (size_t k = 0; k < b.gamma.size(); ++k)
         boot_csv += r.name + "," + std::to_string(k) + "," + settle::model_name(b.model) + "," +
-                    (settle::has_gamma(b.model) ? exact_text(b.gamma[k]) : "") + "," + exact_text(std::exp(b.log_mu[k])) + "," +
-                    exact_text(b.r2[k]) + "," + std::to_string(b.iterations[k]) + "\n";
+                    (settle::has_gamma(b.model) ? io::exact_text(b.gamma[k]) : "") + "," + io::exact_text(std::exp(b.log_mu[k])) + "," +
+                    io::exact_text(b.r2[k]) + "," + std::to_string(b.iterations[k]) + "\n";
   }
   nlohmann::json metrics = {{"units", ctx.declared()["units"]}, {"flows", ctx.declared()["flows"]},
                             {"coordinates", units.coordinates}, {"min_density", p["min-density"]},

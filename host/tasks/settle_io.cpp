@@ -87,10 +87,4 @@ FlowStats read_region_flows(const std::string& path, const UnitsTable& u, std::v
   return s;
 }
 
-std::string exact_text(double v) {
-  char b[40];
-  std::snprintf(b, sizeof b, "%.17g", v);
-  return b;
-}
-
 }  // namespace migra::tasks

@@ -44,7 +44,4 @@ std::vector<Region> regions_of(const UnitsTable& u, double min_density);
 /// touching a filtered unit are counted and left out.
 FlowStats read_region_flows(const std::string& path, const UnitsTable& u, std::vector<Region>& regions);
 
-/// A double for a CSV field, exactly (%.17g).
-std::string exact_text(double v);
-
 }  // namespace migra::tasks

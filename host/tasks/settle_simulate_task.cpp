@@ -120,10 +120,10 @@ void run(job::TaskContext& ctx) {
         s += v, ss += v * v, lo = std::min(lo, v), hi = std::max(hi, v);
       }
       mean[t][i] = s / R;
-      csv += exact_text(runs[0].time[t]) + "," + ids[i] + "," + exact_text(mean[t][i]);
+      csv += io::exact_text(runs[0].time[t]) + "," + ids[i] + "," + io::exact_text(mean[t][i]);
       if (stochastic)
-        csv += "," + exact_text(R > 1 ? std::sqrt(std::max(0.0, (ss - s * s / R) / (R - 1))) : 0.0) + "," + exact_text(lo) +
-               "," + exact_text(hi);
+        csv += "," + io::exact_text(R > 1 ? std::sqrt(std::max(0.0, (ss - s * s / R) / (R - 1))) : 0.0) + "," + io::exact_text(lo) +
+               "," + io::exact_text(hi);
       csv += "\n";
     }
   // The six units that change most, relative to their start.

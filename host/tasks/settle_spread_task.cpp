@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "host/report/svg.hpp"
+#include "host/io/csv.hpp"
 #include "host/tasks/settle_io.hpp"
 #include "host/tasks/task_kinds.hpp"
 #include "kernels/core/error.hpp"
@@ -41,10 +42,10 @@ void run(job::TaskContext& ctx) {
     const settle::LouBar other = settle::loubar(D, r.city.area, rho,
         weights == settle::LouBarWeights::Area ? settle::LouBarWeights::Equal : settle::LouBarWeights::Area);
     for (size_t t = 0; t < c.threshold.size(); ++t)
-      eta_csv += r.name + "," + exact_text(c.threshold[t]) + "," + exact_text(c.eta[t]) + "," + std::to_string(c.hotspots[t]) + "," +
-                 exact_text(c.hotspot_area_share[t]) + "\n";
+      eta_csv += r.name + "," + io::exact_text(c.threshold[t]) + "," + io::exact_text(c.eta[t]) + "," + std::to_string(c.hotspots[t]) + "," +
+                 io::exact_text(c.hotspot_area_share[t]) + "\n";
     for (size_t i = 0; i < r.ids.size(); ++i) {
-      hot_csv += r.name + "," + r.ids[i] + "," + exact_text(r.city.x[i]) + "," + exact_text(r.city.y[i]) + "," + exact_text(rho[i]) + "," +
+      hot_csv += r.name + "," + r.ids[i] + "," + io::exact_text(r.city.x[i]) + "," + io::exact_text(r.city.y[i]) + "," + io::exact_text(rho[i]) + "," +
                  (lb.hotspot[i] ? "1" : "0") + "\n";
       report::PointGroup& grp = lb.hotspot[i] ? hot : cold;
       grp.x.push_back(r.city.x[i]), grp.y.push_back(r.city.y[i]);
@@ -78,8 +79,8 @@ void run(job::TaskContext& ctx) {
         if (r.ids.empty()) continue;
         const settle::PairGeometry geo = settle::pair_geometry(r.city);
         const settle::LouBar lb = settle::loubar(scaled ? geo.d : geo.D, r.city.area, r.city.densities(), weights);
-        sweep += r.name + "," + exact_text(cut) + "," + std::to_string(r.ids.size()) + "," + exact_text(lb.rho_star) +
-                 "," + exact_text(lb.eta_star) + "\n";
+        sweep += r.name + "," + io::exact_text(cut) + "," + std::to_string(r.ids.size()) + "," + io::exact_text(lb.rho_star) +
+                 "," + io::exact_text(lb.eta_star) + "\n";
       }
     }
     ctx.write_output("cutoff_sweep.csv", sweep);

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <sstream>
 
+#include "host/io/csv.hpp"
 #include "host/tasks/settle_io.hpp"
 #include "host/tasks/task_kinds.hpp"
 #include "kernels/core/error.hpp"
@@ -44,11 +45,11 @@ void run(job::TaskContext& ctx) {
     const size_t n = size_t(s.city.size());
     const auto id = [&](size_t i) { return region + "-" + std::to_string(i); };
     for (size_t i = 0; i < n; ++i) {
-      units += id(i) + "," + exact_text(s.city.population[i]) + "," + exact_text(s.city.x[i]) + "," +
-               exact_text(s.city.y[i]) + "," + exact_text(s.city.area[i]) + "," + region + "\n";
-      truth += region + "," + id(i) + "," + exact_text(s.truth.u[i]) + "\n";
+      units += id(i) + "," + io::exact_text(s.city.population[i]) + "," + io::exact_text(s.city.x[i]) + "," +
+               io::exact_text(s.city.y[i]) + "," + io::exact_text(s.city.area[i]) + "," + region + "\n";
+      truth += region + "," + id(i) + "," + io::exact_text(s.truth.u[i]) + "\n";
       for (size_t k = 0; k < n; ++k)
-        if (k != i && s.T[i * n + k] > 0) flows += id(i) + "," + id(k) + "," + exact_text(s.T[i * n + k]) + "\n";
+        if (k != i && s.T[i * n + k] > 0) flows += id(i) + "," + id(k) + "," + io::exact_text(s.T[i * n + k]) + "\n";
     }
     regions.push_back({{"region", region}, {"layout", settle::layout_name(layouts[c])}, {"units", n},
                        {"gamma", s.truth.gamma}, {"mu", std::exp(s.truth.log_mu)}, {"log_mu", s.truth.log_mu}});
