@@ -1,0 +1,47 @@
+#include "models/pinn_migration/motion.hpp"
+
+#include "kernels/core/error.hpp"
+#include "kernels/ode/runge_kutta.hpp"
+#include "kernels/stats/pchip.hpp"
+
+namespace migra::pinn {
+
+std::vector<double> integrate_motion(const Coefficients& c, const std::vector<double>& a, const std::vector<double>& grid,
+                                     const std::vector<double>& lambda, int B, const std::vector<double>& times,
+                                     const MotionOptions& opt) {
+  const size_t n = a.size(), P = grid.size();
+  MIGRA_THROW_IF_NOT_FMT(B >= 1 && c.K.size() == n * n && c.G.size() == n * n && lambda.size() == size_t(B) * n * P,
+                         "integrate_motion: inconsistent sizes");
+  std::vector<stats::Pchip> lam;
+  for (size_t k = 0; k < size_t(B) * n; ++k)
+    lam.emplace_back(grid, std::vector<double>(lambda.begin() + long(k * P), lambda.begin() + long((k + 1) * P)));
+  // y: per scenario b, R at [b*2n, b*2n + n), V at [b*2n + n, (b+1)*2n)
+  const ode::Rhs rhs = [&](double t, const double* y, double* dy) {
+    for (size_t b = 0; b < size_t(B); ++b) {
+      const double* R = y + b * 2 * n;
+      const double* V = R + n;
+      for (size_t u = 0; u < n; ++u) {
+        double acc = c.c_e * lam[b * n + u](t) - c.c_a * a[u];
+        for (size_t v = 0; v < n; ++v) acc -= c.G[u * n + v] * V[v] + c.K[u * n + v] * R[v];
+        dy[b * 2 * n + u] = V[u];
+        dy[b * 2 * n + n + u] = acc;
+      }
+    }
+  };
+  std::vector<double> ts = times;
+  const bool prepend = ts.empty() || ts.front() > 0;
+  if (prepend) ts.insert(ts.begin(), 0.0);
+  const std::vector<double> y0(size_t(B) * 2 * n, 0.0);
+  ode::Solution sol;
+  if (opt.method == "rk4") sol = ode::rk4(rhs, y0, ts, opt.dt);
+  else if (opt.method == "rk45") sol = ode::rk45(rhs, y0, ts, {opt.rtol, opt.atol});
+  else MIGRA_THROW_FMT("ODE method '%s': rk45 or rk4", opt.method.c_str());
+  std::vector<double> out(size_t(B) * n * times.size());
+  for (size_t o = 0; o < times.size(); ++o)
+    for (size_t b = 0; b < size_t(B); ++b)
+      for (size_t u = 0; u < n; ++u)
+        out[(b * n + u) * times.size() + o] = sol.y[(o + (prepend ? 1 : 0)) * 2 * n * size_t(B) + b * 2 * n + u];
+  return out;
+}
+
+}  // namespace migra::pinn

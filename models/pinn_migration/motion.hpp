@@ -1,0 +1,23 @@
+#pragma once
+/// The identified equation of motion integrated forward (spec §4.3): with y = [R; V],
+///   R' = V,   V' = c_e λ(t) - G V - K R - c_a a,   R(0) = V(0) = 0,
+/// λ_u(t) the PCHIP through the values λ_u(t_p) on the collocation grid. B scenarios (B sets of
+/// λ sharing K, G, a) are integrated as one system.
+#include <string>
+#include <vector>
+
+#include "models/pinn_migration/pinn.hpp"
+
+namespace migra::pinn {
+
+struct MotionOptions {
+  std::string method = "rk45";  ///< rk45 (rtol, atol) | rk4 (dt)
+  double rtol = 1e-3, atol = 1e-6, dt = 1e-3;
+};
+
+/// lambda: B × N × P on `grid`; returns B × N × times.size(), R at the output times.
+std::vector<double> integrate_motion(const Coefficients& c, const std::vector<double>& a, const std::vector<double>& grid,
+                                     const std::vector<double>& lambda, int scenarios, const std::vector<double>& times,
+                                     const MotionOptions& opt = {});
+
+}  // namespace migra::pinn
