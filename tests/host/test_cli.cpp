@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 #include <map>
+#include <set>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -580,4 +581,74 @@ TEST_CASE("migra gnn train: GraphSAGE and gravity on the NY 2011 flows, and bad 
   REQUIRE(syn.status == 0);
   for (const char* f : {"nodes.csv", "flows.csv"})
     REQUIRE(migra::io::sha256_file((out / "syn" / f).string()) == migra::io::sha256_file(data(std::string("synthetic366/") + f)));
+}
+
+TEST_CASE("migra pinn: the shipped synthetic set, a short fit, the invariant density, bad input", "[cli][pinn]") {
+  const fs::path out = fresh_dir("pinn");
+  // The shipped data set is what its generator writes.
+  const Run syn = run_migra("pinn synth --sites " + data("us2010/states.csv") + " --seed 2025 --progress none --out " +
+                            (out / "syn").string());
+  REQUIRE(syn.status == 0);
+  for (const char* f : {"nodes.csv", "balances.csv", "features.csv", "truth.json"})
+    REQUIRE(migra::io::sha256_file((out / "syn" / f).string()) == migra::io::sha256_file(data(std::string("pinn_us51/") + f)));
+  // A short fit on six states (+ the external node)
+  std::string nodes = "id,lat,lon,mean_age\n", bal = "node,year,balance\n";
+  const auto all_nodes = read_csv(data("pinn_us51/nodes.csv"));
+  std::set<std::string> keep;
+  for (size_t k = 0; k < 6; ++k) {
+    const auto& r = all_nodes[k];
+    keep.insert(r.at("id"));
+    nodes += r.at("id") + "," + r.at("lat") + "," + r.at("lon") + "," + r.at("mean_age") + "\n";
+  }
+  for (const auto& r : read_csv(data("pinn_us51/balances.csv")))
+    if (keep.count(r.at("node"))) bal += r.at("node") + "," + r.at("year") + "," + r.at("balance") + "\n";
+  const std::string nf = write(out / "nodes.csv", nodes), bf = write(out / "balances.csv", bal);
+  const std::string fit = "pinn fit --nodes " + nf + " --balances " + bf + " --epochs 150 --width 16 --activation tanh --seed 5 --progress none --out ";
+  const Run r = run_migra(fit + (out / "fit").string());
+  INFO(r.output);
+  REQUIRE(r.status == 0);
+  const auto m = read_json(out / "fit" / "metrics.json");
+  REQUIRE(m["nodes"].size() == 7);
+  REQUIRE(m["nodes"][6]["node"] == "external");
+  for (const auto& nd : m["nodes"]) {
+    REQUIRE(nd["r2"].get<double>() <= 1.0);
+    REQUIRE(nd["rmse"].get<double>() >= 0.0);
+  }
+  REQUIRE(std::isfinite(m["self_consistency_rmse_mean"].get<double>()));
+  const auto fitted = read_csv(out / "fit" / "fit.csv");
+  REQUIRE(fitted.size() == 7 * 13);
+  double ext = 0;  // the external node's observed balance closes each year
+  for (const auto& f : fitted)
+    if (f.at("year") == "2015") ext += std::stod(f.at("observed"));
+  REQUIRE(ext == 0.0);
+  REQUIRE(read_csv(out / "fit" / "forecast.csv").size() == 7);
+  REQUIRE(read_csv(out / "fit" / "loss.csv").size() >= 100);
+  for (const char* f : {"coefficients.json", "series.csv", "model.pt", "fit.svg", "lambda.svg", "loss.svg"})
+    REQUIRE(fs::exists(out / "fit" / f));
+  // the same seed gives the same fit
+  REQUIRE(run_migra(fit + (out / "again").string()).status == 0);
+  REQUIRE(migra::io::sha256_file((out / "fit" / "series.csv").string()) ==
+          migra::io::sha256_file((out / "again" / "series.csv").string()));
+  // Invariant density of the 51 states with 1/distance weights: Alaska and Hawaii lowest.
+  const Run inv = run_migra("pinn invariant --nodes " + data("pinn_us51/nodes.csv") + " --balances " +
+                            data("pinn_us51/balances.csv") + " --progress none --out " + (out / "inv").string());
+  REQUIRE(inv.status == 0);
+  const auto im = read_json(out / "inv" / "metrics.json");
+  const std::set<std::string> low{im["inverse_distance"]["lowest"][0]["node"], im["inverse_distance"]["lowest"][1]["node"]};
+  REQUIRE(low == std::set<std::string>({"Alaska", "Hawaii"}));
+  REQUIRE(im["inverse_distance"]["max_abs_P_pi_minus_pi"].get<double>() < 1e-12);
+  REQUIRE(read_csv(out / "inv" / "invariant.csv").size() == 51);
+  // Bad input names the file, line and field.
+  const Run unknown = run_migra("pinn fit --nodes " + nf + " --balances " +
+                                write(out / "b1.csv", bal + "Texas,2012,5\n") + " --epochs 1 --progress none --out " + (out / "bad1").string());
+  REQUIRE(unknown.status == 2);
+  REQUIRE(unknown.output.find("b1.csv:80: field 'node': unknown node 'Texas'") != std::string::npos);
+  const Run twice = run_migra("pinn fit --nodes " + nf + " --balances " +
+                              write(out / "b2.csv", bal + "Alabama,2012,5\n") + " --epochs 1 --progress none --out " + (out / "bad2").string());
+  REQUIRE(twice.status == 2);
+  REQUIRE(twice.output.find("b2.csv:80: field 'node': node 'Alabama' in year 2012 again (first at line 4)") != std::string::npos);
+  const Run age = run_migra("pinn fit --nodes " + write(out / "n3.csv", "id,lat,lon,mean_age\nA,40,-100,38\nB,41,-101,x\n") +
+                            " --balances " + bf + " --epochs 1 --progress none --out " + (out / "bad3").string());
+  REQUIRE(age.status == 2);
+  REQUIRE(age.output.find("n3.csv:3: field 'mean_age'") != std::string::npos);
 }

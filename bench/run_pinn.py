@@ -1,0 +1,103 @@
+#!/usr/bin/python3
+"""Paper 000's PINN: time per epoch of `migra pinn fit` (the N per-node networks batched as one)
+against the same model in PyTorch eager written with one module per node
+(bench/peers/pinn_torch.py), same problem sizes, same machine, same run, 1 and 2 threads.
+Problems: the first N-1 nodes of data/pinn_us51 plus the external node (N = 17 and 52: the
+paper's E2 and E3). Time to 20,000 epochs is per-epoch x 20,000 unless --full-epochs runs it.
+Writes bench/results/pinn-<tag>.json (every line) and .md (the table).
+usage: run_pinn.py [--build build] [--epochs 200] [--peer-epochs 10] [--tag cpu-vm] [--full-epochs N]"""
+import argparse
+import csv
+import json
+import os
+import platform
+import subprocess
+import tempfile
+
+ap = argparse.ArgumentParser()
+ap.add_argument("--build", default="build")
+ap.add_argument("--epochs", type=int, default=200)
+ap.add_argument("--peer-epochs", type=int, default=10)
+ap.add_argument("--threads", default="1,2")
+ap.add_argument("--sizes", default="17,52")
+ap.add_argument("--full-epochs", type=int, default=0, help="also run migra this many epochs at N=17, 2 threads")
+ap.add_argument("--tag", default="cpu-vm")
+args = ap.parse_args()
+root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+commit = subprocess.run(["git", "-C", root, "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
+cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), platform.processor())
+migra = os.path.join(root, args.build, "host", "migra")
+data = os.path.join(root, "data", "pinn_us51")
+
+
+def subset(tmp, n_real):
+    nodes = list(csv.DictReader(open(os.path.join(data, "nodes.csv"))))[:n_real]
+    keep = {r["id"] for r in nodes}
+    nf, bf = os.path.join(tmp, f"nodes{n_real}.csv"), os.path.join(tmp, f"balances{n_real}.csv")
+    with open(nf, "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=list(nodes[0].keys()))
+        w.writeheader(), w.writerows(nodes)
+    rows = [r for r in csv.DictReader(open(os.path.join(data, "balances.csv"))) if r["node"] in keep]
+    with open(bf, "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=["node", "year", "balance"])
+        w.writeheader(), w.writerows(rows)
+    return nf, bf
+
+
+def run_migra(nf, bf, epochs, threads, out, derivatives="autograd"):
+    env = dict(os.environ, OMP_NUM_THREADS=str(threads))
+    subprocess.run([migra, "pinn", "fit", "--nodes", nf, "--balances", bf, "--epochs", str(epochs), "--derivatives",
+                    derivatives, "--out", out, "-q"], check=True, env=env, capture_output=True)
+    m = json.load(open(os.path.join(out, "metrics.json")))
+    return {"impl": "migra " + derivatives, "seconds_per_epoch": m["seconds_per_epoch"], "final_loss": m["final_loss"]["total"],
+            "epochs": epochs}
+
+
+lines = []
+with tempfile.TemporaryDirectory() as tmp:
+    for n in [int(s) for s in args.sizes.split(",")]:
+        nf, bf = subset(tmp, n - 1)
+        for th in [int(s) for s in args.threads.split(",")]:
+            for d in ("autograd", "taylor"):
+                r = run_migra(nf, bf, args.epochs, th, os.path.join(tmp, f"m{n}-{th}-{d}"), d)
+                lines.append(dict(r, nodes=n, threads=th))
+            o = subprocess.run(["/usr/bin/python3", os.path.join(root, "bench", "peers", "pinn_torch.py"), nf, bf,
+                                "--epochs", str(args.peer_epochs), "--threads", str(th)],
+                               capture_output=True, text=True, check=True).stdout
+            p = json.loads(o)
+            lines.append({"impl": p["peer"], "seconds_per_epoch": p["seconds_per_epoch"], "final_loss": p["final_loss"],
+                          "epochs": args.peer_epochs, "nodes": n, "threads": th})
+            print(json.dumps(lines[-3:]), flush=True)
+    if args.full_epochs:
+        nf, bf = subset(tmp, 16)
+        out = os.path.join(tmp, "full")
+        import time
+        t0 = time.perf_counter()
+        r = run_migra(nf, bf, args.full_epochs, 2, out)
+        lines.append(dict(r, nodes=17, threads=2, wall_seconds=time.perf_counter() - t0, full=True))
+
+meta = {"commit": commit, "cpu": cpu, "date": subprocess.run(["date", "-u", "+%Y-%m-%d"], capture_output=True, text=True).stdout.strip()}
+os.makedirs(os.path.join(root, "bench", "results"), exist_ok=True)
+with open(os.path.join(root, "bench", "results", f"pinn-{args.tag}.json"), "w") as f:
+    for l in lines:
+        f.write(json.dumps(dict(l, **meta)) + "\n")
+md = [f"# PINN (paper 000): time per epoch, migra vs PyTorch eager (one module per node)\n",
+      f"{meta['cpu']}, commit {commit}, {meta['date']}. Problem: data/pinn_us51 subsets, width 64, "
+      f"{args.epochs} migra epochs and {args.peer_epochs} peer epochs timed (after one warm-up epoch for the peer), float32.\n",
+      "| N | threads | migra autograd ms/epoch | migra taylor ms/epoch | PyTorch eager ms/epoch | speed-up (best migra) | migra 20k epochs (est.) |",
+      "|---|---|---|---|---|---|---|"]
+for n in sorted({l["nodes"] for l in lines if not l.get("full")}):
+    for th in sorted({l["threads"] for l in lines if l["nodes"] == n and not l.get("full")}):
+        sel = [l for l in lines if l["nodes"] == n and l["threads"] == th and not l.get("full")]
+        ma = next(l for l in sel if l["impl"] == "migra autograd")["seconds_per_epoch"]
+        mt = next(l for l in sel if l["impl"] == "migra taylor")["seconds_per_epoch"]
+        pe = next(l for l in sel if l["impl"].startswith("pytorch"))["seconds_per_epoch"]
+        best = min(ma, mt)
+        md.append(f"| {n} | {th} | {1e3*ma:.1f} | {1e3*mt:.1f} | {1e3*pe:.1f} | {pe/best:.1f}x | {20000*best/60:.1f} min |")
+full = [l for l in lines if l.get("full")]
+if full:
+    f = full[0]
+    md.append(f"\nMeasured end to end: migra N=17, {f['epochs']} epochs, 2 threads: {f['wall_seconds']/60:.1f} min wall "
+              f"({1e3*f['seconds_per_epoch']:.1f} ms/epoch), final loss {f['final_loss']:.4g}.")
+open(os.path.join(root, "bench", "results", f"pinn-{args.tag}.md"), "w").write("\n".join(md) + "\n")
+print("\n".join(md))
