@@ -4,6 +4,8 @@ against the same model in PyTorch eager written with one module per node
 (bench/peers/pinn_torch.py), same problem sizes, same machine, same run, 1 and 2 threads.
 Problems: the first N-1 nodes of data/pinn_us51 plus the external node (N = 17 and 52: the
 paper's E2 and E3). Time to 20,000 epochs is per-epoch x 20,000 unless --full-epochs runs it.
+The peer runs with OPENBLAS_NUM_THREADS=1, which migra sets for itself (models/torch_runtime.hpp):
+without it both lose about 2x on 2 threads to OpenBLAS's pool fighting OpenMP's.
 Writes bench/results/pinn-<tag>.json (every line) and .md (the table).
 usage: run_pinn.py [--build build] [--epochs 200] [--peer-epochs 10] [--tag cpu-vm] [--full-epochs N]"""
 import argparse
@@ -63,7 +65,8 @@ with tempfile.TemporaryDirectory() as tmp:
                 lines.append(dict(r, nodes=n, threads=th))
             o = subprocess.run(["/usr/bin/python3", os.path.join(root, "bench", "peers", "pinn_torch.py"), nf, bf,
                                 "--epochs", str(args.peer_epochs), "--threads", str(th)],
-                               capture_output=True, text=True, check=True).stdout
+                               capture_output=True, text=True, check=True,
+                               env=dict(os.environ, OPENBLAS_NUM_THREADS="1")).stdout
             p = json.loads(o)
             lines.append({"impl": p["peer"], "seconds_per_epoch": p["seconds_per_epoch"], "final_loss": p["final_loss"],
                           "epochs": args.peer_epochs, "nodes": n, "threads": th})

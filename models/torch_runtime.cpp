@@ -1,5 +1,9 @@
 #include "models/torch_runtime.hpp"
 
+#include <dlfcn.h>
+
+#include <cstdlib>
+
 #ifdef MIGRA_HAVE_TORCH
 #include <torch/cuda.h>
 #include <torch/version.h>
@@ -28,5 +32,12 @@ bool torch_has_cuda() { return torch::cuda::is_available(); }
 bool have_torch() { return false; }
 bool torch_has_cuda() { return false; }
 #endif
+
+void single_threaded_blas() {
+  if (std::getenv("OPENBLAS_NUM_THREADS")) return;
+  using SetThreads = void (*)(int);
+  // Looked up at run time: OpenBLAS is whatever libblas.so.3 LibTorch was given, or absent.
+  if (const auto set = reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"))) set(1);
+}
 
 }  // namespace migra::models

@@ -13,4 +13,11 @@ std::string torch_description();
 bool have_torch();
 bool torch_has_cuda();
 
+/// LibTorch parallelises its CPU kernels with OpenMP and calls BLAS inside them; a threaded
+/// OpenBLAS (Debian's pthread build) then runs its own pool beside OpenMP's spinning workers
+/// and the two oversubscribe the cores: a PINN epoch took twice as long on 2 threads as on 1
+/// (bench/results/pinn-cpu-vm.md). This keeps OpenBLAS to one thread, unless the user set
+/// OPENBLAS_NUM_THREADS. Call before training; idempotent; a no-op without OpenBLAS.
+void single_threaded_blas();
+
 }  // namespace migra::models

@@ -10,6 +10,7 @@
 #include <torch/version.h>
 
 #include "models/torch_device.hpp"
+#include "models/torch_runtime.hpp"
 #endif
 
 namespace migra::gnn {
@@ -139,6 +140,7 @@ SageResult train_sage(const FlowGraph& g, const std::vector<double>& X, int d, c
                          cfg.aggregator.c_str());
   MIGRA_THROW_IF_NOT_FMT(cfg.repeats >= 1 && cfg.hidden >= 1 && cfg.steps >= 0, "bad GNN configuration");
   const torch::Device dev = models::torch_device(cfg.device);
+  models::single_threaded_blas();
   quiet_beta_warnings();
   const torch::Dtype dt = cfg.float64 ? torch::kFloat64 : torch::kFloat32;
   const auto o = torch::TensorOptions().dtype(dt).device(dev);

@@ -10,6 +10,7 @@
 #ifdef MIGRA_HAVE_TORCH
 #include "models/pinn_migration/grouped_mlp.hpp"
 #include "models/torch_device.hpp"
+#include "models/torch_runtime.hpp"
 #endif
 
 namespace migra::pinn {
@@ -242,6 +243,7 @@ PinnResult train_pinn(const Problem& pb, const PinnConfig& cfg, const std::funct
                       const Checkpointing& ck) {
   check(pb, cfg);
   const torch::Device dev = models::torch_device(cfg.device);
+  models::single_threaded_blas();
   Fit f(pb, cfg, dev);
   const std::vector<torch::Tensor> params = f.parameters();
   torch::optim::AdamW opt(params, torch::optim::AdamWOptions(cfg.lr).betas({0.9, 0.999}).eps(1e-8).weight_decay(cfg.weight_decay));
