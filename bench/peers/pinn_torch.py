@@ -9,6 +9,7 @@ import argparse
 import csv
 import json
 import math
+import sys
 import time
 
 import numpy as np
@@ -23,6 +24,7 @@ ap.add_argument("--threads", type=int, default=1)
 ap.add_argument("--width", type=int, default=64)
 ap.add_argument("--collocation", type=int, default=100)
 ap.add_argument("--seed", type=int, default=0)
+ap.add_argument("--log-every", type=int, default=0, help="print the loss every k epochs (stderr)")
 args = ap.parse_args()
 torch.set_num_threads(args.threads)
 torch.manual_seed(args.seed)
@@ -117,8 +119,10 @@ def step():
 
 step()  # warm-up (not timed)
 t0 = time.perf_counter()
-for _ in range(args.epochs - 1):
+for k in range(args.epochs - 1):
     loss = step()
+    if args.log_every and (k + 2) % args.log_every == 0:
+        print(f"{k + 2},{loss}", file=sys.stderr, flush=True)
 sec = (time.perf_counter() - t0) / max(1, args.epochs - 1)
 print(json.dumps({"peer": "pytorch-eager " + torch.__version__, "nodes": n, "grid": len(grid), "width": args.width,
                   "threads": args.threads, "epochs": args.epochs, "seconds_per_epoch": sec, "final_loss": loss}))

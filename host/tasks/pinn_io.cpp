@@ -89,4 +89,26 @@ FeatureTable read_features(const std::string& path, const MigrationNodes& nodes)
   return f;
 }
 
+LambdaSeries read_lambda_series(const std::string& path, const MigrationNodes& nodes) {
+  const io::CsvTable t = io::CsvTable::read(path);
+  const int c_node = t.column("node"), c_t = t.column("t"), c_year = t.column("year"), c_lam = t.column("lambda");
+  const size_t m = nodes.ids.size();
+  std::vector<std::vector<double>> lam(m + 1), times(m + 1), years(m + 1);
+  for (size_t r = 0; r < t.rows(); ++r) {
+    const std::string& id = t.text(r, c_node);
+    const int u = id == "external" ? int(m) : node_of(t, r, c_node, nodes);
+    lam[size_t(u)].push_back(t.number(r, c_lam));
+    times[size_t(u)].push_back(t.number(r, c_t)), years[size_t(u)].push_back(t.number(r, c_year));
+  }
+  LambdaSeries s;
+  s.t = times[0], s.years = years[0];
+  MIGRA_THROW_IF_NOT_FMT(s.t.size() >= 2, "%s: no λ series for node '%s'", path.c_str(), nodes.ids[0].c_str());
+  for (size_t u = 0; u <= m; ++u) {
+    MIGRA_THROW_IF_NOT_FMT(times[u] == s.t, "%s: node '%s' is not on the same grid as '%s'", path.c_str(),
+                           u == m ? "external" : nodes.ids[u].c_str(), nodes.ids[0].c_str());
+    s.lambda.insert(s.lambda.end(), lam[u].begin(), lam[u].end());
+  }
+  return s;
+}
+
 }  // namespace migra::tasks

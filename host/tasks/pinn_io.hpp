@@ -31,4 +31,12 @@ struct FeatureTable {
 /// Every node of the table in every year of the file, once.
 FeatureTable read_features(const std::string& path, const MigrationNodes& nodes);
 
+/// λ on the collocation grid from a pinn.fit's series.csv: the nodes' rows in node-table order,
+/// then the external node's; every node on the same grid.
+struct LambdaSeries {
+  std::vector<double> t, years;  ///< P
+  std::vector<double> lambda;    ///< (nodes + 1) × P
+};
+LambdaSeries read_lambda_series(const std::string& path, const MigrationNodes& nodes);
+
 }  // namespace migra::tasks

@@ -19,6 +19,8 @@ const TaskRegistry& builtin_task_kinds() {
     r.add(tasks::pinn_fit_task_kind());
     r.add(tasks::pinn_invariant_task_kind());
     r.add(tasks::pinn_synth_task_kind());
+    r.add(tasks::pinn_explain_task_kind());
+    r.add(tasks::pinn_scenario_task_kind());
     return r;
   }();
   return registry;

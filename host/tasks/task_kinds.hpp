@@ -30,5 +30,7 @@ job::TaskKind gnn_synth_task_kind();
 job::TaskKind pinn_fit_task_kind();
 job::TaskKind pinn_invariant_task_kind();
 job::TaskKind pinn_synth_task_kind();
+job::TaskKind pinn_explain_task_kind();
+job::TaskKind pinn_scenario_task_kind();
 
 }  // namespace migra::tasks

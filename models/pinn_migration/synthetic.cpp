@@ -1,5 +1,6 @@
 #include "models/pinn_migration/synthetic.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include "kernels/core/error.hpp"
@@ -118,6 +119,20 @@ SyntheticSystem synthetic_system(const SyntheticOptions& opt) {
       s.s.push_back(0.6 * d.normal(FeatureDraw, item, 1));
       s.fphi.push_back(d.uniform(FeatureDraw, item, 0, 0, kTwoPi));
     }
+  return s;
+}
+
+ScaledSystem scaled_problem(SyntheticSystem sys, int points) {
+  ScaledSystem s;
+  Problem& pb = s.problem;
+  for (int k = 0; k < points; ++k) pb.t_data.push_back(double(k) / (points - 1));
+  const std::vector<double> R = sys.solve(pb.t_data);
+  s.scale = 0;
+  for (double r : R) s.scale = std::max(s.scale, std::fabs(r));
+  if (s.scale == 0) s.scale = 1;
+  pb.n = sys.n, pb.F = sys.F, pb.D = sys.D, pb.a = sys.a;
+  for (double r : R) pb.R.push_back(r / s.scale);
+  s.sys = std::move(sys);
   return s;
 }
 

@@ -46,4 +46,13 @@ struct SyntheticOptions {
 };
 SyntheticSystem synthetic_system(const SyntheticOptions& opt);
 
+/// A system's solution at `points` equally spaced times on [0, 1] as a PINN problem, over one
+/// global scale s = max |R| (so that K and G keep their meaning; λ and c_a divide by s).
+struct ScaledSystem {
+  SyntheticSystem sys;
+  Problem problem;
+  double scale = 1;
+};
+ScaledSystem scaled_problem(SyntheticSystem sys, int points = 13);
+
 }  // namespace migra::pinn

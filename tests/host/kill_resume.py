@@ -138,6 +138,35 @@ if not same:
     failures.append("settle.fit: the resumed bootstrap's outputs differ")
 if resumed <= 0:
     failures.append("settle.fit: the resumed bootstrap did not continue from its checkpoint")
+# pinn.fit: a PINN killed after its first checkpoint continues from that epoch to the same model.
+src = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "data", "pinn_us51")
+keep = [l for l in open(os.path.join(src, "nodes.csv"))][:5]
+with open(os.path.join(work, "pinn-nodes.csv"), "w") as f:
+    f.writelines(keep)
+ids = {l.split(",")[0] for l in keep[1:]}
+with open(os.path.join(work, "pinn-balances.csv"), "w") as f:
+    f.writelines([l for k, l in enumerate(open(os.path.join(src, "balances.csv"))) if k == 0 or l.split(",")[0] in ids])
+fit = [migra, "pinn", "fit", "--nodes", os.path.join(work, "pinn-nodes.csv"), "--balances",
+       os.path.join(work, "pinn-balances.csv"), "--epochs", "400", "--width", "16", "--progress", "none"]
+subprocess.run(fit + ["--out", os.path.join(work, "pinn-ref")], check=True, stdout=subprocess.DEVNULL)
+out = os.path.join(work, "pinn-killed")
+p = subprocess.Popen(fit + ["--out", out, "--checkpoint-every", "0.01"], stdout=subprocess.DEVNULL)
+ckpt = os.path.join(out, ".migra-checkpoint")
+deadline = time.time() + 60
+while not os.path.exists(ckpt) and p.poll() is None and time.time() < deadline:
+    time.sleep(0.005)
+if p.poll() is None:
+    p.send_signal(signal.SIGKILL)
+p.wait()
+subprocess.run(fit + ["--out", out], check=True, stdout=subprocess.DEVNULL)
+resumed = json.load(open(os.path.join(out, "manifest.json")))["tasks"]["pinn.fit"]["result"].get("resumed_at_epoch", 0)
+same = outputs(out) == outputs(os.path.join(work, "pinn-ref"))
+print(f"kill -9 at pinn.fit's first checkpoint: resumed at epoch {resumed}; outputs identical: {same}")
+if not same:
+    diff = sorted(set(outputs(out).items()) ^ set(outputs(os.path.join(work, "pinn-ref")).items()))
+    failures.append(f"pinn.fit: the resumed fit's outputs differ: {diff[:4]}")
+if resumed <= 0:
+    failures.append("pinn.fit: the resumed fit did not continue from its checkpoint")
 if failures:
     print("\n".join(failures))
     sys.exit(1)

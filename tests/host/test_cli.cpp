@@ -629,6 +629,49 @@ TEST_CASE("migra pinn: the shipped synthetic set, a short fit, the invariant den
   REQUIRE(run_migra(fit + (out / "again").string()).status == 0);
   REQUIRE(migra::io::sha256_file((out / "fit" / "series.csv").string()) ==
           migra::io::sha256_file((out / "again" / "series.csv").string()));
+  // Explain λ by the features (a few splits), then scenarios through the explainer's model.
+  std::string feat;
+  {
+    std::ifstream in(data("pinn_us51/features.csv"));
+    std::string line;
+    std::getline(in, line);
+    feat = line + "\n";
+    while (std::getline(in, line))
+      if (keep.count(line.substr(0, line.find(',')))) feat += line + "\n";
+  }
+  const std::string ff = write(out / "features.csv", feat);
+  const Run ex = run_migra("pinn explain --series " + (out / "fit" / "series.csv").string() + " --features " + ff + " --nodes " + nf +
+                           " --splits 6 --seed 2 --progress none --out " + (out / "explain").string());
+  INFO(ex.output);
+  REQUIRE(ex.status == 0);
+  const auto em = read_json(out / "explain" / "metrics.json");
+  REQUIRE(em["rows"] == 6 * m["collocation_points"].get<int>());
+  REQUIRE(em["shap"]["additivity_max_abs_error"].get<double>() < 1e-5);
+  REQUIRE(em["xgboost"]["reconstruction_r2"]["mean"].get<double>() <= 1.0);
+  REQUIRE(em["shap"]["ranking"].size() == 11);  // 10 features + the year
+  for (const char* f : {"importance.csv", "shap.csv", "shap.svg", "model.json", "design.json"}) REQUIRE(fs::exists(out / "explain" / f));
+  const std::string scen = "pinn scenario --nodes " + nf + " --features " + ff + " --series " + (out / "fit" / "series.csv").string() +
+                           " --coefficients " + (out / "fit" / "coefficients.json").string() + " --model " +
+                           (out / "explain" / "model.json").string() + " --design " + (out / "explain" / "design.json").string() +
+                           " --targets Alabama --progress none --feature ";
+  std::string top;  // the most important feature column (the year is not one)
+  for (const auto& f : em["shap"]["ranking"])
+    if (top.empty() && f["feature"] != "year") top = f["feature"];
+  const Run same = run_migra(scen + top + " --factor 1 --out " + (out / "same").string());  // spec §6 S5: identity
+  INFO(same.output);
+  REQUIRE(same.status == 0);
+  for (const auto& row : read_csv(out / "same" / "scenario.csv")) REQUIRE(std::stod(row.at("difference_people")) == 0.0);
+  REQUIRE(run_migra(scen + top + " --factor 1.7 --out " + (out / "raise").string()).status == 0);
+  const auto sm = read_json(out / "raise" / "metrics.json");
+  REQUIRE(sm["max_abs_lambda_change_untargeted"].get<double>() == 0.0);  // only Alabama's λ changes
+  double changed = 0;
+  for (const auto& row : read_csv(out / "raise" / "scenario.csv"))
+    if (row.at("node") == "Alabama") changed = std::max(changed, std::fabs(std::stod(row.at("lambda_scenario")) - std::stod(row.at("lambda_baseline"))));
+  REQUIRE(changed > 0);
+  REQUIRE(read_csv(out / "raise" / "scenario.csv").size() == 7 * m["collocation_points"].get<size_t>());
+  const Run badf = run_migra(scen + "wages --factor 1.7 --out " + (out / "bad4").string());
+  REQUIRE(badf.status == 2);
+  REQUIRE(badf.output.find("'feature': 'wages' is not a column") != std::string::npos);
   // Invariant density of the 51 states with 1/distance weights: Alaska and Hawaii lowest.
   const Run inv = run_migra("pinn invariant --nodes " + data("pinn_us51/nodes.csv") + " --balances " +
                             data("pinn_us51/balances.csv") + " --progress none --out " + (out / "inv").string());
