@@ -186,14 +186,16 @@ struct Fit {
   }
 };
 
-/// Model, optimiser and history as bytes, and back.
-std::string save_state(const Fit& f, torch::optim::AdamW& opt, int epoch, const std::vector<LossParts>& hist) {
+/// Model, history and (for a checkpoint) the optimiser's moments as bytes, and back.
+std::string save_state(const Fit& f, const torch::optim::AdamW* opt, int epoch, const std::vector<LossParts>& hist) {
   torch::serialize::OutputArchive ar;
   const auto params = f.parameters();
   for (size_t k = 0; k < params.size(); ++k) ar.write("p" + std::to_string(k), params[k].detach());
-  torch::serialize::OutputArchive oa;
-  opt.save(oa);
-  ar.write("optimizer", oa);
+  if (opt) {
+    torch::serialize::OutputArchive oa;
+    opt->save(oa);
+    ar.write("optimizer", oa);
+  }
   std::vector<double> h;
   for (const LossParts& l : hist) h.insert(h.end(), {double(l.epoch), l.total, l.l0, l.ld, l.lp, l.lr});
   ar.write("history", torch::tensor(h, torch::kFloat64));
@@ -216,7 +218,7 @@ int load_state(const std::string& bytes, Fit& f, torch::optim::AdamW& opt, std::
     params[k].copy_(t);
   }
   torch::serialize::InputArchive oa;
-  ar.read("optimizer", oa);
+  MIGRA_THROW_IF_NOT_FMT(ar.try_read("optimizer", oa), "checkpoint: no optimiser state (a trained model is not a checkpoint)");
   opt.load(oa);
   torch::Tensor h, ep;
   ar.read("history", h);
@@ -267,7 +269,7 @@ PinnResult train_pinn(const Problem& pb, const PinnConfig& cfg, const std::funct
       res.history.push_back({epoch, loss.item<double>(), e.l0.item<double>(), e.ld.item<double>(), e.lp.item<double>(), lr});
       if (progress) progress(res.history.back());
     }
-    if (ck.save && ck.every > 0 && epoch % ck.every == 0 && epoch < cfg.epochs) ck.save(save_state(f, opt, epoch, res.history));
+    if (ck.save && ck.every > 0 && epoch % ck.every == 0 && epoch < cfg.epochs) ck.save(save_state(f, &opt, epoch, res.history));
   }
   const int ran = cfg.epochs - start;
   res.seconds_per_epoch = ran > 0 ? std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() / ran : 0;
@@ -282,7 +284,7 @@ PinnResult train_pinn(const Problem& pb, const PinnConfig& cfg, const std::funct
     const std::int64_t E = std::int64_t(cfg.extra_times.size());
     res.R_extra = values_of(f.net_R->forward(tensor_of(cfg.extra_times, {1, E, 1}, f.o).expand({f.n, E, 1}).contiguous()));
   }
-  res.state = save_state(f, opt, cfg.epochs, res.history);
+  res.state = save_state(f, nullptr, cfg.epochs, res.history);
   torch::NoGradGuard ng;
   res.coefficients = coefficients_of(*f.coeff);
   return res;

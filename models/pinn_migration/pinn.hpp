@@ -74,7 +74,7 @@ struct PinnResult {
   double seconds_per_epoch = 0;
   int resumed_at = 0;                                   ///< epoch a checkpoint resumed from (0: none)
   std::string device;
-  std::string state;                                    ///< the trained model, as a checkpoint's bytes
+  std::string state;                                    ///< the trained parameters and history (no optimiser)
 };
 
 /// Checkpoints: `initial` (bytes from an earlier save, or empty) is resumed from; `save` gets
