@@ -114,31 +114,39 @@ if outputs(out) != expected:
     failures.append("kill at the checkpoint: outputs differ")
 if step <= 0:
     failures.append("the resumed ensemble did not continue from its checkpoint")
-# settle.fit: a bootstrap killed after its first checkpoint continues from that replicate.
+
+
+def kill_at_first_checkpoint(name, cmd, kind, resume_key, unit):
+    """Runs `cmd` to a reference, then again killed -9 as soon as its first checkpoint exists,
+    resumes it, and requires the resume to continue (result[resume_key] > 0) to the same outputs."""
+    ref, out = os.path.join(work, name + "-ref"), os.path.join(work, name + "-killed")
+    subprocess.run(cmd + ["--out", ref], check=True, stdout=subprocess.DEVNULL)
+    p = subprocess.Popen(cmd + ["--out", out, "--checkpoint-every", "0.01"], stdout=subprocess.DEVNULL)
+    ckpt = os.path.join(out, ".migra-checkpoint")
+    deadline = time.time() + 60
+    while not os.path.exists(ckpt) and p.poll() is None and time.time() < deadline:
+        time.sleep(0.005)
+    if p.poll() is None:
+        p.send_signal(signal.SIGKILL)
+    p.wait()
+    subprocess.run(cmd + ["--out", out], check=True, stdout=subprocess.DEVNULL)
+    resumed = json.load(open(os.path.join(out, "manifest.json")))["tasks"][kind]["result"].get(resume_key, 0)
+    got, want = outputs(out), outputs(ref)
+    print(f"kill -9 at {kind}'s first checkpoint: resumed at {unit} {resumed}; outputs identical: {got == want}")
+    if got != want:
+        failures.append(f"{kind}: the resumed run's outputs differ: {sorted(set(got.items()) ^ set(want.items()))[:4]}")
+    if resumed <= 0:
+        failures.append(f"{kind}: the resumed run did not continue from its checkpoint")
+
+
+# settle.fit: a bootstrap continues from its last chunk of replicates.
 city = os.path.join(work, "settle-city")
 subprocess.run([migra, "settle", "synth", "--layouts", "random", "--side", "12", "--progress", "none", "--out", city],
                check=True, stdout=subprocess.DEVNULL)
-fit = [migra, "settle", "fit", "--units", os.path.join(city, "units.csv"), "--flows", os.path.join(city, "flows.csv"),
-       "--model", "spatial", "--bootstrap", "3000", "--progress", "none"]
-subprocess.run(fit + ["--out", os.path.join(work, "settle-ref")], check=True, stdout=subprocess.DEVNULL)
-out = os.path.join(work, "settle-killed")
-p = subprocess.Popen(fit + ["--out", out, "--checkpoint-every", "0.01"], stdout=subprocess.DEVNULL)
-ckpt = os.path.join(out, ".migra-checkpoint")
-deadline = time.time() + 60
-while not os.path.exists(ckpt) and p.poll() is None and time.time() < deadline:
-    time.sleep(0.005)
-if p.poll() is None:
-    p.send_signal(signal.SIGKILL)
-p.wait()
-subprocess.run(fit + ["--out", out], check=True, stdout=subprocess.DEVNULL)
-resumed = json.load(open(os.path.join(out, "manifest.json")))["tasks"]["settle.fit"]["result"].get("resumed_from_replicate", 0)
-same = outputs(out) == outputs(os.path.join(work, "settle-ref"))
-print(f"kill -9 at settle.fit's first bootstrap checkpoint: resumed at replicate {resumed}; outputs identical: {same}")
-if not same:
-    failures.append("settle.fit: the resumed bootstrap's outputs differ")
-if resumed <= 0:
-    failures.append("settle.fit: the resumed bootstrap did not continue from its checkpoint")
-# pinn.fit: a PINN killed after its first checkpoint continues from that epoch to the same model.
+kill_at_first_checkpoint("settle", [migra, "settle", "fit", "--units", os.path.join(city, "units.csv"), "--flows",
+                                    os.path.join(city, "flows.csv"), "--model", "spatial", "--bootstrap", "3000",
+                                    "--progress", "none"], "settle.fit", "resumed_from_replicate", "replicate")
+# pinn.fit: a PINN continues from its last saved epoch (model and optimiser) to the same model.
 src = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "data", "pinn_us51")
 keep = [l for l in open(os.path.join(src, "nodes.csv"))][:5]
 with open(os.path.join(work, "pinn-nodes.csv"), "w") as f:
@@ -146,27 +154,9 @@ with open(os.path.join(work, "pinn-nodes.csv"), "w") as f:
 ids = {l.split(",")[0] for l in keep[1:]}
 with open(os.path.join(work, "pinn-balances.csv"), "w") as f:
     f.writelines([l for k, l in enumerate(open(os.path.join(src, "balances.csv"))) if k == 0 or l.split(",")[0] in ids])
-fit = [migra, "pinn", "fit", "--nodes", os.path.join(work, "pinn-nodes.csv"), "--balances",
-       os.path.join(work, "pinn-balances.csv"), "--epochs", "400", "--width", "16", "--progress", "none"]
-subprocess.run(fit + ["--out", os.path.join(work, "pinn-ref")], check=True, stdout=subprocess.DEVNULL)
-out = os.path.join(work, "pinn-killed")
-p = subprocess.Popen(fit + ["--out", out, "--checkpoint-every", "0.01"], stdout=subprocess.DEVNULL)
-ckpt = os.path.join(out, ".migra-checkpoint")
-deadline = time.time() + 60
-while not os.path.exists(ckpt) and p.poll() is None and time.time() < deadline:
-    time.sleep(0.005)
-if p.poll() is None:
-    p.send_signal(signal.SIGKILL)
-p.wait()
-subprocess.run(fit + ["--out", out], check=True, stdout=subprocess.DEVNULL)
-resumed = json.load(open(os.path.join(out, "manifest.json")))["tasks"]["pinn.fit"]["result"].get("resumed_at_epoch", 0)
-same = outputs(out) == outputs(os.path.join(work, "pinn-ref"))
-print(f"kill -9 at pinn.fit's first checkpoint: resumed at epoch {resumed}; outputs identical: {same}")
-if not same:
-    diff = sorted(set(outputs(out).items()) ^ set(outputs(os.path.join(work, "pinn-ref")).items()))
-    failures.append(f"pinn.fit: the resumed fit's outputs differ: {diff[:4]}")
-if resumed <= 0:
-    failures.append("pinn.fit: the resumed fit did not continue from its checkpoint")
+kill_at_first_checkpoint("pinn", [migra, "pinn", "fit", "--nodes", os.path.join(work, "pinn-nodes.csv"), "--balances",
+                                  os.path.join(work, "pinn-balances.csv"), "--epochs", "400", "--width", "16",
+                                  "--progress", "none"], "pinn.fit", "resumed_at_epoch", "epoch")
 if failures:
     print("\n".join(failures))
     sys.exit(1)
