@@ -24,6 +24,16 @@ std::string num(const char* fmt, double v) {
   return b;
 }
 
+/// A tick label with as many significant digits as the spacing between ticks needs (at least
+/// three): years stay 2010, 2012.4 rather than 2.01e+03.
+std::string tick_label(double v, double lo, double hi, double spacing) {
+  const double top = std::max(std::fabs(lo), std::fabs(hi));
+  const int digits = spacing > 0 && top > 0 ? std::max(3, int(std::ceil(std::log10(top / spacing))) + 2) : 3;
+  char b[64];
+  std::snprintf(b, sizeof b, "%.*g", std::min(digits, 12), std::fabs(v) < 1e-12 * top ? 0.0 : v);
+  return b;
+}
+
 std::string text(double x, double y, const std::string& s, const char* anchor = "middle", int size = 12,
                  const std::string& extra = "") {
   return "<text x=\"" + num("%.1f", x) + "\" y=\"" + num("%.1f", y) + "\" font-size=\"" + std::to_string(size) +
@@ -61,7 +71,7 @@ std::string svg_scatter(const std::vector<std::pair<double, double>>& pts, const
   const int ticks = o.log_axes ? int(hi - lo) : 5;
   for (int k = 0; k <= ticks; ++k) {
     const double v = lo + (hi - lo) * k / ticks;
-    const std::string label = o.log_axes ? "1e" + num("%.0f", v) : num("%.3g", v);
+    const std::string label = o.log_axes ? "1e" + num("%.0f", v) : tick_label(v, lo, hi, (hi - lo) / ticks);
     s += text(X(v), T + ph + 18, label, "middle", 11);
     s += text(L - 6, Y(v) + 4, label, "end", 11);
     s += "<line x1=\"" + num("%.1f", X(v)) + "\" y1=\"" + num("%.1f", T + ph) + "\" x2=\"" + num("%.1f", X(v)) +
@@ -109,7 +119,7 @@ std::string svg_curves(const std::vector<Series>& series, const CurveOptions& o)
     const int k = log ? int(b - a) : 5;
     for (int t = 0; t <= k; ++t) {
       const double v = a + (b - a) * t / k;
-      const std::string label = log ? "1e" + num("%.0f", v) : num("%.3g", v);
+      const std::string label = log ? "1e" + num("%.0f", v) : tick_label(v, a, b, (b - a) / k);
       if (horizontal) out += text(L + (v - a) / (b - a) * pw, T + ph + 18, label, "middle", 11);
       else out += text(L - 6, T + ph - (v - a) / (b - a) * ph + 4, label, "end", 11);
     }
@@ -141,7 +151,9 @@ std::string svg_curves(const std::vector<Series>& series, const CurveOptions& o)
 }
 
 std::string svg_points(const std::vector<PointGroup>& groups, const PointsOptions& o) {
-  const int W = 640, H = 520, L = 75, R = 150, T = 40, B = 55;
+  size_t longest = 0;  // named y ticks widen the left margin
+  for (const auto& t : o.y_ticks) longest = std::max(longest, t.second.size());
+  const int W = 640, H = 520, L = std::max(75, int(6.5 * double(longest)) + 14), R = 150, T = 40, B = 55;
   double x0 = 1e300, x1 = -1e300, y0 = 1e300, y1 = -1e300;
   const auto grow = [&](double x, double y) {
     if (std::isfinite(x) && std::isfinite(y)) x0 = std::min(x0, x), x1 = std::max(x1, x), y0 = std::min(y0, y), y1 = std::max(y1, y);
@@ -165,9 +177,10 @@ std::string svg_points(const std::vector<PointGroup>& groups, const PointsOption
          "\" height=\"" + num("%.0f", ph) + "\" fill=\"none\" stroke=\"#444\"/>\n";
   for (int t = 0; t <= 5; ++t) {
     const double vx = x0 + (x1 - x0) * t / 5, vy = y0 + (y1 - y0) * t / 5;
-    out += text(X(vx), T + ph + 18, num("%.3g", vx), "middle", 11);
-    out += text(L - 6, Y(vy) + 4, num("%.3g", vy), "end", 11);
+    out += text(X(vx), T + ph + 18, tick_label(vx, x0, x1, (x1 - x0) / 5), "middle", 11);
+    if (o.y_ticks.empty()) out += text(L - 6, Y(vy) + 4, tick_label(vy, y0, y1, (y1 - y0) / 5), "end", 11);
   }
+  for (const auto& [v, label] : o.y_ticks) out += text(L - 6, Y(v) + 4, label, "end", 11);
   if (o.box) {
     out += "<rect x=\"" + num("%.1f", X(o.box_x0)) + "\" y=\"" + num("%.1f", Y(o.box_y1)) + "\" width=\"" +
            num("%.1f", X(o.box_x1) - X(o.box_x0)) + "\" height=\"" + num("%.1f", Y(o.box_y0) - Y(o.box_y1)) +

@@ -41,6 +41,7 @@ struct PointsOptions {
   bool box = false;
   double box_x0 = 0, box_x1 = 0, box_y0 = 0, box_y1 = 0;
   std::string box_label;
+  std::vector<std::pair<double, std::string>> y_ticks;  ///< named y positions instead of numbers (categories)
 };
 std::string svg_points(const std::vector<PointGroup>& groups, const PointsOptions& o);
 

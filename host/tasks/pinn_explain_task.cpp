@@ -115,9 +115,10 @@ void run(job::TaskContext& ctx) {
     }
   }
   report::PointsOptions po;
-  po.title = "SHAP values of λ (features top to bottom by mean |SHAP|: " + names[size_t(order[0])] + " first)";
+  po.title = "SHAP values of λ, features by mean |SHAP|";
   po.x_label = "SHAP value (λ units)";
-  po.y_label = "feature rank (top = 1)";
+  po.y_label = "";
+  for (int k = 0; k < cols; ++k) po.y_ticks.emplace_back(double(cols - k), names[size_t(order[size_t(k)])]);
 
   const nlohmann::json metrics = {
       {"xgboost", table(trees)}, {"xgboost_node_grouped", table(grouped)}, {"linear", table(linear)},
