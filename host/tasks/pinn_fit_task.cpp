@@ -142,6 +142,7 @@ void run(job::TaskContext& ctx) {
   }
   const pinn::Coefficients& c = r.coefficients;
   nlohmann::json coeff = {{"K", c.K}, {"G", c.G}, {"c_a", c.c_a}, {"c_e", c.c_e}, {"coeff_mode", cfg.coeff_mode},
+                          {"K_eigenvalues", {{"re", c.K_eig_re}, {"im", c.K_eig_im}}}, {"G_eigenvalues", c.G_eig},
                           {"g_mode", cfg.g_mode}, {"nodes", bal.ids}, {"F", pb.F}, {"D", pb.D}, {"a", pb.a},
                           {"scale", sc.scale}, {"shift", sc.shift}, {"years", bal.years}};
   if (cfg.coeff_mode == "scalar") coeff["c_r"] = c.c_r, coeff["c_d"] = c.c_d;
@@ -152,6 +153,9 @@ void run(job::TaskContext& ctx) {
       {"physics_residual_mean_sq", res2 / double(r.residual.size())},
       {"forcing_mean_sq", lam2 / double(r.residual.size())},
       {"self_consistency_rmse_mean", sc_mean},
+      {"eigenvalues", {{"K_min_real", *std::min_element(c.K_eig_re.begin(), c.K_eig_re.end())},
+                       {"K_max_real", *std::max_element(c.K_eig_re.begin(), c.K_eig_re.end())},
+                       {"G_min", c.G_eig.front()}, {"G_max", c.G_eig.back()}}},
       {"final_loss", r.history.empty() ? nlohmann::json(nullptr) : nlohmann::json({{"total", r.history.back().total},
                                                                                   {"initial", r.history.back().l0},
                                                                                   {"data", r.history.back().ld},

@@ -236,6 +236,10 @@ Coefficients coefficients_of(const CoefficientModel& c) {
   if (c.scalar) out.c_r = c.c_r.item<double>(), out.c_d = c.c_d.item<double>();
   else out.C_r = values_of(c.c_r), out.C_d = values_of(c.c_d);
   out.c_a = c.c_a.item<double>(), out.c_e = c.c_e.item<double>();
+  const torch::Tensor ke = torch::linalg_eigvals(c.K().to(torch::kCPU, torch::kFloat64));
+  out.K_eig_re = values_of(torch::real(ke)), out.K_eig_im = values_of(torch::imag(ke));
+  const torch::Tensor G = c.G().to(torch::kCPU, torch::kFloat64);
+  out.G_eig = values_of(torch::linalg_eigvalsh(0.5 * (G + G.t())));
   return out;
 }
 

@@ -33,6 +33,10 @@ struct Coefficients {
   std::vector<double> C_r, C_d;  ///< matrix mode
   double c_r = 0, c_d = 0;       ///< scalar mode
   double c_a = 0, c_e = 1;
+  /// Eigenvalues of K (real and imaginary parts; K need not be symmetric) and of G (real,
+  /// symmetric G): spec §7.7 — nothing constrains their signs, so an extrapolated ODE may be
+  /// unstable. Filled by train_pinn.
+  std::vector<double> K_eig_re, K_eig_im, G_eig;
 };
 
 struct PinnConfig {

@@ -437,6 +437,15 @@ TEST_CASE("S1: forward PINN with the coefficients and λ fixed to the truth", "[
   cfg.extra_times = sp.dense_t;
   const PinnResult r = train_pinn(sp.pb, cfg);
   for (size_t k = 0; k < r.coefficients.K.size(); ++k) REQUIRE(r.coefficients.K[k] == Approx(sp.sys.truth.K[k]).margin(1e-12));
+  // the reported spectra: Σ λ(K) = tr K (conjugate pairs cancel), Σ λ(G) = tr G, G's ascending
+  double trK = 0, trG = 0, sre = 0, sim = 0, sg = 0;
+  for (int u = 0; u < sp.sys.n; ++u) trK += sp.sys.truth.K[size_t(u * (sp.sys.n + 1))], trG += sp.sys.truth.G[size_t(u * (sp.sys.n + 1))];
+  for (size_t k = 0; k < r.coefficients.K_eig_re.size(); ++k) sre += r.coefficients.K_eig_re[k], sim += r.coefficients.K_eig_im[k];
+  for (double g : r.coefficients.G_eig) sg += g;
+  CHECK(sre == Approx(trK).epsilon(1e-10));
+  CHECK(std::fabs(sim) < 1e-10);
+  CHECK(sg == Approx(trG).epsilon(1e-10));
+  CHECK(std::is_sorted(r.coefficients.G_eig.begin(), r.coefficients.G_eig.end()));
   double se = 0;
   for (size_t k = 0; k < sp.dense_R.size(); ++k) se += std::pow(r.R_extra[k] - sp.dense_R[k], 2);
   const double rmse = std::sqrt(se / double(sp.dense_R.size()));
