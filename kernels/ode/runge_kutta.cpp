@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <valarray>
 
 #include "kernels/core/error.hpp"
 
@@ -30,30 +31,16 @@ Solution rk4(const Rhs& f, const std::vector<double>& y0, const std::vector<doub
   check_times(y0, times);
   MIGRA_THROW_IF_NOT_FMT(dt > 0, "RK4: step %g must be positive", dt);
   const size_t m = y0.size();
+  using V = std::valarray<double>;
+  const auto rhs = [&](double t, const V& y) {
+    V dy(m);
+    f(t, &y[0], &dy[0]);
+    return dy;
+  };
   Solution s;
   s.t = times;
-  std::vector<double> y = y0, k1(m), k2(m), k3(m), k4(m), tmp(m);
-  s.y.insert(s.y.end(), y.begin(), y.end());
-  double t = times.front();
-  for (size_t o = 1; o < times.size(); ++o) {
-    // As many whole steps as fit, evenly shortened so the last lands on the output time.
-    const long n = std::max(1L, long(std::ceil((times[o] - t) / dt - 1e-9)));
-    const double h = (times[o] - t) / double(n);
-    for (long k = 0; k < n; ++k) {
-      const double tk = t + double(k) * h;
-      f(tk, y.data(), k1.data());
-      combine(tmp, y, 0.5 * h, {{1.0, &k1}});
-      f(tk + 0.5 * h, tmp.data(), k2.data());
-      combine(tmp, y, 0.5 * h, {{1.0, &k2}});
-      f(tk + 0.5 * h, tmp.data(), k3.data());
-      combine(tmp, y, h, {{1.0, &k3}});
-      f(tk + h, tmp.data(), k4.data());
-      combine(y, y, h, {{1 / 6.0, &k1}, {1 / 3.0, &k2}, {1 / 3.0, &k3}, {1 / 6.0, &k4}});
-      s.evaluations += 4, ++s.steps;
-    }
-    t = times[o];
-    s.y.insert(s.y.end(), y.begin(), y.end());
-  }
+  s.steps = rk4_march(rhs, V(y0.data(), m), times, dt, [&](size_t, const V& y) { s.y.insert(s.y.end(), std::begin(y), std::end(y)); });
+  s.evaluations = 4 * s.steps;
   return s;
 }
 

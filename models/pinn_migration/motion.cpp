@@ -1,5 +1,7 @@
 #include "models/pinn_migration/motion.hpp"
 
+#include "models/pinn_migration/motion_torch.hpp"
+
 #include "kernels/core/error.hpp"
 #include "kernels/ode/runge_kutta.hpp"
 #include "kernels/stats/pchip.hpp"
@@ -31,6 +33,17 @@ std::vector<double> integrate_motion(const Coefficients& c, const std::vector<do
   std::vector<double> ts = times;
   const bool prepend = ts.empty() || ts.front() > 0;
   if (prepend) ts.insert(ts.begin(), 0.0);
+  if (!opt.device.empty()) {
+    MIGRA_THROW_IF_NOT_FMT(opt.method == "rk4", "ODE on a device: only rk4 is batched (method '%s')", opt.method.c_str());
+    std::vector<double> slopes;
+    for (const stats::Pchip& p : lam) slopes.insert(slopes.end(), p.slopes().begin(), p.slopes().end());
+    std::vector<double> out = integrate_motion_torch(c, a, grid, lambda, slopes, B, ts, opt.dt, opt.device);
+    if (!prepend) return out;
+    std::vector<double> trimmed;  // drop the t = 0 column that was added
+    for (size_t r = 0; r < size_t(B) * n; ++r)
+      trimmed.insert(trimmed.end(), out.begin() + long(r * ts.size() + 1), out.begin() + long((r + 1) * ts.size()));
+    return trimmed;
+  }
   const std::vector<double> y0(size_t(B) * 2 * n, 0.0);
   ode::Solution sol;
   if (opt.method == "rk4") sol = ode::rk4(rhs, y0, ts, opt.dt);

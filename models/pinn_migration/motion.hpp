@@ -13,6 +13,10 @@ namespace migra::pinn {
 struct MotionOptions {
   std::string method = "rk45";  ///< rk45 (rtol, atol) | rk4 (dt)
   double rtol = 1e-3, atol = 1e-6, dt = 1e-3;
+  /// rk4 only: step all B scenarios as [B, N] tensors on this LibTorch device (cpu, cuda:k):
+  /// two [B,N]×[N,N] products per stage and λ from per-segment Hermite coefficients, the
+  /// batched GPU path of spec §8. Empty: the host integrator.
+  std::string device;
 };
 
 /// lambda: B × N × P on `grid`; returns B × N × times.size(), R at the output times.

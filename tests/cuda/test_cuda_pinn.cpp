@@ -3,6 +3,9 @@
 // and the coefficients agree to 1e-8 relative.
 #include <catch2/catch.hpp>
 
+#include <cmath>
+
+#include "models/pinn_migration/motion.hpp"
 #include "models/pinn_migration/pinn.hpp"
 #include "models/pinn_migration/synthetic.hpp"
 #include "models/torch_runtime.hpp"
@@ -32,4 +35,28 @@ TEST_CASE("cuda pinn: a few epochs on the GPU match the CPU", "[cuda][pinn]") {
     for (size_t k = 0; k < cpu.coefficients.K.size(); ++k)
       CHECK(gpu.coefficients.K[k] == Approx(cpu.coefficients.K[k]).epsilon(1e-8).margin(1e-10));
   }
+}
+
+TEST_CASE("cuda pinn: the batched RK4 of the equation of motion on the GPU matches the host", "[cuda][pinn]") {
+  if (!migra::models::have_torch() || !migra::models::torch_has_cuda()) {
+    WARN("SKIPPED: this LibTorch has no CUDA");
+    return;
+  }
+  SyntheticOptions so;
+  so.n = 40, so.seed = 9;
+  const SyntheticSystem sys = synthetic_system(so);
+  const std::vector<double> grid = collocation_grid({0, 0.5, 1}, 50);
+  std::vector<double> lam;
+  for (int b = 0; b < 16; ++b)
+    for (int u = 0; u < sys.n; ++u)
+      for (double t : grid) lam.push_back((1 + 0.1 * b) * sys.lambda(u, t));
+  MotionOptions host;
+  host.method = "rk4";
+  MotionOptions dev = host;
+  dev.device = "cuda:0";
+  const std::vector<double> a = integrate_motion(sys.truth, sys.a, grid, lam, 16, grid, host);
+  const std::vector<double> b = integrate_motion(sys.truth, sys.a, grid, lam, 16, grid, dev);
+  double top = 0;
+  for (double v : a) top = std::max(top, std::fabs(v));
+  for (size_t k = 0; k < a.size(); ++k) CHECK(std::fabs(a[k] - b[k]) <= 1e-11 * top);
 }

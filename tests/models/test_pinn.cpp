@@ -22,6 +22,7 @@
 #include "models/pinn_migration/series.hpp"
 #include "models/pinn_migration/synthetic.hpp"
 #include "models/pinn_migration/transfer.hpp"
+#include "models/torch_runtime.hpp"
 #include "host/io/csv.hpp"
 
 using namespace migra;
@@ -211,6 +212,37 @@ TEST_CASE("U9: RK45 and RK4 against analytic solutions", "[pinn]") {
   CHECK(R[0] == Approx((1.5 * r0 - 0.3 * r1) / det).epsilon(1e-6));
   CHECK(R[1] == Approx((2.0 * r1 - 0.3 * r0) / det).epsilon(1e-6));
   CHECK_THROWS_AS(ode::rk4(osc, {1, 0}, {0, 1}, 0.0), Error);
+}
+
+TEST_CASE("the batched RK4 on a LibTorch device equals the host RK4", "[pinn]") {
+  if (!models::have_torch()) {
+    WARN("SKIPPED: this build has no LibTorch");
+    return;
+  }
+  SyntheticOptions so;
+  so.n = 7, so.seed = 21;
+  const SyntheticSystem sys = synthetic_system(so);
+  const std::vector<double> grid = collocation_grid({0, 0.25, 0.5, 0.75, 1}, 30);
+  std::vector<double> lam;  // three scenarios: the system's λ, scaled and shifted
+  for (int b = 0; b < 3; ++b)
+    for (int u = 0; u < sys.n; ++u)
+      for (double t : grid) lam.push_back((1 + 0.3 * b) * sys.lambda(u, t) - 0.5 * b);
+  const std::vector<double> times{0.1, 0.37, 0.5, 1.0};
+  MotionOptions host;
+  host.method = "rk4", host.dt = 1e-3;
+  MotionOptions dev = host;
+  dev.device = "cpu";
+  const std::vector<double> a = integrate_motion(sys.truth, sys.a, grid, lam, 3, times, host);
+  const std::vector<double> b = integrate_motion(sys.truth, sys.a, grid, lam, 3, times, dev);
+  REQUIRE(a.size() == b.size());
+  double top = 0;
+  for (double v : a) top = std::max(top, std::fabs(v));
+  for (size_t k = 0; k < a.size(); ++k) CHECK(std::fabs(a[k] - b[k]) <= 1e-12 * top);
+  // and both agree with the adaptive RK45 (the PCHIP force is only C¹, so to ~1e-8)
+  const std::vector<double> c = integrate_motion(sys.truth, sys.a, grid, lam, 3, times, {"rk45", 1e-11, 1e-13});
+  for (size_t k = 0; k < a.size(); ++k) CHECK(std::fabs(a[k] - c[k]) <= 1e-7 * top);
+  dev.method = "rk45";
+  CHECK_THROWS_AS(integrate_motion(sys.truth, sys.a, grid, lam, 3, times, dev), Error);
 }
 
 TEST_CASE("U7: the cosine schedule", "[pinn]") {
