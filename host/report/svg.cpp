@@ -139,10 +139,11 @@ std::string svg_curves(const std::vector<Series>& series, const CurveOptions& o)
     std::string pts;
     for (size_t k = 0; k < s.x.size(); ++k)
       if (ok(s.x[k], s.y[k])) pts += num("%.1f", X(s.x[k])) + "," + num("%.1f", Y(s.y[k])) + " ";
-    out += "<polyline points=\"" + pts + "\" fill=\"none\" stroke=\"" + s.colour + "\" stroke-width=\"1.6\"/>\n";
+    const std::string dash = s.dashed ? " stroke-dasharray=\"5 3\"" : "";
+    out += "<polyline points=\"" + pts + "\" fill=\"none\" stroke=\"" + s.colour + "\" stroke-width=\"1.6\"" + dash + "/>\n";
     const double ly = T + 14 + 18 * legend++;
     out += "<line x1=\"" + num("%.0f", L + pw + 10) + "\" y1=\"" + num("%.0f", ly - 4) + "\" x2=\"" +
-           num("%.0f", L + pw + 28) + "\" y2=\"" + num("%.0f", ly - 4) + "\" stroke=\"" + s.colour + "\" stroke-width=\"2\"/>\n";
+           num("%.0f", L + pw + 28) + "\" y2=\"" + num("%.0f", ly - 4) + "\" stroke=\"" + s.colour + "\" stroke-width=\"2\"" + dash + "/>\n";
     out += text(L + pw + 32, ly, s.name, "start", 11);
   }
   out += text(L + pw / 2, H - 16, o.x_label);

@@ -19,6 +19,7 @@ std::string svg_scatter(const std::vector<std::pair<double, double>>& points, co
 struct Series {
   std::string name, colour;
   std::vector<double> x, y, lo, hi;  ///< lo, hi empty: no band
+  bool dashed = false;                ///< e.g. observed data beside a fitted curve
 };
 struct CurveOptions {
   std::string title, x_label, y_label;

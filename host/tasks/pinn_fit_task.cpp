@@ -192,10 +192,11 @@ void run(job::TaskContext& ctx) {
       lam.x.push_back(sc.year(r.grid[k])), lam.y.push_back(r.lambda[size_t(u) * P + k]);
     }
     for (int k = 0; k < T; ++k) observed.x.push_back(bal.years[size_t(k)]), observed.y.push_back(bal.R[size_t(u * T + k)]);
+    observed.dashed = true;
     fits.push_back(fitted), fits.push_back(observed), lams.push_back(lam);
   }
   report::CurveOptions co;
-  co.title = "PINN fit: R̂ (people) and the observed balances";
+  co.title = "PINN fit: R̂ (people, solid) and the observed balances (dashed)";
   co.x_label = "year";
   co.y_label = "migration balance";
   ctx.write_output("fit.svg", report::svg_curves(fits, co));
