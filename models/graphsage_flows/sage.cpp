@@ -25,7 +25,7 @@ torch::Tensor long_tensor(const std::vector<int>& v, const torch::Device& dev) {
 
 torch::Tensor real_tensor(const std::vector<double>& v, std::vector<std::int64_t> shape, torch::Dtype dt,
                           const torch::Device& dev) {
-  return torch::from_blob(const_cast<double*>(v.data()), shape, torch::kFloat64).clone().to(dev, dt);
+  return models::tensor_of(v, std::move(shape), torch::TensorOptions().dtype(dt).device(dev));
 }
 
 /// The message edges of a graph on a device.
@@ -218,10 +218,9 @@ SageResult train_sage(const FlowGraph& g, const std::vector<double>& X, int d, c
     all_s.push_back(g.records[k].origin), all_d.push_back(g.records[k].destination), all_w.push_back(g.record_weight[k]);
   const torch::Tensor pred = torch::clamp_min(
       decode(z, long_tensor(all_s, dev), long_tensor(all_d, dev), real_tensor(all_w, {std::int64_t(all_w.size())}, dt, dev)), 0)
-                                 .to(torch::kCPU, torch::kFloat64).contiguous();
-  res.per_repeat.assign(pred.data_ptr<double>(), pred.data_ptr<double>() + pred.numel());
-  const torch::Tensor mean = pred.mean(0).contiguous();
-  res.prediction.assign(mean.data_ptr<double>(), mean.data_ptr<double>() + mean.numel());
+                                 .to(torch::kCPU, torch::kFloat64);
+  res.per_repeat = models::values_of(pred);
+  res.prediction = models::values_of(pred.mean(0));
   return res;
 }
 
@@ -238,8 +237,7 @@ std::vector<double> sage_layer(const FlowGraph& g, const std::vector<double>& h,
   l.w_self = real_tensor(w_self, {1, fin, fout}, torch::kFloat64, cpu);
   l.w_neigh = real_tensor(w_neigh, {1, fin, fout}, torch::kFloat64, cpu);
   l.b = real_tensor(b, {1, 1, fout}, torch::kFloat64, cpu);
-  const torch::Tensor out = l.forward(real_tensor(h, {1, g.n, fin}, torch::kFloat64, cpu), e, aggregator == "pool").contiguous();
-  return std::vector<double>(out.data_ptr<double>(), out.data_ptr<double>() + out.numel());
+  return models::values_of(l.forward(real_tensor(h, {1, g.n, fin}, torch::kFloat64, cpu), e, aggregator == "pool"));
 }
 
 #else

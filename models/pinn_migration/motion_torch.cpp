@@ -18,11 +18,9 @@ std::vector<double> integrate_motion_torch(const Coefficients& c, const std::vec
                                            const std::vector<double>& times, double dt, const std::string& device) {
   const auto o = torch::TensorOptions().dtype(torch::kFloat64).device(models::torch_device(device));
   const std::int64_t n = std::int64_t(a.size()), P = std::int64_t(grid.size());
-  const auto tensor = [&](const std::vector<double>& v, std::vector<std::int64_t> shape) {
-    return torch::from_blob(const_cast<double*>(v.data()), shape, torch::kFloat64).clone().to(o.device());
-  };
-  const torch::Tensor K = tensor(c.K, {n, n}), G = tensor(c.G, {n, n}), av = tensor(a, {1, n});
-  const torch::Tensor Y = tensor(lambda, {B, n, P}), D = tensor(slopes, {B, n, P});
+  using models::tensor_of;
+  const torch::Tensor K = tensor_of(c.K, {n, n}, o), G = tensor_of(c.G, {n, n}, o), av = tensor_of(a, {1, n}, o);
+  const torch::Tensor Y = tensor_of(lambda, {B, n, P}, o), D = tensor_of(slopes, {B, n, P}, o);
   // λ(t) for all series: the Hermite cubic on the grid segment holding t (shared by all).
   const auto lam = [&](double t) {
     const std::int64_t k = std::clamp<std::int64_t>(
@@ -37,14 +35,8 @@ std::vector<double> integrate_motion_torch(const Coefficients& c, const std::vec
     return torch::stack({V, c.c_e * lam(t) - V.matmul(G.t()) - R.matmul(K.t()) - c.c_a * av});
   };
   std::vector<torch::Tensor> states(times.size());
-  ode::rk4_march(rhs, torch::zeros({2, B, n}, o), times, dt,
-                 [&](std::size_t k, const torch::Tensor& y) { states[k] = y[0].to(torch::kCPU).contiguous(); });
-  std::vector<double> out(size_t(B * n) * times.size());
-  for (size_t k = 0; k < times.size(); ++k) {
-    const double* r = states[k].data_ptr<double>();
-    for (size_t i = 0; i < size_t(B * n); ++i) out[i * times.size() + k] = r[i];
-  }
-  return out;
+  ode::rk4_march(rhs, torch::zeros({2, B, n}, o), times, dt, [&](std::size_t k, const torch::Tensor& y) { states[k] = y[0]; });
+  return models::values_of(torch::stack(states, 2));  // [B, N, times]
 }
 
 #else

@@ -33,14 +33,8 @@ double cosine_lr(int k, const PinnConfig& cfg) {
 #ifdef MIGRA_HAVE_TORCH
 namespace {
 
-torch::Tensor tensor_of(const std::vector<double>& v, std::vector<std::int64_t> shape, const torch::TensorOptions& o) {
-  return torch::from_blob(const_cast<double*>(v.data()), shape, torch::kFloat64).clone().to(o.device(), o.dtype());
-}
-
-std::vector<double> values_of(const torch::Tensor& t) {
-  const torch::Tensor c = t.detach().to(torch::kCPU, torch::kFloat64).contiguous();
-  return std::vector<double>(c.data_ptr<double>(), c.data_ptr<double>() + c.numel());
-}
+using models::tensor_of;
+using models::values_of;
 
 /// The trainable (or fixed) coefficients and how they make K and G.
 struct CoefficientModel : torch::nn::Module {
