@@ -3,6 +3,7 @@
 ///   R' = V,   V' = c_e λ(t) - G V - K R - c_a a,   R(0) = V(0) = 0,
 /// λ_u(t) the PCHIP through the values λ_u(t_p) on the collocation grid. B scenarios (B sets of
 /// λ sharing K, G, a) are integrated as one system.
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -19,7 +20,15 @@ struct MotionOptions {
   std::string device;
 };
 
-/// lambda: B × N × P on `grid`; returns B × N × times.size(), R at the output times.
+/// λ of scenario b at node u and time t.
+using Force = std::function<double(int b, int u, double t)>;
+
+/// B scenarios driven by `force`, on the host (rk45 or rk4); returns B × N × times.size(), R at
+/// the output times. The synthetic systems integrate their exact λ through this.
+std::vector<double> integrate_motion(const Coefficients& c, const std::vector<double>& a, const Force& force, int B,
+                                     const std::vector<double>& times, const MotionOptions& opt);
+
+/// lambda: B × N × P on `grid` (PCHIP between); returns B × N × times.size(), R at the output times.
 std::vector<double> integrate_motion(const Coefficients& c, const std::vector<double>& a, const std::vector<double>& grid,
                                      const std::vector<double>& lambda, int scenarios, const std::vector<double>& times,
                                      const MotionOptions& opt = {});

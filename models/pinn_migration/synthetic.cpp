@@ -4,8 +4,8 @@
 #include <cmath>
 
 #include "kernels/core/error.hpp"
-#include "kernels/ode/runge_kutta.hpp"
 #include "kernels/random/philox.hpp"
+#include "models/pinn_migration/motion.hpp"
 #include "models/pinn_migration/series.hpp"
 
 namespace migra::pinn {
@@ -46,22 +46,9 @@ double SyntheticSystem::feature(int u, int i, double t) const {
 }
 
 std::vector<double> SyntheticSystem::solve(const std::vector<double>& times) const {
-  const size_t m = size_t(n);
-  const ode::Rhs rhs = [&](double t, const double* y, double* dy) {
-    for (size_t u = 0; u < m; ++u) {
-      double acc = truth.c_e * lambda(int(u), t) - truth.c_a * a[u];
-      for (size_t v = 0; v < m; ++v) acc -= truth.G[u * m + v] * y[m + v] + truth.K[u * m + v] * y[v];
-      dy[u] = y[m + u], dy[m + u] = acc;
-    }
-  };
-  std::vector<double> ts = times;
-  const bool prepend = ts.front() > 0;
-  if (prepend) ts.insert(ts.begin(), 0.0);
-  const ode::Solution sol = ode::rk45(rhs, std::vector<double>(2 * m, 0.0), ts, {1e-10, 1e-12});
-  std::vector<double> R(m * times.size());
-  for (size_t o = 0; o < times.size(); ++o)
-    for (size_t u = 0; u < m; ++u) R[u * times.size() + o] = sol.y[(o + (prepend ? 1 : 0)) * 2 * m + u];
-  return R;
+  MotionOptions tight;
+  tight.rtol = 1e-10, tight.atol = 1e-12;
+  return integrate_motion(truth, a, [&](int, int u, double t) { return lambda(u, t); }, 1, times, tight);
 }
 
 SyntheticSystem synthetic_system(const SyntheticOptions& opt) {
