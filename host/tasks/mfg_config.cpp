@@ -1,11 +1,10 @@
 #include "host/tasks/mfg_config.hpp"
 
-#include <fstream>
 #include <functional>
 #include <map>
-#include <sstream>
 #include <toml++/toml.h>
 
+#include "host/io/read_file.hpp"
 #include "kernels/core/error.hpp"
 
 namespace migra::tasks {
@@ -149,11 +148,7 @@ mfg::MfgConfig parse_mfg_config(const std::string& text, const std::string& name
 }
 
 mfg::MfgConfig read_mfg_config(const std::string& path) {
-  std::ifstream in(path);
-  MIGRA_THROW_IF_NOT_FMT(in.good(), "%s: cannot open the MFG config", path.c_str());
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return parse_mfg_config(ss.str(), path);
+  return parse_mfg_config(io::read_file(path), path);
 }
 
 }  // namespace migra::tasks

@@ -5,11 +5,11 @@
 // unchanged get the same λ in both, so their difference comes only through the coupling.
 #include <cmath>
 #include <cstdio>
-#include <fstream>
 #include <set>
 #include <sstream>
 
 #include "host/io/csv.hpp"
+#include "host/io/read_file.hpp"
 #include "host/report/svg.hpp"
 #include "host/tasks/pinn_io.hpp"
 #include "host/tasks/task_kinds.hpp"
@@ -24,30 +24,12 @@ namespace {
 using job::ParamType;
 using job::Params;
 
-nlohmann::json read_json_file(const std::string& path) {
-  std::ifstream f(path);
-  MIGRA_THROW_IF_NOT_FMT(f.good(), "%s: cannot be read", path.c_str());
-  try {
-    return nlohmann::json::parse(f);
-  } catch (const nlohmann::json::exception& e) {
-    MIGRA_THROW_FMT("%s: not valid JSON (%s)", path.c_str(), e.what());
-  }
-}
-
-std::string read_text(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  MIGRA_THROW_IF_NOT_FMT(f.good(), "%s: cannot be read", path.c_str());
-  std::ostringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
-
 void run(job::TaskContext& ctx) {
   const Params& p = ctx.params();
   const MigrationNodes nodes = read_migration_nodes(p["nodes"]);
   const FeatureTable ft = read_features(p["features"], nodes);
   const LambdaSeries ls = read_lambda_series(p["series"], nodes);
-  const nlohmann::json co = read_json_file(p["coefficients"]), design = read_json_file(p["design"]);
+  const nlohmann::json co = io::read_json_file(p["coefficients"]), design = io::read_json_file(p["design"]);
   const int m = int(nodes.ids.size()), n = m + 1;
   const std::string cpath = p["coefficients"];
   MIGRA_THROW_IF_NOT_FMT(co.contains("K") && co["K"].size() == size_t(n * n) && co["G"].size() == size_t(n * n) &&
@@ -83,7 +65,7 @@ void run(job::TaskContext& ctx) {
   std::vector<double> Xs = X;
   for (int u : targets)
     for (size_t q = 0; q < P; ++q) Xs[(size_t(u) * P + q) * size_t(ncol) + size_t(fi)] *= factor;
-  const pinn::BoostedTrees model = pinn::BoostedTrees::from_json(read_text(p["model"]), ncol);
+  const pinn::BoostedTrees model = pinn::BoostedTrees::from_json(io::read_file(p["model"]), ncol);
   const std::vector<double> lb = model.predict(X), lsn = model.predict(Xs);
   // B = 2 systems: baseline, scenario; λ of the external node (no features) from the PINN in both.
   std::vector<double> lam(2 * size_t(n) * P);

@@ -4,10 +4,9 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <fstream>
-#include <sstream>
 
 #include "host/io/csv.hpp"
+#include "host/io/read_file.hpp"
 #include "host/report/svg.hpp"
 #include "host/tasks/settle_io.hpp"
 #include "host/tasks/task_kinds.hpp"
@@ -22,14 +21,7 @@ using job::Params;
 
 /// mu and gamma of `model` for `region` from a settle.fit metrics.json.
 std::pair<double, double> fitted_law(const std::string& path, const std::string& region, const std::string& model) {
-  std::ifstream in(path);
-  MIGRA_THROW_IF_NOT_FMT(in.good(), "%s: cannot read the fit's metrics", path.c_str());
-  nlohmann::json m;
-  try {
-    in >> m;
-  } catch (const std::exception& e) {
-    MIGRA_THROW_FMT("%s: not JSON (%s)", path.c_str(), e.what());
-  }
+  const nlohmann::json m = io::read_json_file(path);
   MIGRA_THROW_IF_NOT_FMT(m.contains("regions") && m["regions"].is_array(), "%s: no 'regions' (is it settle.fit's metrics.json?)",
                          path.c_str());
   for (const auto& r : m["regions"]) {
