@@ -23,6 +23,14 @@ std::vector<double> row_sums(const std::vector<double>& w, int n) {
   return s;
 }
 
+/// (Pμ)(u) = Σ_v ω(v,u)/Ω(v) μ(v), with the out-degrees Ω given.
+std::vector<double> apply_P(const std::vector<double>& w, const std::vector<double>& omega, int n, const std::vector<double>& mu) {
+  std::vector<double> out(size_t(n), 0.0);
+  for (int v = 0; v < n; ++v)
+    for (int u = 0; u < n; ++u) out[size_t(u)] += w[size_t(v * n + u)] / omega[size_t(v)] * mu[size_t(v)];
+  return out;
+}
+
 std::vector<double> normalised(std::vector<double> v) {
   double s = 0;
   for (double x : v) s += x;
@@ -51,11 +59,7 @@ std::vector<double> invariant_density(const std::vector<double>& w, int n) {
 }
 
 std::vector<double> transfer_step(const std::vector<double>& w, int n, const std::vector<double>& mu) {
-  const std::vector<double> omega = row_sums(w, n);
-  std::vector<double> out(size_t(n), 0.0);
-  for (int v = 0; v < n; ++v)
-    for (int u = 0; u < n; ++u) out[size_t(u)] += w[size_t(v * n + u)] / omega[size_t(v)] * mu[size_t(v)];
-  return out;
+  return apply_P(w, row_sums(w, n), n, mu);
 }
 
 std::vector<double> density_uniform(int n) { return std::vector<double>(size_t(n), 1.0 / n); }
@@ -89,12 +93,13 @@ std::vector<double> density_correlation(const std::vector<double>& F, int n, dou
 PowerTrace power_iteration(const std::vector<double>& w, int n, const std::vector<double>& mu0,
                            const std::vector<double>& pi, int K) {
   PowerTrace tr;
+  const std::vector<double> omega = row_sums(w, n);  // once, not per iteration
   std::vector<double> mu = mu0;
   for (int k = 0; k <= K; ++k) {
     double l1 = 0, l2 = 0;
     for (int u = 0; u < n; ++u) l1 += std::fabs(mu[size_t(u)] - pi[size_t(u)]), l2 += std::pow(mu[size_t(u)] - pi[size_t(u)], 2);
     tr.l1.push_back(l1), tr.l2.push_back(std::sqrt(l2));
-    if (k < K) mu = transfer_step(w, n, mu);
+    if (k < K) mu = apply_P(w, omega, n, mu);
   }
   tr.final = mu;
   return tr;
