@@ -159,7 +159,8 @@ struct Fit {
   struct Eval {
     torch::Tensor R, dR, d2R, lam, r, l0, ld, lp;
   };
-  /// R̂ and its t-derivatives on the grid (double autograd), the residual and the three losses.
+  /// R̂ and its t-derivatives on the grid (double autograd or Taylor jets), the residual and the
+  /// three losses.
   Eval evaluate(bool for_training) const {
     Eval e;
     if (cfg.derivatives == "taylor") {
