@@ -212,18 +212,19 @@ std::string svg_bars(const std::vector<std::string>& labels, const std::vector<d
                      const std::string& title, const std::string& value_label) {
   const int bar = 24, gap = 8, L = 200, R = 80, T = 40, B = 30, W = 640;
   const int H = T + B + int(labels.size()) * (bar + gap);
-  double hi = 0;
-  for (double v : values) hi = std::max(hi, v);
-  if (hi <= 0) hi = 1;
-  const double pw = W - L - R;
+  double lo = 0, hi = 0;
+  for (double v : values) lo = std::min(lo, v), hi = std::max(hi, v);
+  if (hi - lo <= 0) hi = lo + 1;
+  const double pw = W - L - R, x0 = L + -lo / (hi - lo) * pw;  // x0: the zero line
   std::string s = header(W, H);
   s += text(W / 2.0, 24, title, "middle", 15);
   for (size_t k = 0; k < labels.size(); ++k) {
-    const double y = T + double(k) * (bar + gap), w = std::max(0.0, values[k]) / hi * pw;
+    const double y = T + double(k) * (bar + gap), w = std::fabs(values[k]) / (hi - lo) * pw;
+    const double left = values[k] < 0 ? x0 - w : x0;
     s += text(L - 8, y + bar * 0.7, labels[k], "end", 12);
-    s += "<rect x=\"" + std::to_string(L) + "\" y=\"" + num("%.1f", y) + "\" width=\"" + num("%.1f", w) +
-         "\" height=\"" + std::to_string(bar) + "\" fill=\"#2a6fb0\"/>\n";
-    s += text(L + w + 6, y + bar * 0.7, num("%.4g", values[k]), "start", 12);
+    s += "<rect x=\"" + num("%.1f", left) + "\" y=\"" + num("%.1f", y) + "\" width=\"" + num("%.1f", w) +
+         "\" height=\"" + std::to_string(bar) + "\" fill=\"" + (values[k] < 0 ? "#d62" : "#2a6fb0") + "\"/>\n";
+    s += text(std::max(x0, left + w) + 6, y + bar * 0.7, num("%.4g", values[k]), "start", 12);
   }
   s += text(L + pw / 2, H - 8, value_label);
   return s + "</svg>\n";

@@ -46,7 +46,7 @@ struct PointsOptions {
 };
 std::string svg_points(const std::vector<PointGroup>& groups, const PointsOptions& o);
 
-/// One bar per label, values >= 0, labelled with the value.
+/// One bar per label, labelled with the value; negative values are red bars left of the zero line.
 std::string svg_bars(const std::vector<std::string>& labels, const std::vector<double>& values,
                      const std::string& title, const std::string& value_label);
 

@@ -1,17 +1,17 @@
 // Task kind `gnn.train` (`migra gnn train`): paper 002's GraphSAGE edge regression trained on
-// the OD records of a node table, beside the gravity baseline on the same 60/20/20 split; CPC,
-// RMSE and Pearson per split for both.
+// the OD records of a node table, beside its baselines on the same 60/20/20 split — the
+// singly constrained gravity model, the log-linear gravity fit, Deep Gravity's MLP and the null
+// model; CPC, RMSE and Pearson per split for each, and CPCs within node subsets.
+#include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <map>
-#include <sstream>
 
-#include "host/io/csv.hpp"
-#include "host/io/local_projection.hpp"
 #include "host/report/svg.hpp"
+#include "host/tasks/gnn_io.hpp"
 #include "host/tasks/task_kinds.hpp"
 #include "kernels/core/error.hpp"
 #include "kernels/stats/flow_metrics.hpp"
+#include "models/graphsage_flows/deep_gravity.hpp"
 #include "models/graphsage_flows/gravity_baseline.hpp"
 #include "models/graphsage_flows/sage.hpp"
 #include "models/torch_runtime.hpp"
@@ -22,80 +22,60 @@ namespace {
 using job::ParamType;
 using job::Params;
 
-struct Nodes {
-  std::vector<std::string> ids;
-  std::map<std::string, int> index;
-  std::vector<double> x, y, X;  ///< X: n×d raw features
-  std::vector<std::string> features;
-  std::string coordinates;
-};
-
-Nodes read_nodes(const std::string& path, const std::string& feature_list) {
-  const io::CsvTable t = io::CsvTable::read(path);
-  const bool lonlat = t.has_column("lon") || t.has_column("lat");
-  const int c_id = t.column("id"), c_x = t.column(lonlat ? "lon" : "x"), c_y = t.column(lonlat ? "lat" : "y");
-  Nodes n;
-  std::stringstream ss(feature_list);
-  std::vector<int> cols;
-  for (std::string f; std::getline(ss, f, ',');) n.features.push_back(f), cols.push_back(t.column(f));
-  MIGRA_THROW_IF_NOT_FMT(!cols.empty(), "'features': no feature column named");
-  for (size_t r = 0; r < t.rows(); ++r) {
-    const std::string& id = t.text(r, c_id);
-    MIGRA_THROW_IF_NOT_FMT(n.index.emplace(id, int(r)).second, "%s: duplicate id '%s'", t.where(r, c_id).c_str(), id.c_str());
-    n.ids.push_back(id);
-    n.x.push_back(t.number(r, c_x)), n.y.push_back(t.number(r, c_y));
-    for (int c : cols) n.X.push_back(t.number(r, c));
-  }
-  n.coordinates = lonlat ? io::project_local_albers(n.x, n.y) : "x, y as given (km)";
-  return n;
-}
-
-std::vector<gnn::Record> read_records(const std::string& path, const Nodes& nodes, double min_flow, long long& self) {
-  const io::CsvTable t = io::CsvTable::read(path);
-  const int c_o = t.column("origin"), c_d = t.column("destination"), c_f = t.column("flow");
-  std::map<std::pair<int, int>, double> sum;
-  self = 0;
-  for (size_t r = 0; r < t.rows(); ++r) {
-    int ends[2];
-    for (int k = 0; k < 2; ++k) {
-      const int c = k == 0 ? c_o : c_d;
-      const auto it = nodes.index.find(t.text(r, c));
-      MIGRA_THROW_IF_NOT_FMT(it != nodes.index.end(), "%s: unknown node id '%s'", t.where(r, c).c_str(), t.text(r, c).c_str());
-      ends[k] = it->second;
-    }
-    const double f = t.number(r, c_f);
-    MIGRA_THROW_IF_NOT_FMT(f >= 0, "%s: negative flow %g", t.where(r, c_f).c_str(), f);
-    if (ends[0] == ends[1]) { ++self; continue; }
-    sum[{ends[0], ends[1]}] += f;
-  }
-  std::vector<gnn::Record> recs;
-  for (const auto& [k, f] : sum)
-    if (f >= min_flow && f > 0) recs.push_back({k.first, k.second, f});
-  return recs;
+/// CPC, RMSE, Pearson of a prediction over the records `keep` accepts.
+template <class Keep>
+nlohmann::json score(const gnn::FlowGraph& g, const std::vector<double>& pred, Keep keep) {
+  stats::FlowMetricsAccumulator acc;
+  for (size_t k = 0; k < g.records.size(); ++k)
+    if (keep(k)) acc.add(g.records[k].flow, pred[k]);
+  const stats::FlowMetrics m = acc.metrics();
+  return {{"cpc", m.cpc}, {"rmse", m.rmse}, {"pearson", m.pearson}, {"records", m.pairs}};
 }
 
 nlohmann::json scores(const gnn::FlowGraph& g, const std::vector<double>& pred) {
   nlohmann::json j;
-  for (gnn::Split s : {gnn::Split::Train, gnn::Split::Val, gnn::Split::Test}) {
-    stats::FlowMetricsAccumulator acc;
-    for (size_t k = 0; k < g.records.size(); ++k)
-      if (g.split[k] == s) acc.add(g.records[k].flow, pred[k]);
-    const stats::FlowMetrics m = acc.metrics();
-    j[gnn::split_name(s)] = {{"cpc", m.cpc}, {"rmse", m.rmse}, {"pearson", m.pearson}, {"records", m.pairs}};
-  }
+  for (gnn::Split s : {gnn::Split::Train, gnn::Split::Val, gnn::Split::Test})
+    j[gnn::split_name(s)] = score(g, pred, [&](size_t k) { return g.split[k] == s; });
+  j["all"] = score(g, pred, [](size_t) { return true; });
   return j;
+}
+
+/// Spec §3.4: per group, the share of the observed flow on records with both ends in it, and
+/// each model's CPC there (test records and all records).
+nlohmann::json subset_scores(const gnn::FlowGraph& g, const NodeGroups& groups,
+                             const std::vector<std::pair<std::string, const std::vector<double>*>>& models) {
+  nlohmann::json out = nlohmann::json::object();
+  double total = 0;
+  for (const auto& r : g.records) total += r.flow;
+  for (size_t q = 0; q < groups.names.size(); ++q) {
+    std::vector<char> in(size_t(g.n), 0);
+    for (int i : groups.members[q]) in[size_t(i)] = 1;
+    const auto inside = [&](size_t k) { return in[size_t(g.records[k].origin)] && in[size_t(g.records[k].destination)]; };
+    double flow = 0;
+    long long n = 0;
+    for (size_t k = 0; k < g.records.size(); ++k)
+      if (inside(k)) flow += g.records[k].flow, ++n;
+    nlohmann::json j = {{"nodes", groups.members[q].size()}, {"records", n}, {"flow_share", total > 0 ? flow / total : 0.0}};
+    for (const auto& [name, pred] : models)
+      j[name] = {{"test_cpc", score(g, *pred, [&](size_t k) { return inside(k) && g.split[k] == gnn::Split::Test; })["cpc"]},
+                 {"all_cpc", score(g, *pred, inside)["cpc"]}};
+    out[groups.names[q]] = j;
+  }
+  return out;
 }
 
 void run(job::TaskContext& ctx) {
   const Params& p = ctx.params();
-  const Nodes nodes = read_nodes(p["nodes"], p["features"]);
-  long long self = 0;
-  std::vector<gnn::Record> recs = read_records(p["flows"], nodes, p["min-flow"], self);
-  const int n = int(nodes.ids.size()), d = int(nodes.features.size());
-  const gnn::FlowGraph g = gnn::build_graph(nodes.x, nodes.y, std::move(recs),
-                                            p["weights"] == "global-max" ? gnn::WeightNorm::GlobalMax : gnn::WeightNorm::Row,
-                                            p["edges"] == "complete" ? gnn::EdgeSet::Complete : gnn::EdgeSet::Observed, 0);
+  GraphOptions go;
+  go.weights = p["weights"] == "global-max" ? gnn::WeightNorm::GlobalMax : gnn::WeightNorm::Row;
+  go.edges = p["edges"] == "complete" ? gnn::EdgeSet::Complete : gnn::EdgeSet::Observed;
+  go.min_flow = p["min-flow"];
+  const GnnData data = read_gnn_data(p["nodes"], p["flows"], p["features"], go);
+  const GnnNodes& nodes = data.nodes;
+  const gnn::FlowGraph& g = data.graph;
+  const int n = nodes.n(), d = nodes.d();
   const gnn::Standardizer st = gnn::Standardizer::fit(nodes.X, n, d, p["log1p"]);
+  const std::vector<double> Xs = st.apply(nodes.X, n, d);
   gnn::SageConfig cfg;
   cfg.hidden = int(p["hidden"].get<long long>());
   cfg.steps = int(p["steps"].get<long long>());
@@ -103,39 +83,113 @@ void run(job::TaskContext& ctx) {
   cfg.dropout = p["dropout"];
   cfg.lr = p["lr"];
   cfg.aggregator = p["aggregator"];
+  cfg.weight_before_pool = p["weight-before-pool"];
+  cfg.final_bn_relu = p["final-bn-relu"];
+  cfg.keep_best = p["keep"] == "best";
   cfg.float64 = p["float64"];
   cfg.seed = ctx.seed();
+  cfg.log_every = int(p["val-every"].get<long long>());
   // The scheduler placed the task; LibTorch trains there when it can (Debian's LibTorch is CPU-only).
   if (ctx.backend().is_gpu() && models::torch_has_cuda()) cfg.device = ctx.backend().name();
   else if (ctx.backend().is_gpu()) ctx.log("placed on " + ctx.backend().name() + ", but this LibTorch has no CUDA: training on the CPU");
-  cfg.log_every = std::max(1, cfg.steps / 100);
+
+  models::Checkpointing ck;
+  ck.initial = ctx.load_checkpoint();
+  if (!ck.initial.empty()) ctx.log("resuming from a checkpoint");
+  ck.every = cfg.log_every;
+  auto last_save = std::chrono::steady_clock::now();
+  ck.save = [&](const std::string& bytes) {
+    const auto now = std::chrono::steady_clock::now();
+    if (std::chrono::duration<double>(now - last_save).count() < ctx.checkpoint_every_s()) return;
+    ctx.save_checkpoint(bytes);
+    last_save = now;
+  };
+  const int mlp_epochs = int(p["mlp-epochs"].get<long long>());
+  const double gnn_share = mlp_epochs > 0 ? 0.8 : 1.0;  // of the progress bar
   ctx.log("training " + std::to_string(cfg.repeats) + " GraphSAGE repeat(s) on " + std::to_string(n) + " nodes, " +
           std::to_string(g.records.size()) + " records, " + std::to_string(cfg.steps) + " steps");
-  const gnn::SageResult res = gnn::train_sage(g, st.apply(nodes.X, n, d), d, cfg, [&](double f) { ctx.progress(f); });
+  const gnn::SageResult res = gnn::train_sage(g, Xs, d, cfg, [&](double f) { ctx.progress(gnn_share * f); }, ck);
+  if (res.negatives) ctx.log(std::to_string(res.negatives) + " negative predictions clamped to 0 (of " +
+                             std::to_string(g.records.size() * size_t(cfg.repeats)) + ")");
+
   std::vector<double> mass;
   for (int i = 0; i < n; ++i) mass.push_back(nodes.X[size_t(i * d)]);
-  const gnn::GravityFit grav = gnn::fit_gravity_baseline(g, mass, nodes.x, nodes.y);
+  const gnn::ConstrainedGravityFit grav = gnn::fit_constrained_gravity(g, mass, nodes.x, nodes.y);
+  const gnn::GravityFit loglin = gnn::fit_gravity_baseline(g, mass, nodes.x, nodes.y);
+  double mean_train = 0, n_train = 0;
+  for (size_t k = 0; k < g.records.size(); ++k)
+    if (g.split[k] == gnn::Split::Train) mean_train += g.records[k].flow, ++n_train;
+  const std::vector<double> null_pred(g.records.size(), mean_train / std::max(1.0, n_train));
+  gnn::DeepGravityResult mlp;
+  if (mlp_epochs > 0) {
+    gnn::DeepGravityConfig dc;
+    dc.epochs = mlp_epochs;
+    dc.patience = int(p["mlp-patience"].get<long long>());
+    dc.lr = p["mlp-lr"];
+    dc.seed = cfg.seed;
+    dc.device = cfg.device;
+    ctx.log("training the Deep Gravity MLP (up to " + std::to_string(mlp_epochs) + " epochs)");
+    mlp = gnn::fit_deep_gravity(g, Xs, d, nodes.x, nodes.y, dc, [&](double f) { ctx.progress(gnn_share + (1 - gnn_share) * f); });
+  }
+
+  // Per-repeat test CPC (spec §3.1: mean ± sd beside the ensemble's).
+  const size_t m = g.records.size();
+  std::vector<double> rep_cpc;
+  for (int r = 0; r < cfg.repeats; ++r) {
+    const std::vector<double> pr(res.per_repeat.begin() + std::ptrdiff_t(size_t(r) * m),
+                                 res.per_repeat.begin() + std::ptrdiff_t(size_t(r + 1) * m));
+    rep_cpc.push_back(score(g, pr, [&](size_t k) { return g.split[k] == gnn::Split::Test; })["cpc"].get<double>());
+  }
+  double cm = 0, cv = 0;
+  for (double c : rep_cpc) cm += c / double(rep_cpc.size());
+  for (double c : rep_cpc) cv += (c - cm) * (c - cm) / double(std::max<size_t>(1, rep_cpc.size() - 1));
 
   nlohmann::json metrics = {
-      {"gnn", scores(g, res.prediction)}, {"gravity", scores(g, grav.prediction)},
-      {"gravity_coefficients", {{"c", grav.c}, {"a", grav.a}, {"b", grav.b}, {"g", grav.g},
-                                {"law", "log t = c + a log m_i + b log m_j - g log d_ij, OLS on positive train records; m = " +
-                                            nodes.features[0]}}},
-      {"nodes", n}, {"records", g.records.size()}, {"self_flows_dropped", self}, {"features", nodes.features},
-      {"coordinates", nodes.coordinates}, {"device", res.device}, {"seconds_per_step", res.seconds_per_step},
+      {"gnn", scores(g, res.prediction)},
+      {"gnn_repeats", {{"test_cpc", rep_cpc}, {"test_cpc_mean", cm}, {"test_cpc_sd", std::sqrt(cv)},
+                       {"kept_step", res.best_step}, {"negatives_clamped", res.negatives}}},
+      {"gravity", scores(g, grav.prediction)},
+      {"gravity_fit", {{"beta", grav.beta}, {"gamma", grav.gamma}, {"iterations", grav.iterations}, {"converged", grav.converged},
+                       {"law", "t_ij = O_i P_j^beta d_ij^-gamma / sum_k P_k^beta d_ik^-gamma (singly constrained), multinomial "
+                               "likelihood on train records; P = " + nodes.features[0]}}},
+      {"gravity_loglinear", scores(g, loglin.prediction)},
+      {"gravity_loglinear_fit", {{"c", loglin.c}, {"a", loglin.a}, {"b", loglin.b}, {"g", loglin.g},
+                                 {"law", "log t = c + a log m_i + b log m_j - g log d_ij, OLS on positive train records"}}},
+      {"null", scores(g, null_pred)},
+      {"nodes", n}, {"records", m}, {"self_flows_dropped", data.self_flows}, {"features", nodes.features},
+      {"coordinates", nodes.coordinates},
       {"config", {{"hidden", cfg.hidden}, {"steps", cfg.steps}, {"repeats", cfg.repeats}, {"dropout", cfg.dropout},
-                  {"lr", cfg.lr}, {"aggregator", cfg.aggregator}, {"weights", p["weights"]}, {"edges", p["edges"]},
-                  {"dtype", cfg.float64 ? "float64" : "float32"}, {"seed", cfg.seed}}}};
+                  {"lr", cfg.lr}, {"aggregator", cfg.aggregator}, {"weight_before_pool", cfg.weight_before_pool},
+                  {"final_bn_relu", cfg.final_bn_relu}, {"keep", p["keep"]}, {"val_every", cfg.log_every},
+                  {"weights", p["weights"]}, {"edges", p["edges"]}, {"dtype", cfg.float64 ? "float64" : "float32"},
+                  {"seed", cfg.seed}}}};
+  std::vector<std::pair<std::string, const std::vector<double>*>> preds{
+      {"gnn", &res.prediction}, {"gravity", &grav.prediction}, {"gravity_loglinear", &loglin.prediction}};
+  if (mlp_epochs > 0) {
+    metrics["mlp"] = scores(g, mlp.prediction);
+    metrics["mlp_fit"] = {{"epochs_run", mlp.val_cpc.size()}, {"best_epoch", mlp.best_epoch}, {"val_cpc", mlp.val_cpc}};
+    preds.emplace_back("mlp", &mlp.prediction);
+  }
+  if (p.contains("subsets"))
+    metrics["subsets"] = subset_scores(g, read_node_groups(p["subsets"], nodes), preds);
   ctx.write_output("metrics.json", metrics.dump(2) + "\n");
-  std::string csv = "origin,destination,flow,split,gnn,gravity\n";
+
+  std::string csv = "origin,destination,flow,split";
+  for (const auto& pr : preds) csv += "," + pr.first;
+  csv += "\n";
   char line[256];
-  for (size_t k = 0; k < g.records.size(); ++k) {
+  for (size_t k = 0; k < m; ++k) {
     const auto& r = g.records[k];
-    std::snprintf(line, sizeof line, ",%.17g,%s,%.17g,%.17g\n", r.flow, gnn::split_name(g.split[k]), res.prediction[k],
-                  grav.prediction[k]);
-    csv += nodes.ids[size_t(r.origin)] + "," + nodes.ids[size_t(r.destination)] + line;
+    csv += nodes.ids[size_t(r.origin)] + "," + nodes.ids[size_t(r.destination)];
+    std::snprintf(line, sizeof line, ",%.17g,%s", r.flow, gnn::split_name(g.split[k]));
+    csv += line;
+    for (const auto& pr : preds) std::snprintf(line, sizeof line, ",%.17g", (*pr.second)[k]), csv += line;
+    csv += "\n";
   }
   ctx.write_output("predictions.csv", csv);
+  GnnModel model{nodes.features, st, go, metrics["config"], res.net};
+  ctx.write_output("model.bin", model_file_bytes(model));
+
   std::string tr = "step,train_rmse,val_rmse\n";
   std::vector<double> steps;
   for (size_t k = 0; k < res.logged_step.size(); ++k) {
@@ -145,7 +199,7 @@ void run(job::TaskContext& ctx) {
   }
   ctx.write_output("training.csv", tr);
   std::vector<std::pair<double, double>> test_pts;
-  for (size_t k = 0; k < g.records.size(); ++k)
+  for (size_t k = 0; k < m; ++k)
     if (g.split[k] == gnn::Split::Test) test_pts.emplace_back(g.records[k].flow, res.prediction[k]);
   report::ScatterOptions so;
   so.title = "GraphSAGE: observed vs predicted flows (test records)";
@@ -159,10 +213,16 @@ void run(job::TaskContext& ctx) {
   co.log_y = true;
   ctx.write_output("training.svg", report::svg_curves({{"train", "#2a6fb0", steps, res.train_rmse, {}, {}},
                                                         {"validation", "#d62", steps, res.val_rmse, {}, {}}}, co));
-  ctx.result = metrics;
-  std::snprintf(line, sizeof line, "test CPC: GraphSAGE %.4f, gravity %.4f (%zu records, %d repeats, %.2f ms/step on %s)",
+  ctx.drop_checkpoint();
+  // Timings, device and the resume point go to the manifest, so that metrics.json is the same
+  // for a resumed fit as for an uninterrupted one.
+  ctx.result = {{"gnn_test_cpc", metrics["gnn"]["test"]["cpc"]}, {"gravity_test_cpc", metrics["gravity"]["test"]["cpc"]},
+                {"device", res.device}, {"seconds_per_step", res.seconds_per_step}, {"resumed_at_step", res.resumed_at}};
+  if (mlp_epochs > 0) ctx.result["mlp_test_cpc"] = metrics["mlp"]["test"]["cpc"], ctx.result["mlp_seconds_per_epoch"] = mlp.seconds_per_epoch;
+  std::snprintf(line, sizeof line, "test CPC: GraphSAGE %.4f, gravity %.4f%s (%zu records, %d repeats, %.2f ms/step on %s)",
                 metrics["gnn"]["test"]["cpc"].get<double>(), metrics["gravity"]["test"]["cpc"].get<double>(),
-                g.records.size(), cfg.repeats, 1e3 * res.seconds_per_step, res.device.c_str());
+                mlp_epochs > 0 ? (", MLP " + std::to_string(metrics["mlp"]["test"]["cpc"].get<double>()).substr(0, 6)).c_str() : "",
+                m, cfg.repeats, 1e3 * res.seconds_per_step, res.device.c_str());
   ctx.summary.push_back(line);
 }
 
@@ -171,14 +231,14 @@ void run(job::TaskContext& ctx) {
 job::TaskKind gnn_train_task_kind() {
   job::TaskKind k;
   k.name = "gnn.train";
-  k.summary = "Paper 002's GraphSAGE model of OD flows (LibTorch; repeats trained as one batched ensemble) with the "
-              "gravity baseline on the same split; CPC, RMSE, Pearson per split";
+  k.summary = "Paper 002's GraphSAGE model of OD flows (LibTorch; repeats trained as one batched ensemble) beside the "
+              "constrained and log-linear gravity models, Deep Gravity's MLP and the null model; CPC, RMSE, Pearson per split";
   k.uses_seed = true;
   k.gpu_capable = true;  // through LibTorch's CUDA, when it has it
   k.params = {
       {"nodes", ParamType::Path, "CSV id, lon,lat (degrees) or x,y (km), and feature columns", nullptr, {}, true},
       {"flows", ParamType::Path, "CSV origin,destination,flow (self-flows are dropped; duplicates add up)", nullptr, {}, true},
-      {"features", ParamType::String, "Comma-separated feature columns; the first is the gravity baseline's mass",
+      {"features", ParamType::String, "Comma-separated feature columns; the first is the gravity models' mass",
        "population"},
       {"min-flow", ParamType::Real, "Records with a smaller flow are dropped (the paper: 10 per day)", 0.0, {}, false, 0.0},
       {"repeats", ParamType::Int, "Independent models averaged (the paper: 10)", 10, {}, false, 1.0},
@@ -187,14 +247,26 @@ job::TaskKind gnn_train_task_kind() {
       {"dropout", ParamType::Real, "Dropout on the hidden layers", 0.5, {}, false, 0.0},
       {"lr", ParamType::Real, "Adam learning rate", 1e-3, {}, false, 0.0},
       {"aggregator", ParamType::String, "Neighbour aggregation", "pool", {"pool", "mean"}},
+      {"weight-before-pool", ParamType::Bool, "The paper's literal Eq. 1: w_ji scales h_j before the pool MLP (DGL: after)",
+       false},
+      {"final-bn-relu", ParamType::Bool, "The literal stack: BatchNorm + ReLU after the last layer, decoder scaled by "
+                                         "mean(t_train)/mean(w_train)", false},
+      {"keep", ParamType::String, "Weights each repeat keeps: its lowest validation RMSE, or the final ones", "best",
+       {"best", "final"}},
+      {"val-every", ParamType::Int, "Steps between validations (and chances to checkpoint)", 100, {}, false, 1.0},
       {"weights", ParamType::String, "Inverse-distance W: row-normalised, or d_min/d (symmetric)", "row", {"row", "global-max"}},
       {"edges", ParamType::String, "Message-passing edges: the observed records, or all pairs", "observed",
        {"observed", "complete"}},
       {"log1p", ParamType::Bool, "log1p of the features before their z-scores", false},
       {"float64", ParamType::Bool, "Train in double precision", false},
+      {"mlp-epochs", ParamType::Int, "Deep Gravity MLP baseline: most epochs (0: no MLP)", 2000, {}, false, 0.0},
+      {"mlp-patience", ParamType::Int, "Deep Gravity: epochs without a better validation CPC before stopping", 20, {}, false, 1.0},
+      {"mlp-lr", ParamType::Real, "Deep Gravity: RMSprop learning rate", 5e-6, {}, false, 0.0},
+      {"subsets", ParamType::Path, "CSV id[,group]: CPC within each group of nodes (agglomerations, spec §3.4)"},
   };
   k.outputs = [](const Params&) {
-    return std::vector<std::string>{"metrics.json", "predictions.csv", "training.csv", "observed_vs_predicted.svg", "training.svg"};
+    return std::vector<std::string>{"metrics.json", "predictions.csv", "model.bin", "training.csv", "observed_vs_predicted.svg",
+                                    "training.svg"};
   };
   k.run = run;
   return k;

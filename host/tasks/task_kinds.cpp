@@ -16,6 +16,8 @@ const TaskRegistry& builtin_task_kinds() {
     r.add(tasks::settle_synth_task_kind());
     r.add(tasks::gnn_train_task_kind());
     r.add(tasks::gnn_synth_task_kind());
+    r.add(tasks::gnn_explain_task_kind());
+    r.add(tasks::gnn_scenario_task_kind());
     r.add(tasks::pinn_fit_task_kind());
     r.add(tasks::pinn_invariant_task_kind());
     r.add(tasks::pinn_synth_task_kind());

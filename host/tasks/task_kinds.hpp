@@ -27,6 +27,8 @@ job::TaskKind settle_simulate_task_kind();
 job::TaskKind settle_synth_task_kind();
 job::TaskKind gnn_train_task_kind();
 job::TaskKind gnn_synth_task_kind();
+job::TaskKind gnn_explain_task_kind();
+job::TaskKind gnn_scenario_task_kind();
 job::TaskKind pinn_fit_task_kind();
 job::TaskKind pinn_invariant_task_kind();
 job::TaskKind pinn_synth_task_kind();

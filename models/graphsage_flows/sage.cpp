@@ -2,13 +2,13 @@
 
 #include <chrono>
 #include <cmath>
+#include <limits>
+#include <sstream>
 
 #include "kernels/core/error.hpp"
 
 #ifdef MIGRA_HAVE_TORCH
-#include <torch/torch.h>
-#include <torch/version.h>
-
+#include "models/graphsage_flows/sage_net.hpp"
 #include "models/torch_device.hpp"
 #include "models/torch_runtime.hpp"
 #endif
@@ -18,239 +18,244 @@ namespace migra::gnn {
 #ifdef MIGRA_HAVE_TORCH
 namespace {
 
-torch::Tensor long_tensor(const std::vector<int>& v, const torch::Device& dev) {
-  std::vector<std::int64_t> w(v.begin(), v.end());
-  return torch::tensor(w, torch::kLong).to(dev);
+/// Records (all, or one split's) as tensors: origins, destinations, weights w_ij, flows.
+struct RecordSet {
+  torch::Tensor origin, destination, w, t;
+  RecordSet(const FlowGraph& g, int split, const torch::TensorOptions& o) {  // split < 0: all records
+    std::vector<int> s, d;
+    std::vector<double> w_, t_;
+    for (size_t k = 0; k < g.records.size(); ++k)
+      if (split < 0 || int(g.split[k]) == split)
+        s.push_back(g.records[k].origin), d.push_back(g.records[k].destination), w_.push_back(g.record_weight[k]),
+            t_.push_back(g.records[k].flow);
+    origin = long_tensor(s, o.device()), destination = long_tensor(d, o.device());
+    w = models::tensor_of(w_, {std::int64_t(w_.size())}, o), t = models::tensor_of(t_, {std::int64_t(t_.size())}, o);
+  }
+  torch::Tensor predict(const SageNet& net, const torch::Tensor& z) const { return net.decode(z, origin, destination, w); }
+};
+
+/// Per model: sqrt(mean((pred − obs)²)) over the records, [R].
+torch::Tensor rmse(const torch::Tensor& pred, const torch::Tensor& obs) {
+  return torch::sqrt(torch::mean(torch::pow(pred - obs.view({1, -1}), 2), 1) + 1e-12);
 }
 
-torch::Tensor real_tensor(const std::vector<double>& v, std::vector<std::int64_t> shape, torch::Dtype dt,
-                          const torch::Device& dev) {
-  return models::tensor_of(v, std::move(shape), torch::TensorOptions().dtype(dt).device(dev));
+/// The seed of step k's dropout masks: a pure function of (seed, k), so a resumed fit draws
+/// the masks the uninterrupted one drew (splitmix64 of the pair).
+std::uint64_t step_seed(std::uint64_t seed, int step) {
+  std::uint64_t z = seed + 0x9e3779b97f4a7c15ULL * std::uint64_t(step + 1);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return (z ^ (z >> 31)) >> 1;
 }
 
-/// The message edges of a graph on a device.
-struct Edges {
-  torch::Tensor src, dst, w, deg;  // deg: in-degree per node (mean aggregator)
-  Edges(const FlowGraph& g, torch::Dtype dt, const torch::Device& dev)
-      : src(long_tensor(g.msg_src, dev)), dst(long_tensor(g.msg_dst, dev)),
-        w(real_tensor(g.msg_weight, {std::int64_t(g.msg_weight.size())}, dt, dev)) {
-    deg = torch::zeros({g.n}, torch::TensorOptions().dtype(dt).device(dev)).index_add_(0, dst, torch::ones_like(w));
-  }
-};
-
-/// One batched SAGE layer: h [R, N, fin] -> [R, N, fout].
-struct Layer {
-  torch::Tensor w_pool, b_pool, w_self, w_neigh, b;  // [R,fin,fin] [R,1,fin] [R,fin,fout] [R,fin,fout] [R,1,fout]
-  torch::Tensor forward(const torch::Tensor& h, const Edges& e, bool pool) const {
-    const auto R = h.size(0), N = h.size(1), F = h.size(2), E = e.src.size(0);
-    const torch::Tensor p = pool ? torch::relu(torch::bmm(h, w_pool) + b_pool) : h;
-    // Messages node-major, [N, R*F]: gathers and scatters then move whole contiguous rows.
-    const torch::Tensor rows = p.transpose(0, 1).reshape({N, R * F});
-    const torch::Tensor msg = rows.index_select(0, e.src) * e.w.view({E, 1});
-    torch::Tensor hn;
-    if (pool) {
-      // The max over in-edges as a weighted sum whose weights are fixed at the arg-max: the
-      // same value, and the gradient amax has (split evenly among ties), without autograd's
-      // scatter_reduce backward, which was 80 % of a training step. Messages are >= 0, so a max
-      // that starts from 0 is the max, and 0 without in-edges.
-      torch::Tensor weight;
-      {
-        torch::NoGradGuard ng;
-        const torch::Tensor top = torch::zeros({N, R * F}, h.options())
-                                      .scatter_reduce(0, e.dst.view({E, 1}).expand({E, R * F}), msg, "amax", true);
-        const torch::Tensor hit = (msg == top.index_select(0, e.dst)).to(h.scalar_type());
-        const torch::Tensor ties = torch::zeros({N, R * F}, h.options()).index_add(0, e.dst, hit);
-        weight = hit / ties.index_select(0, e.dst).clamp_min(1);
-      }
-      hn = torch::zeros({N, R * F}, h.options()).index_add(0, e.dst, msg * weight);
-    } else {
-      hn = torch::zeros({N, R * F}, h.options()).index_add(0, e.dst, msg) / e.deg.clamp_min(1).view({N, 1});
-    }
-    hn = hn.view({N, R, F}).transpose(0, 1);
-    return torch::bmm(h, w_self) + torch::bmm(hn, w_neigh) + b;
-  }
-  std::vector<torch::Tensor> params(bool pool) const {
-    if (pool) return {w_pool, b_pool, w_self, w_neigh, b};
-    return {w_self, w_neigh, b};
-  }
-};
-
-/// BatchNorm1d over the N nodes, per repeat (PyTorch defaults: eps 1e-5, momentum 0.1).
-struct Norm {
-  torch::Tensor gamma, beta, mean, var;  // [R,1,H]
-  torch::Tensor forward(const torch::Tensor& h, bool train) {
-    if (train) {
-      const torch::Tensor m = h.mean(1, true), v = h.var(1, false, true);
-      {
-        torch::NoGradGuard ng;
-        const double n = double(h.size(1));
-        mean.mul_(0.9).add_(0.1 * m);
-        var.mul_(0.9).add_(0.1 * v * (n / std::max(1.0, n - 1)));
-      }
-      return (h - m) / torch::sqrt(v + 1e-5) * gamma + beta;
-    }
-    return (h - mean) / torch::sqrt(var + 1e-5) * gamma + beta;
-  }
-};
-
-/// Initial weights are drawn on the CPU and then moved, so that a seed gives the same model on
-/// every device.
-Layer make_layer(std::int64_t R, std::int64_t fin, std::int64_t fout, const torch::TensorOptions& o) {
-  const auto cpu = o.device(torch::kCPU);
-  const auto uniform = [&](std::vector<std::int64_t> shape, double bound) {
-    return torch::empty(shape, cpu).uniform_(-bound, bound).to(o.device()).requires_grad_();
-  };
-  const auto xavier = [&](std::int64_t a, std::int64_t b) {  // gain sqrt(2), fan_in a, fan_out b
-    return uniform({R, a, b}, std::sqrt(2.0) * std::sqrt(6.0 / double(a + b)));
-  };
-  Layer l;
-  l.w_pool = xavier(fin, fin);
-  l.b_pool = uniform({R, 1, fin}, 1.0 / std::sqrt(double(fin)));
-  l.w_self = xavier(fin, fout);
-  l.w_neigh = xavier(fin, fout);
-  l.b = torch::zeros({R, 1, fout}, o).requires_grad_();
-  return l;
+SagePrediction predict_with(SageNet& net, const FlowGraph& g, const torch::Tensor& x, const Edges& e) {
+  torch::NoGradGuard ng;
+  const torch::Tensor z = net.forward(x, e, false);
+  const RecordSet all(g, -1, x.options());
+  const torch::Tensor raw = all.predict(net, z).to(torch::kCPU, torch::kFloat64);
+  SagePrediction p;
+  p.repeats = int(z.size(0));
+  p.negatives = (raw < 0).sum().item<std::int64_t>();
+  const torch::Tensor clamped = raw.clamp_min(0);
+  p.per_repeat = models::values_of(clamped);
+  p.mean = models::values_of(clamped.mean(0));
+  p.z = models::values_of(z);
+  return p;
 }
 
-/// scatter_reduce is marked beta and says so once on stderr; the max-pool layer relies on it.
-/// LibTorch 1.13 (Debian's) lets a handler drop that line; 2.x changed the handler API, and
-/// there the line is left as it is.
-#if TORCH_VERSION_MAJOR < 2
-struct QuietBeta : c10::WarningHandler {
-  void process(const c10::SourceLocation& where, const std::string& msg, const bool verbatim) override {
-    if (msg.find("is in beta") == std::string::npos) c10::WarningHandler::process(where, msg, verbatim);
-  }
-};
-#endif
+torch::Tensor features(const std::vector<double>& X, const FlowGraph& g, int d, std::int64_t R, const torch::TensorOptions& o) {
+  MIGRA_THROW_IF_NOT_FMT(X.size() == size_t(g.n) * size_t(d), "GraphSAGE: %zu feature values for %d nodes × %d features",
+                         X.size(), g.n, d);
+  return models::tensor_of(X, {1, g.n, d}, o).expand({R, g.n, d}).contiguous();
+}
 
-/// Installs QuietBeta once for the process (the handler is global and not thread-safe to swap).
-void quiet_beta_warnings() {
-#if TORCH_VERSION_MAJOR < 2
-  static QuietBeta quiet;
-  static const bool installed = (c10::Warning::set_warning_handler(&quiet), true);
-  (void)installed;
-#endif
+/// Training state beyond the model: the kept weights and their validation RMSE per model, the
+/// log, and the optimiser — what a checkpoint holds besides the model.
+struct Progress {
+  std::vector<torch::Tensor> best;
+  torch::Tensor best_val;  // [R], float64 on the CPU
+  std::vector<int> best_step;
+  int step = 0;
+};
+
+std::string save_checkpoint(const SageNet& net, const Progress& pr, const torch::optim::Adam& opt, const SageResult& res) {
+  torch::serialize::OutputArchive ar, oa;
+  const std::string bytes = net.save();
+  ar.write("net", torch::from_blob(const_cast<char*>(bytes.data()), {std::int64_t(bytes.size())}, torch::kUInt8).clone());
+  for (size_t k = 0; k < pr.best.size(); ++k) ar.write("best" + std::to_string(k), pr.best[k]);
+  ar.write("best_val", pr.best_val);
+  std::vector<double> log{double(pr.step)};
+  for (int s : pr.best_step) log.push_back(s);
+  for (size_t k = 0; k < res.logged_step.size(); ++k) log.insert(log.end(), {double(res.logged_step[k]), res.train_rmse[k], res.val_rmse[k]});
+  ar.write("log", torch::tensor(log, torch::kFloat64));
+  opt.save(oa);
+  ar.write("optimizer", oa);
+  std::ostringstream os;
+  ar.save_to(os);
+  return os.str();
+}
+
+void load_checkpoint(const std::string& bytes, SageNet& net, Progress& pr, torch::optim::Adam& opt, SageResult& res) {
+  torch::serialize::InputArchive ar, oa;
+  std::istringstream is(bytes);
+  const torch::Device dev = net.scale.device();
+  ar.load_from(is, dev);
+  torch::Tensor nb, log;
+  ar.read("net", nb);
+  nb = nb.to(torch::kCPU).contiguous();
+  const SageNet saved = SageNet::load(std::string(reinterpret_cast<const char*>(nb.data_ptr<std::uint8_t>()), size_t(nb.numel())), dev);
+  MIGRA_THROW_IF_NOT_FMT(saved.state().size() == net.state().size(), "checkpoint: another model shape");
+  torch::NoGradGuard ng;
+  const auto to = net.state(), from = saved.state();
+  for (size_t k = 0; k < to.size(); ++k) {
+    MIGRA_THROW_IF_NOT_FMT(to[k].sizes() == from[k].sizes(), "checkpoint: another model shape");
+    to[k].copy_(from[k]);
+  }
+  for (size_t k = 0; k < pr.best.size(); ++k) ar.read("best" + std::to_string(k), pr.best[k]);
+  ar.read("best_val", pr.best_val);
+  pr.best_val = pr.best_val.to(torch::kCPU);
+  ar.read("log", log);
+  const std::vector<double> v = models::values_of(log);
+  const size_t R = pr.best_step.size();
+  pr.step = int(v[0]);
+  for (size_t r = 0; r < R; ++r) pr.best_step[r] = int(v[1 + r]);
+  for (size_t k = 1 + R; k + 3 <= v.size(); k += 3)
+    res.logged_step.push_back(int(v[k])), res.train_rmse.push_back(v[k + 1]), res.val_rmse.push_back(v[k + 2]);
+  ar.read("optimizer", oa);
+  opt.load(oa);
 }
 
 }  // namespace
 
 SageResult train_sage(const FlowGraph& g, const std::vector<double>& X, int d, const SageConfig& cfg,
-                      const std::function<void(double)>& progress) {
+                      const std::function<void(double)>& progress, const models::Checkpointing& ck) {
   MIGRA_THROW_IF_NOT_FMT(cfg.aggregator == "pool" || cfg.aggregator == "mean", "aggregator '%s' (pool or mean)",
                          cfg.aggregator.c_str());
-  MIGRA_THROW_IF_NOT_FMT(cfg.repeats >= 1 && cfg.hidden >= 1 && cfg.steps >= 0, "bad GNN configuration");
+  MIGRA_THROW_IF_NOT_FMT(cfg.repeats >= 1 && cfg.hidden >= 1 && cfg.steps >= 0 && cfg.log_every >= 1,
+                         "bad GNN configuration");
+  MIGRA_THROW_IF_NOT_FMT(!cfg.weight_before_pool || cfg.aggregator == "pool", "weight-before-pool needs the pool aggregator");
   const torch::Device dev = models::torch_device(cfg.device);
   models::single_threaded_blas();
   quiet_beta_warnings();
-  const torch::Dtype dt = cfg.float64 ? torch::kFloat64 : torch::kFloat32;
-  const auto o = torch::TensorOptions().dtype(dt).device(dev);
+  const auto o = torch::TensorOptions().dtype(cfg.float64 ? torch::kFloat64 : torch::kFloat32).device(dev);
   torch::manual_seed(cfg.seed);
-  const std::int64_t R = cfg.repeats, N = g.n, H = cfg.hidden;
-  const bool pool = cfg.aggregator == "pool";
-  const Edges e(g, dt, dev);
-  const torch::Tensor x = real_tensor(X, {1, N, d}, dt, dev).expand({R, N, d}).contiguous();
-  std::vector<Layer> layers{make_layer(R, d, H, o), make_layer(R, H, H, o), make_layer(R, H, 1, o)};
-  std::vector<Norm> norms;
-  for (int k = 0; k < 2; ++k)
-    norms.push_back({torch::ones({R, 1, H}, o).requires_grad_(), torch::zeros({R, 1, H}, o).requires_grad_(),
-                     torch::zeros({R, 1, H}, o), torch::ones({R, 1, H}, o)});
-  std::vector<torch::Tensor> params;
-  for (const Layer& l : layers)
-    for (const auto& p : l.params(pool)) params.push_back(p);
-  for (const Norm& nm : norms) params.push_back(nm.gamma), params.push_back(nm.beta);
-  torch::optim::Adam opt(params, torch::optim::AdamOptions(cfg.lr));
-
-  // Records by split, with their weights and flows.
-  std::vector<int> src[3], dst[3];
-  std::vector<double> w[3], t[3];
-  for (size_t k = 0; k < g.records.size(); ++k) {
-    const int s = int(g.split[k]);
-    src[s].push_back(g.records[k].origin), dst[s].push_back(g.records[k].destination);
-    w[s].push_back(g.record_weight[k]), t[s].push_back(g.records[k].flow);
-  }
-  const auto forward = [&](bool train) {
-    torch::Tensor h = x;
-    for (int k = 0; k < 3; ++k) {
-      h = layers[size_t(k)].forward(h, e, pool);
-      if (k < 2) h = torch::dropout(torch::relu(norms[size_t(k)].forward(h, train)), cfg.dropout, train);
-    }
-    return h.squeeze(2);  // z: [R, N]
-  };
-  const auto decode = [&](const torch::Tensor& z, const torch::Tensor& s_, const torch::Tensor& d_, const torch::Tensor& w_) {
-    return z.index_select(1, s_) * w_.view({1, -1}) * z.index_select(1, d_);
-  };
-  struct SplitT {
-    torch::Tensor s, d, w, t;
-  };
-  std::vector<SplitT> sp;
-  for (int k = 0; k < 3; ++k)
-    sp.push_back({long_tensor(src[k], dev), long_tensor(dst[k], dev),
-                  real_tensor(w[k], {std::int64_t(w[k].size())}, dt, dev),
-                  real_tensor(t[k], {std::int64_t(t[k].size())}, dt, dev)});
-  const auto rmse = [](const torch::Tensor& pred, const torch::Tensor& obs) {  // per repeat
-    return torch::sqrt(torch::mean(torch::pow(pred - obs.view({1, -1}), 2), 1));
-  };
+  const std::int64_t R = cfg.repeats;
+  SageNet net({d, cfg.hidden, R, cfg.aggregator == "pool", cfg.weight_before_pool, cfg.final_bn_relu, cfg.dropout}, o);
+  const Edges e(g, o.dtype().toScalarType(), dev);
+  const torch::Tensor x = features(X, g, d, R, o);
+  const RecordSet train(g, int(Split::Train), o), val(g, int(Split::Val), o);
+  MIGRA_THROW_IF_NOT_FMT(train.t.numel() > 0, "GraphSAGE: no train records");
+  // The literal stack ends in ReLU(BN(·)) ~ O(1); s puts t^ on the flows' scale (spec §2.2).
+  if (cfg.final_bn_relu) net.scale.fill_((train.t.mean() / train.w.mean()).item<double>());
+  torch::optim::Adam opt(net.parameters(), torch::optim::AdamOptions(cfg.lr));
 
   SageResult res;
   res.device = dev.str();
+  Progress pr;
+  for (const torch::Tensor& t : net.state()) pr.best.push_back(t.detach().clone());
+  pr.best_val = torch::full({R}, std::numeric_limits<double>::infinity(), torch::kFloat64);
+  pr.best_step.assign(size_t(R), 0);
+  if (!ck.initial.empty()) load_checkpoint(ck.initial, net, pr, opt, res), res.resumed_at = pr.step;
+  const bool use_val = cfg.keep_best && val.t.numel() > 0;
+
   const auto t0 = std::chrono::steady_clock::now();
-  for (int step = 1; step <= cfg.steps; ++step) {
+  for (int step = pr.step + 1; step <= cfg.steps; ++step) {
+    torch::manual_seed(step_seed(cfg.seed, step));
     opt.zero_grad();
-    const torch::Tensor z = forward(true);
-    const torch::Tensor loss = rmse(decode(z, sp[0].s, sp[0].d, sp[0].w), sp[0].t).sum();
-    loss.backward();
+    rmse(train.predict(net, net.forward(x, e, true)), train.t).sum().backward();
     opt.step();
+    pr.step = step;
     if (step % cfg.log_every == 0 || step == cfg.steps) {
       torch::NoGradGuard ng;
-      const torch::Tensor ze = forward(false);
+      const torch::Tensor z = net.forward(x, e, false);
+      const torch::Tensor tr = rmse(train.predict(net, z).clamp_min(0), train.t);
       res.logged_step.push_back(step);
-      res.train_rmse.push_back(rmse(torch::clamp_min(decode(ze, sp[0].s, sp[0].d, sp[0].w), 0), sp[0].t).mean().item<double>());
-      res.val_rmse.push_back(sp[1].t.numel() ? rmse(torch::clamp_min(decode(ze, sp[1].s, sp[1].d, sp[1].w), 0), sp[1].t).mean().item<double>() : 0.0);
+      res.train_rmse.push_back(tr.mean().item<double>());
+      res.val_rmse.push_back(0.0);
+      if (val.t.numel()) {
+        const torch::Tensor v = rmse(val.predict(net, z).clamp_min(0), val.t).to(torch::kCPU, torch::kFloat64);
+        res.val_rmse.back() = v.mean().item<double>();
+        if (use_val) {
+          const torch::Tensor better = v < pr.best_val;
+          const auto cur = net.state();
+          for (std::int64_t r = 0; r < R; ++r) {
+            if (!better[r].item<bool>()) continue;
+            for (size_t k = 0; k < cur.size(); ++k) pr.best[k][r].copy_(cur[k][r]);
+            pr.best_val[r] = v[r];
+            pr.best_step[size_t(r)] = step;
+          }
+        }
+      }
       if (progress) progress(double(step) / cfg.steps);
     }
+    if (ck.save && ck.every > 0 && step % ck.every == 0 && step < cfg.steps) ck.save(save_checkpoint(net, pr, opt, res));
   }
-  res.seconds_per_step = cfg.steps ? std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() / cfg.steps : 0;
-  torch::NoGradGuard ng;
-  const torch::Tensor z = forward(false);
-  std::vector<int> all_s, all_d;
-  std::vector<double> all_w;
-  for (size_t k = 0; k < g.records.size(); ++k)
-    all_s.push_back(g.records[k].origin), all_d.push_back(g.records[k].destination), all_w.push_back(g.record_weight[k]);
-  const torch::Tensor pred = torch::clamp_min(
-      decode(z, long_tensor(all_s, dev), long_tensor(all_d, dev), real_tensor(all_w, {std::int64_t(all_w.size())}, dt, dev)), 0)
-                                 .to(torch::kCPU, torch::kFloat64);
-  res.per_repeat = models::values_of(pred);
-  res.prediction = models::values_of(pred.mean(0));
+  const int ran = cfg.steps - res.resumed_at;
+  res.seconds_per_step = ran > 0 ? std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() / ran : 0;
+  if (use_val) {
+    torch::NoGradGuard ng;
+    const auto cur = net.state();
+    for (std::int64_t r = 0; r < R; ++r)
+      if (pr.best_step[size_t(r)] > 0)
+        for (size_t k = 0; k < cur.size(); ++k) cur[k][r].copy_(pr.best[k][r]);
+    res.best_step = pr.best_step;
+  } else {
+    res.best_step.assign(size_t(R), cfg.steps);
+  }
+  const SagePrediction p = predict_with(net, g, x, e);
+  res.prediction = p.mean, res.per_repeat = p.per_repeat, res.negatives = p.negatives;
+  res.net = net.save();
   return res;
+}
+
+SagePrediction predict_sage(const std::string& bytes, const FlowGraph& g, const std::vector<double>& X, int d,
+                            const std::string& device) {
+  const torch::Device dev = models::torch_device(device);
+  models::single_threaded_blas();
+  quiet_beta_warnings();
+  SageNet net = SageNet::load(bytes, dev);
+  MIGRA_THROW_IF_NOT_FMT(net.shape().d == d, "GraphSAGE model: trained on %lld features, given %d", (long long)net.shape().d, d);
+  const auto o = net.scale.options();
+  return predict_with(net, g, features(X, g, d, net.shape().repeats, o), Edges(g, o.dtype().toScalarType(), dev));
 }
 
 std::vector<double> sage_layer(const FlowGraph& g, const std::vector<double>& h, int fin, int fout,
                                const std::vector<double>& w_pool, const std::vector<double>& b_pool,
                                const std::vector<double>& w_self, const std::vector<double>& w_neigh,
-                               const std::vector<double>& b, const std::string& aggregator) {
+                               const std::vector<double>& b, const std::string& aggregator, bool weight_before_pool) {
   quiet_beta_warnings();
-  const torch::Device cpu(torch::kCPU);
-  const Edges e(g, torch::kFloat64, cpu);
+  const auto o = torch::TensorOptions().dtype(torch::kFloat64);
+  const Edges e(g, torch::kFloat64, torch::kCPU);
   Layer l;
-  l.w_pool = real_tensor(w_pool, {1, fin, fin}, torch::kFloat64, cpu);
-  l.b_pool = real_tensor(b_pool, {1, 1, fin}, torch::kFloat64, cpu);
-  l.w_self = real_tensor(w_self, {1, fin, fout}, torch::kFloat64, cpu);
-  l.w_neigh = real_tensor(w_neigh, {1, fin, fout}, torch::kFloat64, cpu);
-  l.b = real_tensor(b, {1, 1, fout}, torch::kFloat64, cpu);
-  return models::values_of(l.forward(real_tensor(h, {1, g.n, fin}, torch::kFloat64, cpu), e, aggregator == "pool"));
+  l.w_pool = models::tensor_of(w_pool, {1, fin, fin}, o);
+  l.b_pool = models::tensor_of(b_pool, {1, 1, fin}, o);
+  l.w_self = models::tensor_of(w_self, {1, fin, fout}, o);
+  l.w_neigh = models::tensor_of(w_neigh, {1, fin, fout}, o);
+  l.b = models::tensor_of(b, {1, 1, fout}, o);
+  SageShape s;
+  s.pool = aggregator == "pool", s.weight_before_pool = weight_before_pool;
+  return models::values_of(l.forward(models::tensor_of(h, {1, g.n, fin}, o), e, s, {}));
 }
 
 #else
 
+namespace {
+[[noreturn]] void no_torch() { MIGRA_THROW_FMT("this build of migra has no LibTorch (configure with -DMIGRA_TORCH=ON)"); }
+}  // namespace
+
 SageResult train_sage(const FlowGraph&, const std::vector<double>&, int, const SageConfig&,
-                      const std::function<void(double)>&) {
-  MIGRA_THROW_FMT("this build of migra has no LibTorch (configure with -DMIGRA_TORCH=ON)");
+                      const std::function<void(double)>&, const models::Checkpointing&) {
+  no_torch();
+}
+
+SagePrediction predict_sage(const std::string&, const FlowGraph&, const std::vector<double>&, int, const std::string&) {
+  no_torch();
 }
 
 std::vector<double> sage_layer(const FlowGraph&, const std::vector<double>&, int, int, const std::vector<double>&,
                                const std::vector<double>&, const std::vector<double>&, const std::vector<double>&,
-                               const std::vector<double>&, const std::string&) {
-  MIGRA_THROW_FMT("this build of migra has no LibTorch (configure with -DMIGRA_TORCH=ON)");
+                               const std::vector<double>&, const std::string&, bool) {
+  no_torch();
 }
 
 #endif

@@ -1,21 +1,20 @@
 #pragma once
-/// GraphSAGE edge regression of paper 002 (spec §2) in LibTorch, R repeats trained together as
-/// one ensemble: every weight is an [R, ...] tensor and each layer a batched matmul, so the R
-/// independent models cost one forward and one backward per step (spec §2.5 averages them).
+/// GraphSAGE edge regression of paper 002 (spec §2) in LibTorch: R repeats trained together as
+/// one batched ensemble (sage_net.hpp has the layer maths), and prediction with a trained one.
 ///
-///   layer (pool):  p_j = ReLU(W_pool h_j + b_pool);  hN_i = max_{j→i} w_ji p_j  (0 without in-edges)
-///                  h'_i = W_self h_i + W_neigh hN_i + b          (DGL SAGEConv "pool" with edge weights)
-///   layer (mean):  hN_i = mean_{j→i} w_ji h_j
-///   stack:         SAGE(d→H) BN ReLU Dropout · SAGE(H→H) BN ReLU Dropout · SAGE(H→1) = z
-///   decoder:       t^_ij = z_i w_ij z_j;  loss = RMSE over the train records; Adam, full batch
-///   prediction:    eval mode (BatchNorm running statistics), max(t^, 0), mean over the repeats
+///   loss:        RMSE over the train records, summed over the R independent models; Adam, full batch
+///   validation:  every `log_every` steps in eval mode; each model keeps the weights of its lowest
+///                validation RMSE (spec §2.4), or its final ones
+///   prediction:  eval mode (BatchNorm running statistics), t~ = max(t^, 0), mean over the repeats
 ///
-/// The header keeps LibTorch out of its users (DESIGN: only models/ sees it).
+/// The trained ensemble travels as opaque bytes (`SageResult::net`), so this header keeps
+/// LibTorch out of its users (DESIGN: only models/ sees it).
 #include <cstdint>
 #include <functional>
 #include <string>
 #include <vector>
 
+#include "models/checkpointing.hpp"
 #include "models/graphsage_flows/graph.hpp"
 
 namespace migra::gnn {
@@ -24,6 +23,9 @@ struct SageConfig {
   int hidden = 256, steps = 10000, repeats = 10, log_every = 100;
   double dropout = 0.5, lr = 1e-3;
   std::string aggregator = "pool";  ///< pool | mean
+  bool weight_before_pool = false;  ///< the paper's literal Eq. 1: w_ji scales h_j before the pool MLP
+  bool final_bn_relu = false;       ///< the literal stack: BN + ReLU after layer 3, decoder scale s
+  bool keep_best = true;            ///< each model's lowest-validation-RMSE weights (else the final ones)
   bool float64 = false;
   std::uint64_t seed = 0;
   std::string device = "cpu";       ///< cpu | cuda (LibTorch's, when it has CUDA)
@@ -34,19 +36,36 @@ struct SageResult {
   std::vector<double> per_repeat;  ///< repeats × records
   std::vector<int> logged_step;
   std::vector<double> train_rmse, val_rmse;  ///< mean over the repeats, at the logged steps
+  std::vector<int> best_step;      ///< per repeat: the step whose weights were kept
+  long long negatives = 0;         ///< t^ < 0 clamped to 0, over repeats × records
   double seconds_per_step = 0;
+  int resumed_at = 0;              ///< the step a checkpoint resumed from (0: none)
   std::string device;
+  std::string net;                 ///< the kept ensemble (SageNet::save bytes)
 };
 
 /// X: n×d standardised features, row-major.
 SageResult train_sage(const FlowGraph& g, const std::vector<double>& X, int d, const SageConfig& cfg,
-                      const std::function<void(double)>& progress = nullptr);
+                      const std::function<void(double)>& progress = nullptr, const models::Checkpointing& ck = {});
+
+struct SagePrediction {
+  int repeats = 0;
+  std::vector<double> mean;        ///< per record
+  std::vector<double> per_repeat;  ///< repeats × records
+  std::vector<double> z;           ///< repeats × nodes: the node outputs
+  long long negatives = 0;
+};
+
+/// A trained ensemble (`net`) in eval mode on features X (n×d, standardised as in training).
+SagePrediction predict_sage(const std::string& net, const FlowGraph& g, const std::vector<double>& X, int d,
+                            const std::string& device = "cpu");
 
 /// One layer with given weights (one repeat; row-major W_pool fin×fin, W_self and W_neigh
 /// fin×fout, acting as h·W), for checking the layer against a hand computation.
 std::vector<double> sage_layer(const FlowGraph& g, const std::vector<double>& h, int fin, int fout,
                                const std::vector<double>& w_pool, const std::vector<double>& b_pool,
                                const std::vector<double>& w_self, const std::vector<double>& w_neigh,
-                               const std::vector<double>& b, const std::string& aggregator = "pool");
+                               const std::vector<double>& b, const std::string& aggregator = "pool",
+                               bool weight_before_pool = false);
 
 }  // namespace migra::gnn

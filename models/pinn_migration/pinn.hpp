@@ -19,6 +19,8 @@
 #include <string>
 #include <vector>
 
+#include "models/checkpointing.hpp"
+
 namespace migra::pinn {
 
 /// The normalised problem: N nodes, T data times, R~ (N × T), the fixed F, D (N × N) and a (N).
@@ -81,14 +83,7 @@ struct PinnResult {
   std::string state;                                    ///< the trained parameters and history (no optimiser)
 };
 
-/// Checkpoints: `initial` (bytes from an earlier save, or empty) is resumed from; `save` gets
-/// the state every `every` epochs (model, optimiser, history), so a killed fit continues to the
-/// same result.
-struct Checkpointing {
-  std::string initial;
-  int every = 0;
-  std::function<void(const std::string&)> save;
-};
+using models::Checkpointing;
 
 /// The collocation grid: n_p uniform points on [0, 1] joined with the data times (sorted,
 /// duplicates within 1e-12 merged).

@@ -157,6 +157,13 @@ with open(os.path.join(work, "pinn-balances.csv"), "w") as f:
 kill_at_first_checkpoint("pinn", [migra, "pinn", "fit", "--nodes", os.path.join(work, "pinn-nodes.csv"), "--balances",
                                   os.path.join(work, "pinn-balances.csv"), "--epochs", "400", "--width", "16",
                                   "--progress", "none"], "pinn.fit", "resumed_at_epoch", "epoch")
+# gnn.train: a GraphSAGE ensemble continues from its last saved step (weights, the kept best
+# weights, Adam's moments, the log) to the same model; dropout masks are seeded per step.
+ny = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "data", "ny2011")
+kill_at_first_checkpoint("gnn", [migra, "gnn", "train", "--nodes", os.path.join(ny, "counties.csv"), "--flows",
+                                 os.path.join(ny, "commuting_flows.csv"), "--steps", "300", "--val-every", "10",
+                                 "--hidden", "16", "--repeats", "2", "--mlp-epochs", "3", "--progress", "none"],
+                         "gnn.train", "resumed_at_step", "step")
 if failures:
     print("\n".join(failures))
     sys.exit(1)

@@ -541,13 +541,13 @@ TEST_CASE("migra settle: bad units and flows name the file, line and field", "[c
 TEST_CASE("migra gnn train: GraphSAGE and gravity on the NY 2011 flows, and bad input", "[cli][gnn][ny2011]") {
   const fs::path out = fresh_dir("gnn-ny");
   const Run r = run_migra("gnn train --nodes " + data("ny2011/counties.csv") + " --flows " + data("ny2011/commuting_flows.csv") +
-                          " --steps 40 --repeats 2 --hidden 16 --seed 3 --progress none --out " + out.string());
+                          " --steps 40 --repeats 2 --hidden 16 --seed 3 --mlp-epochs 5 --progress none --out " + out.string());
   INFO(r.output);
   REQUIRE(r.status == 0);
   REQUIRE(r.output.find("beta") == std::string::npos);  // LibTorch's beta notice is not shown
   const auto m = read_json(out / "metrics.json");
-  for (const char* model : {"gnn", "gravity"})
-    for (const char* split : {"train", "val", "test"}) {
+  for (const char* model : {"gnn", "gravity", "gravity_loglinear", "mlp", "null"})
+    for (const char* split : {"train", "val", "test", "all"}) {
       const double c = m[model][split]["cpc"];
       REQUIRE(c >= 0.0);
       REQUIRE(c <= 1.0);
@@ -562,11 +562,48 @@ TEST_CASE("migra gnn train: GraphSAGE and gravity on the NY 2011 flows, and bad 
   for (const char* f : {"training.csv", "observed_vs_predicted.svg", "training.svg"}) REQUIRE(fs::exists(out / f));
   // The same seed gives the same predictions.
   const Run again = run_migra("gnn train --nodes " + data("ny2011/counties.csv") + " --flows " +
-                              data("ny2011/commuting_flows.csv") + " --steps 40 --repeats 2 --hidden 16 --seed 3 --progress none --out " +
+                              data("ny2011/commuting_flows.csv") + " --steps 40 --repeats 2 --hidden 16 --seed 3 --mlp-epochs 5 --progress none --out " +
                               (out / "again").string());
   REQUIRE(again.status == 0);
   REQUIRE(migra::io::sha256_file((out / "predictions.csv").string()) ==
           migra::io::sha256_file((out / "again" / "predictions.csv").string()));
+  // Scenarios with the trained model: a factor of 1 is the baseline; doubling the population
+  // of New York City's five counties moves flows, and the subset's net flow is its boundary's.
+  const std::string with_model = " --nodes " + data("ny2011/counties.csv") + " --flows " + data("ny2011/commuting_flows.csv") +
+                                 " --model " + (out / "model.bin").string() + " --progress none";
+  const std::string nyc = write(out / "nyc.csv", "id\n36005\n36047\n36061\n36081\n36085\n");
+  const Run same = run_migra("gnn scenario" + with_model + " --scale population=1 --nodes-subset " + nyc + " --out " + (out / "same").string());
+  INFO(same.output);
+  REQUIRE(same.status == 0);
+  for (const auto& row : read_csv(out / "same" / "scenario.csv")) REQUIRE(std::stod(row.at("net_change")) == 0.0);
+  const Run dbl = run_migra("gnn scenario" + with_model + " --scale population=2 --nodes-subset " + nyc + " --out " + (out / "double").string());
+  REQUIRE(dbl.status == 0);
+  const auto sm = read_json(out / "double" / "metrics.json");
+  REQUIRE(sm["subset_nodes"] == 5);
+  REQUIRE(sm["subset"]["flow_within"]["change_pct"].get<double>() != 0.0);
+  double net = 0;
+  for (const auto& row : read_csv(out / "double" / "scenario.csv"))
+    if (row.at("in_subset") == "1") net += std::stod(row.at("net_scenario"));
+  REQUIRE(-net == Approx(sm["subset"]["region_net_outflow"]["scenario"].get<double>()).epsilon(1e-9));
+  const Run badscale = run_migra("gnn scenario" + with_model + " --scale income=2 --nodes-subset " + nyc + " --out " + (out / "bad3").string());
+  REQUIRE(badscale.status == 2);
+  REQUIRE(badscale.output.find("'scale': the model has no feature 'income'") != std::string::npos);
+  const Run notmodel = run_migra("gnn scenario --nodes " + data("ny2011/counties.csv") + " --flows " + data("ny2011/commuting_flows.csv") +
+                                 " --model " + data("ny2011/counties.csv") + " --scale population=2 --nodes-subset " + nyc +
+                                 " --progress none --out " + (out / "bad4").string());
+  REQUIRE(notmodel.status == 2);
+  REQUIRE(notmodel.output.find("not a migra GraphSAGE model") != std::string::npos);
+  // The explainer on a few nodes: masks in (0, 1); one feature, so every z-score is 0.
+  const Run ex = run_migra("gnn explain" + with_model + " --epochs 5 --explain-nodes " + nyc + " --out " + (out / "explain").string());
+  INFO(ex.output);
+  REQUIRE(ex.status == 0);
+  const auto imp = read_csv(out / "explain" / "importance.csv");
+  REQUIRE(imp.size() == 5);
+  for (const auto& row : imp) {
+    REQUIRE(std::stod(row.at("mask")) > 0.0);
+    REQUIRE(std::stod(row.at("mask")) < 1.0);
+    REQUIRE(std::stod(row.at("importance")) == 0.0);
+  }
   const Run bad = run_migra("gnn train --nodes " + data("ny2011/counties.csv") + " --flows " +
                             write(out / "f.csv", "origin,destination,flow\n36001,36005,5\n36001,99999,3\n") +
                             " --progress none --out " + (out / "bad").string());

@@ -1,0 +1,86 @@
+#pragma once
+/// The GraphSAGE ensemble of paper 002 as LibTorch tensors (spec §2), shared by training,
+/// prediction, scenarios and the explainer. R models live side by side: every weight is an
+/// [R, ...] tensor and each layer a batched matmul, so R models cost one pass. The same layout
+/// carries the explainer's B masked copies of one model (member()).
+///
+///   layer (pool):  p_j = ReLU(W_pool h_j + b_pool);  hN_i = max_{j→i} w_ji p_j  (0 without in-edges)
+///                  (weight_before_pool: p_{j→i} = ReLU(W_pool (w_ji h_j) + b_pool), the paper's Eq. 1)
+///                  h'_i = W_self h_i + W_neigh hN_i + b          (DGL SAGEConv "pool" with edge weights)
+///   layer (mean):  hN_i = mean_{j→i} w_ji h_j
+///   stack:         SAGE(d→H) BN ReLU Dropout · SAGE(H→H) BN ReLU Dropout · SAGE(H→1) [BN ReLU] = z
+///   decoder:       t^_ij = s z_i w_ij z_j   (s = 1, or mean(t_train)/mean(w_train) with the literal final BN+ReLU)
+///
+/// LibTorch header: for models/graphsage_flows sources only.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <torch/torch.h>
+
+#include "models/graphsage_flows/graph.hpp"
+
+namespace migra::gnn {
+
+/// The message edges j → i of a graph on a device.
+struct Edges {
+  torch::Tensor src, dst, w, deg;  ///< deg: in-degree per node (the mean aggregator)
+  Edges(const FlowGraph& g, torch::Dtype dt, const torch::Device& dev);
+};
+
+/// Everything that fixes the shape of a model.
+struct SageShape {
+  std::int64_t d = 0, hidden = 256, repeats = 10;
+  bool pool = true, weight_before_pool = false, final_bn_relu = false;
+  double dropout = 0.5;
+};
+
+/// One batched SAGE layer: h [R, N, fin] -> [R, N, fout].
+struct Layer {
+  torch::Tensor w_pool, b_pool, w_self, w_neigh, b;  ///< [R,fin,fin] [R,1,fin] [R,fin,fout] [R,fin,fout] [R,1,fout]
+  /// edge_scale: [R, E] multipliers of the edge weights (the explainer's edge masks), or undefined.
+  torch::Tensor forward(const torch::Tensor& h, const Edges& e, const SageShape& s, const torch::Tensor& edge_scale) const;
+};
+
+/// BatchNorm1d over the N nodes, per model (PyTorch defaults: eps 1e-5, momentum 0.1).
+struct Norm {
+  torch::Tensor gamma, beta, mean, var;  ///< [R,1,H]
+  torch::Tensor forward(const torch::Tensor& h, bool train);
+};
+
+class SageNet {
+ public:
+  /// Fresh weights (DGL's initialisation, drawn on the CPU so a seed gives one model on every device).
+  SageNet(const SageShape& shape, const torch::TensorOptions& o);
+  /// z [R, N] for features x [R, N, d]; train: batch statistics (updating the running ones) and dropout.
+  torch::Tensor forward(const torch::Tensor& x, const Edges& e, bool train, const torch::Tensor& edge_scale = {});
+  /// t^ = s z_i w_ij z_j on record lists (origin, destination, weight), [R, m].
+  torch::Tensor decode(const torch::Tensor& z, const torch::Tensor& origin, const torch::Tensor& destination,
+                       const torch::Tensor& w) const;
+  std::vector<torch::Tensor> parameters() const;
+  /// Parameters and BatchNorm running statistics, each [R, ...]: what a saved model holds.
+  std::vector<torch::Tensor> state() const;
+  /// Model r alone, repeated `copies` times (detached): the explainer's masked copies.
+  SageNet member(std::int64_t r, std::int64_t copies) const;
+
+  /// As bytes (shape, decoder scale, state) and back, on a device.
+  std::string save() const;
+  static SageNet load(const std::string& bytes, const torch::Device& dev);
+
+  const SageShape& shape() const { return shape_; }
+  torch::Tensor scale;  ///< the decoder's s, a 0-d tensor
+
+ private:
+  SageNet() = default;
+  SageShape shape_;
+  std::vector<Layer> layers_;
+  std::vector<Norm> norms_;
+};
+
+/// Index and value tensors from host vectors.
+torch::Tensor long_tensor(const std::vector<int>& v, const torch::Device& dev);
+
+/// Hides LibTorch 1.13's one-line "scatter_reduce is in beta" notice (the max-pool relies on it).
+void quiet_beta_warnings();
+
+}  // namespace migra::gnn
