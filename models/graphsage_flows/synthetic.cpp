@@ -23,6 +23,14 @@ double uniform(std::uint64_t seed, std::uint32_t channel, std::uint32_t item, st
 
 }  // namespace
 
+namespace {
+/// A coordinate folded back into [0, L] at the walls (a clamp would pile cities on the corners).
+double reflect(double v, double L) {
+  v = std::fmod(std::fabs(v), 2 * L);
+  return v > L ? 2 * L - v : v;
+}
+}  // namespace
+
 SyntheticSystem synthetic_system(const SyntheticSystemConfig& c) {
   MIGRA_THROW_IF_NOT_FMT(c.n >= 10 && c.top_k >= 1 && c.extent > 0, "synthetic city system: need n >= 10, top-k >= 1");
   SyntheticSystem s;
@@ -33,8 +41,8 @@ SyntheticSystem synthetic_system(const SyntheticSystemConfig& c) {
                                        cy.push_back(c.extent * uniform(c.seed, 1, std::uint32_t(k), 1));
   for (int i = 0; i < n; ++i) {
     const int k = int(uniform(c.seed, 2, std::uint32_t(i), 0) * clusters) % clusters;
-    s.x.push_back(std::clamp(cx[size_t(k)] + 0.06 * c.extent * normal(c.seed, 3, std::uint32_t(i), 0), 0.0, c.extent));
-    s.y.push_back(std::clamp(cy[size_t(k)] + 0.06 * c.extent * normal(c.seed, 3, std::uint32_t(i), 1), 0.0, c.extent));
+    s.x.push_back(reflect(cx[size_t(k)] + 0.06 * c.extent * normal(c.seed, 3, std::uint32_t(i), 0), c.extent));
+    s.y.push_back(reflect(cy[size_t(k)] + 0.06 * c.extent * normal(c.seed, 3, std::uint32_t(i), 1), c.extent));
   }
   // Base sector shares of the 19 sections A..S (industry-heavy, as in a yearbook).
   const double base[19] = {0.02, 0.03, 0.22, 0.02, 0.12, 0.07, 0.05, 0.03, 0.03, 0.04,

@@ -1,0 +1,85 @@
+#!/usr/bin/python3
+"""Paper 002's GraphSAGE: time per training step of `migra gnn train` (the R repeats batched as
+one ensemble) against the same model in PyTorch eager trained one repeat after another
+(bench/peers/sage_torch.py), same graphs, same machine, same run, 1 and 2 threads; and the
+test CPC each reaches after the same number of steps. Graphs: data/synthetic366 (the paper's
+size) and a 5,000-city system from `migra gnn synth --cities 5000`.
+Writes bench/results/gnn-<tag>.json (every line) and .md (the table).
+usage: run_gnn.py [--build build] [--steps 20] [--big-steps 4] [--repeats 10] [--threads 1,2] [--tag cpu-vm]"""
+import argparse
+import json
+import os
+import platform
+import subprocess
+import tempfile
+
+ap = argparse.ArgumentParser()
+ap.add_argument("--build", default="build")
+ap.add_argument("--steps", type=int, default=20)
+ap.add_argument("--big-steps", type=int, default=4)
+ap.add_argument("--repeats", type=int, default=10)
+ap.add_argument("--big-repeats", type=int, default=2)
+ap.add_argument("--threads", default="1,2")
+ap.add_argument("--tag", default="cpu-vm")
+args = ap.parse_args()
+root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+commit = subprocess.run(["git", "-C", root, "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
+cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), platform.processor())
+migra = os.path.join(root, args.build, "host", "migra")
+features = "population," + ",".join(f"F{k:02d}" for k in range(1, 20))
+
+
+def run_migra(nodes, flows, steps, repeats, threads, out):
+    env = dict(os.environ, OMP_NUM_THREADS=str(threads))
+    subprocess.run([migra, "gnn", "train", "--nodes", nodes, "--flows", flows, "--features", features, "--steps", str(steps),
+                    "--repeats", str(repeats), "--val-every", str(steps), "--mlp-epochs", "0", "--out", out, "-q"],
+                   check=True, env=env, capture_output=True)
+    m = json.load(open(os.path.join(out, "metrics.json")))
+    res = json.load(open(os.path.join(out, "manifest.json")))["tasks"]["gnn.train"]["result"]
+    return {"impl": "migra (batched repeats)", "seconds_per_step": res["seconds_per_step"], "test_cpc": m["gnn"]["test"]["cpc"],
+            "records": m["records"]}
+
+
+def run_peer(nodes, flows, steps, repeats, threads):
+    o = subprocess.run(["/usr/bin/python3", os.path.join(root, "bench", "peers", "sage_torch.py"), nodes, flows, "--steps",
+                        str(steps), "--repeats", str(repeats), "--threads", str(threads)], capture_output=True, text=True,
+                       check=True, env=dict(os.environ, OPENBLAS_NUM_THREADS="1")).stdout
+    p = json.loads(o)
+    return {"impl": p["peer"], "seconds_per_step": p["seconds_per_step"], "test_cpc": p["test_cpc"], "records": p["records"]}
+
+
+lines = []
+with tempfile.TemporaryDirectory() as tmp:
+    big = os.path.join(tmp, "big")
+    subprocess.run([migra, "gnn", "synth", "--cities", "5000", "--seed", "7", "--out", big, "-q"], check=True)
+    graphs = [("synthetic366", os.path.join(root, "data", "synthetic366", "nodes.csv"),
+               os.path.join(root, "data", "synthetic366", "flows.csv"), args.steps, args.repeats),
+              ("synthetic5000", os.path.join(big, "nodes.csv"), os.path.join(big, "flows.csv"), args.big_steps, args.big_repeats)]
+    for name, nodes, flows, steps, repeats in graphs:
+        for th in [int(s) for s in args.threads.split(",")]:
+            a = run_migra(nodes, flows, steps, repeats, th, os.path.join(tmp, f"{name}-{th}"))
+            b = run_peer(nodes, flows, steps, repeats, th)
+            for r in (a, b):
+                lines.append(dict(r, graph=name, threads=th, steps=steps, repeats=repeats))
+            print(json.dumps(lines[-2:]), flush=True)
+
+meta = {"commit": commit, "cpu": cpu, "date": subprocess.run(["date", "-u", "+%Y-%m-%d"], capture_output=True, text=True).stdout.strip()}
+os.makedirs(os.path.join(root, "bench", "results"), exist_ok=True)
+with open(os.path.join(root, "bench", "results", f"gnn-{args.tag}.json"), "w") as f:
+    for l in lines:
+        f.write(json.dumps(dict(l, **meta)) + "\n")
+md = ["# GraphSAGE (paper 002): time per training step, migra vs PyTorch eager\n",
+      f"{meta['cpu']}, commit {commit}, {meta['date']}. Hidden 256, pool aggregator, dropout 0.5, float32, full batch. "
+      "One step = one Adam step of every repeat (migra: one batched step; the peer: one step per repeat). "
+      "Test CPC after the same few steps (both far from trained: the paper trains 10,000).\n",
+      "| graph | records | repeats | threads | migra ms/step | PyTorch ms/step | speed-up | migra test CPC | PyTorch test CPC |",
+      "|---|---|---|---|---|---|---|---|---|"]
+for name in dict.fromkeys(l["graph"] for l in lines):
+    for th in sorted({l["threads"] for l in lines if l["graph"] == name}):
+        a = next(l for l in lines if l["graph"] == name and l["threads"] == th and l["impl"].startswith("migra"))
+        b = next(l for l in lines if l["graph"] == name and l["threads"] == th and not l["impl"].startswith("migra"))
+        md.append(f"| {name} | {a['records']} | {a['repeats']} | {th} | {1e3*a['seconds_per_step']:.0f} | "
+                  f"{1e3*b['seconds_per_step']:.0f} | {b['seconds_per_step']/a['seconds_per_step']:.2f}x | "
+                  f"{a['test_cpc']:.3f} | {b['test_cpc']:.3f} |")
+open(os.path.join(root, "bench", "results", f"gnn-{args.tag}.md"), "w").write("\n".join(md) + "\n")
+print("\n".join(md))
