@@ -1,6 +1,10 @@
 #include "models/torch_runtime.hpp"
 
 #include <dlfcn.h>
+#include <limits>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include <cstdlib>
 
@@ -38,6 +42,14 @@ void single_threaded_blas() {
   using SetThreads = void (*)(int);
   // Looked up at run time: OpenBLAS is whatever libblas.so.3 LibTorch was given, or absent.
   if (const auto set = reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"))) set(1);
+}
+
+void reuse_freed_memory() {
+#ifdef __GLIBC__
+  if (std::getenv("GLIBC_TUNABLES")) return;
+  static const bool done = (mallopt(M_MMAP_MAX, 0), mallopt(M_TRIM_THRESHOLD, std::numeric_limits<int>::max()), true);
+  (void)done;
+#endif
 }
 
 }  // namespace migra::models

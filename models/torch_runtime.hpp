@@ -20,4 +20,14 @@ bool torch_has_cuda();
 /// OPENBLAS_NUM_THREADS. Call before training; idempotent; a no-op without OpenBLAS.
 void single_threaded_blas();
 
+/// LibTorch's CPU tensors come from malloc. Temporaries of the batched GraphSAGE ensemble are
+/// tens of MB (E × R × H floats), above glibc's largest mmap threshold (32 MB), so each was a
+/// fresh mmap whose pages fault in zero-filled and go back to the kernel when freed: half of a
+/// training step was system time. This makes glibc serve every block from its heap and keep
+/// freed memory for reuse (M_MMAP_MAX 0, M_TRIM_THRESHOLD maximal): a step took 0.46 s instead
+/// of 0.91 s (synthetic366, 10 repeats, 2 threads). The price is that the process's peak heap
+/// is not returned before it exits, which a batch job does soon. Unless the user tuned malloc
+/// (GLIBC_TUNABLES); idempotent; a no-op off glibc.
+void reuse_freed_memory();
+
 }  // namespace migra::models

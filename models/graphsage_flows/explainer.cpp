@@ -100,6 +100,7 @@ Explanation explain_sage(const std::string& bytes, const FlowGraph& g, const std
   MIGRA_THROW_IF_NOT_FMT(cfg.epochs >= 1 && cfg.batch >= 1 && cfg.lr > 0, "bad explainer configuration");
   const torch::Device dev = models::torch_device(cfg.device);
   models::single_threaded_blas();
+  models::reuse_freed_memory();
   quiet_beta_warnings();
   const SageNet net = SageNet::load(bytes, dev);
   MIGRA_THROW_IF_NOT_FMT(net.shape().d == d, "GraphSAGE model: trained on %lld features, given %d", (long long)net.shape().d, d);

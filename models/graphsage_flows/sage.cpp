@@ -136,6 +136,7 @@ SageResult train_sage(const FlowGraph& g, const std::vector<double>& X, int d, c
   MIGRA_THROW_IF_NOT_FMT(!cfg.weight_before_pool || cfg.aggregator == "pool", "weight-before-pool needs the pool aggregator");
   const torch::Device dev = models::torch_device(cfg.device);
   models::single_threaded_blas();
+  models::reuse_freed_memory();
   quiet_beta_warnings();
   const auto o = torch::TensorOptions().dtype(cfg.float64 ? torch::kFloat64 : torch::kFloat32).device(dev);
   torch::manual_seed(cfg.seed);
@@ -212,6 +213,7 @@ SagePrediction predict_sage(const std::string& bytes, const FlowGraph& g, const 
                             const std::string& device) {
   const torch::Device dev = models::torch_device(device);
   models::single_threaded_blas();
+  models::reuse_freed_memory();
   quiet_beta_warnings();
   SageNet net = SageNet::load(bytes, dev);
   MIGRA_THROW_IF_NOT_FMT(net.shape().d == d, "GraphSAGE model: trained on %lld features, given %d", (long long)net.shape().d, d);
@@ -222,10 +224,11 @@ SagePrediction predict_sage(const std::string& bytes, const FlowGraph& g, const 
 std::vector<double> sage_layer(const FlowGraph& g, const std::vector<double>& h, int fin, int fout,
                                const std::vector<double>& w_pool, const std::vector<double>& b_pool,
                                const std::vector<double>& w_self, const std::vector<double>& w_neigh,
-                               const std::vector<double>& b, const std::string& aggregator, bool weight_before_pool) {
+                               const std::vector<double>& b, const std::string& aggregator, bool weight_before_pool,
+                               bool fused_max_pool) {
   quiet_beta_warnings();
   const auto o = torch::TensorOptions().dtype(torch::kFloat64);
-  const Edges e(g, torch::kFloat64, torch::kCPU);
+  const Edges e(g, torch::kFloat64, torch::kCPU, fused_max_pool);
   Layer l;
   l.w_pool = models::tensor_of(w_pool, {1, fin, fin}, o);
   l.b_pool = models::tensor_of(b_pool, {1, 1, fin}, o);
@@ -254,7 +257,7 @@ SagePrediction predict_sage(const std::string&, const FlowGraph&, const std::vec
 
 std::vector<double> sage_layer(const FlowGraph&, const std::vector<double>&, int, int, const std::vector<double>&,
                                const std::vector<double>&, const std::vector<double>&, const std::vector<double>&,
-                               const std::vector<double>&, const std::string&, bool) {
+                               const std::vector<double>&, const std::string&, bool, bool) {
   no_torch();
 }
 

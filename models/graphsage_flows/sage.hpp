@@ -61,11 +61,12 @@ SagePrediction predict_sage(const std::string& net, const FlowGraph& g, const st
                             const std::string& device = "cpu");
 
 /// One layer with given weights (one repeat; row-major W_pool fin×fin, W_self and W_neigh
-/// fin×fout, acting as h·W), for checking the layer against a hand computation.
+/// fin×fout, acting as h·W), for checking the layer against a hand computation; on the CPU
+/// the pool's max is the fused kernel unless fused_max_pool is false (the GPU's LibTorch ops).
 std::vector<double> sage_layer(const FlowGraph& g, const std::vector<double>& h, int fin, int fout,
                                const std::vector<double>& w_pool, const std::vector<double>& b_pool,
                                const std::vector<double>& w_self, const std::vector<double>& w_neigh,
                                const std::vector<double>& b, const std::string& aggregator = "pool",
-                               bool weight_before_pool = false);
+                               bool weight_before_pool = false, bool fused_max_pool = true);
 
 }  // namespace migra::gnn

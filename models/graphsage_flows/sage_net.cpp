@@ -6,6 +6,7 @@
 #include <torch/version.h>
 
 #include "kernels/core/error.hpp"
+#include "models/graphsage_flows/max_pool_cpu.hpp"
 #include "models/torch_device.hpp"
 
 namespace migra::gnn {
@@ -15,14 +16,24 @@ torch::Tensor long_tensor(const std::vector<int>& v, const torch::Device& dev) {
   return torch::tensor(w, torch::kLong).to(dev);
 }
 
-Edges::Edges(const FlowGraph& g, torch::Dtype dt, const torch::Device& dev)
+Edges::Edges(const FlowGraph& g, torch::Dtype dt, const torch::Device& dev, bool fused_max_pool)
     : src(long_tensor(g.msg_src, dev)), dst(long_tensor(g.msg_dst, dev)),
       w(models::tensor_of(g.msg_weight, {std::int64_t(g.msg_weight.size())}, torch::TensorOptions().dtype(dt).device(dev))) {
   deg = torch::zeros({g.n}, w.options()).index_add_(0, dst, torch::ones_like(w));
+  if (!dev.is_cpu() || !fused_max_pool) return;
+  const torch::Tensor order = std::get<1>(dst.sort(c10::optional<bool>(true), 0, false));  // by destination, then edge order
+  csr_src = src.index_select(0, order).contiguous(), csr_w = w.index_select(0, order).contiguous();
+  csr_ptr = torch::zeros({g.n + 1}, torch::kLong);
+  csr_ptr.narrow(0, 1, g.n).copy_(deg.to(torch::kLong).cumsum(0));
 }
 
 torch::Tensor Layer::forward(const torch::Tensor& h, const Edges& e, const SageShape& s, const torch::Tensor& edge_scale) const {
   const auto R = h.size(0), N = h.size(1), F = h.size(2), E = e.src.size(0);
+  if (s.pool && !s.weight_before_pool && !edge_scale.defined() && e.csr_ptr.defined()) {
+    const torch::Tensor rows = torch::relu(torch::bmm(h, w_pool) + b_pool).transpose(0, 1).reshape({N, R * F});
+    const torch::Tensor hn = max_pool_cpu(rows, e.csr_ptr, e.csr_src, e.csr_w).view({N, R, F}).transpose(0, 1);
+    return torch::bmm(h, w_self) + torch::bmm(hn, w_neigh) + b;
+  }
   // Messages edge-major, [E, R*F]: gathers and scatters then move whole contiguous rows.
   torch::Tensor msg;
   if (s.pool && s.weight_before_pool) {

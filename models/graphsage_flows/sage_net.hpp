@@ -25,7 +25,9 @@ namespace migra::gnn {
 /// The message edges j → i of a graph on a device.
 struct Edges {
   torch::Tensor src, dst, w, deg;  ///< deg: in-degree per node (the mean aggregator)
-  Edges(const FlowGraph& g, torch::Dtype dt, const torch::Device& dev);
+  torch::Tensor csr_ptr, csr_src, csr_w;  ///< by destination, on the CPU (the fused max-pool)
+  /// fused_max_pool: on the CPU, the pool layer's max runs as max_pool_cpu (else LibTorch ops).
+  Edges(const FlowGraph& g, torch::Dtype dt, const torch::Device& dev, bool fused_max_pool = true);
 };
 
 /// Everything that fixes the shape of a model.
