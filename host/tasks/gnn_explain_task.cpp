@@ -21,9 +21,7 @@ using job::Params;
 void run(job::TaskContext& ctx) {
   const Params& p = ctx.params();
   const GnnModel model = read_model_file(p["model"]);
-  std::string features;
-  for (const std::string& f : model.features) features += (features.empty() ? "" : ",") + f;
-  const GnnData data = read_gnn_data(p["nodes"], p["flows"], features, model.graph);
+  const GnnData data = read_gnn_data(p["nodes"], p["flows"], model);
   const int n = data.nodes.n(), d = data.nodes.d();
   gnn::ExplainConfig cfg;
   cfg.epochs = int(p["epochs"].get<long long>());

@@ -97,6 +97,12 @@ GnnData read_gnn_data(const std::string& nodes, const std::string& flows, const 
   return d;
 }
 
+GnnData read_gnn_data(const std::string& nodes, const std::string& flows, const GnnModel& model) {
+  std::string features;
+  for (const std::string& f : model.features) features += (features.empty() ? "" : ",") + f;
+  return read_gnn_data(nodes, flows, features, model.graph);
+}
+
 NodeGroups read_node_groups(const std::string& path, const GnnNodes& nodes) {
   const io::CsvTable t = io::CsvTable::read(path);
   const int c_id = t.has_column("id") ? t.column("id") : t.column("node");

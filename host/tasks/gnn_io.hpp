@@ -58,6 +58,8 @@ struct GnnData {
   long long self_flows = 0;
 };
 GnnData read_gnn_data(const std::string& nodes, const std::string& flows, const std::string& features, const GraphOptions& o);
+/// The graph a trained model was trained on: its features and graph options.
+GnnData read_gnn_data(const std::string& nodes, const std::string& flows, const GnnModel& model);
 
 /// Node ids of a one-column CSV (header `id` or `node`; an optional `group` column) as indices.
 struct NodeGroups {

@@ -50,9 +50,7 @@ nlohmann::json change(double base, double scen) {
 void run(job::TaskContext& ctx) {
   const Params& p = ctx.params();
   const GnnModel model = read_model_file(p["model"]);
-  std::string features;
-  for (const std::string& f : model.features) features += (features.empty() ? "" : ",") + f;
-  const GnnData data = read_gnn_data(p["nodes"], p["flows"], features, model.graph);
+  const GnnData data = read_gnn_data(p["nodes"], p["flows"], model);
   const gnn::FlowGraph& g = data.graph;
   const int n = data.nodes.n(), d = data.nodes.d();
   const auto scale = parse_scale(p["scale"], model.features);

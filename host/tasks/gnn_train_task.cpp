@@ -2,12 +2,12 @@
 // the OD records of a node table, beside its baselines on the same 60/20/20 split — the
 // singly constrained gravity model, the log-linear gravity fit, Deep Gravity's MLP and the null
 // model; CPC, RMSE and Pearson per split for each, and CPCs within node subsets.
-#include <chrono>
 #include <cmath>
 #include <cstdio>
 
 #include "host/report/svg.hpp"
 #include "host/tasks/gnn_io.hpp"
+#include "host/tasks/fit_checkpointing.hpp"
 #include "host/tasks/task_kinds.hpp"
 #include "kernels/core/error.hpp"
 #include "kernels/stats/flow_metrics.hpp"
@@ -89,21 +89,12 @@ void run(job::TaskContext& ctx) {
   cfg.float64 = p["float64"];
   cfg.seed = ctx.seed();
   cfg.log_every = int(p["val-every"].get<long long>());
+  cfg.fanout = int(p["fanout"].get<long long>());
   // The scheduler placed the task; LibTorch trains there when it can (Debian's LibTorch is CPU-only).
   if (ctx.backend().is_gpu() && models::torch_has_cuda()) cfg.device = ctx.backend().name();
   else if (ctx.backend().is_gpu()) ctx.log("placed on " + ctx.backend().name() + ", but this LibTorch has no CUDA: training on the CPU");
 
-  models::Checkpointing ck;
-  ck.initial = ctx.load_checkpoint();
-  if (!ck.initial.empty()) ctx.log("resuming from a checkpoint");
-  ck.every = cfg.log_every;
-  auto last_save = std::chrono::steady_clock::now();
-  ck.save = [&](const std::string& bytes) {
-    const auto now = std::chrono::steady_clock::now();
-    if (std::chrono::duration<double>(now - last_save).count() < ctx.checkpoint_every_s()) return;
-    ctx.save_checkpoint(bytes);
-    last_save = now;
-  };
+  const models::Checkpointing ck = fit_checkpointing(ctx, cfg.log_every);  // saves at most every checkpoint_every_s()
   const int mlp_epochs = int(p["mlp-epochs"].get<long long>());
   const double gnn_share = mlp_epochs > 0 ? 0.8 : 1.0;  // of the progress bar
   ctx.log("training " + std::to_string(cfg.repeats) + " GraphSAGE repeat(s) on " + std::to_string(n) + " nodes, " +
@@ -160,7 +151,7 @@ void run(job::TaskContext& ctx) {
       {"coordinates", nodes.coordinates},
       {"config", {{"hidden", cfg.hidden}, {"steps", cfg.steps}, {"repeats", cfg.repeats}, {"dropout", cfg.dropout},
                   {"lr", cfg.lr}, {"aggregator", cfg.aggregator}, {"weight_before_pool", cfg.weight_before_pool},
-                  {"final_bn_relu", cfg.final_bn_relu}, {"keep", p["keep"]}, {"val_every", cfg.log_every},
+                  {"final_bn_relu", cfg.final_bn_relu}, {"keep", p["keep"]}, {"val_every", cfg.log_every}, {"fanout", cfg.fanout},
                   {"weights", p["weights"]}, {"edges", p["edges"]}, {"dtype", cfg.float64 ? "float64" : "float32"},
                   {"seed", cfg.seed}}}};
   std::vector<std::pair<std::string, const std::vector<double>*>> preds{
@@ -253,6 +244,8 @@ job::TaskKind gnn_train_task_kind() {
                                          "mean(t_train)/mean(w_train)", false},
       {"keep", ParamType::String, "Weights each repeat keeps: its lowest validation RMSE, or the final ones", "best",
        {"best", "final"}},
+      {"fanout", ParamType::Int, "Neighbour sampling: in-edges per node drawn each training step (0: all; "
+                                 "evaluation always uses all)", 0, {}, false, 0.0},
       {"val-every", ParamType::Int, "Steps between validations (and chances to checkpoint)", 100, {}, false, 1.0},
       {"weights", ParamType::String, "Inverse-distance W: row-normalised, or d_min/d (symmetric)", "row", {"row", "global-max"}},
       {"edges", ParamType::String, "Message-passing edges: the observed records, or all pairs", "observed",

@@ -2,13 +2,13 @@
 // balances: preprocessing (spec §1.3), the trained networks R̂_u(t), λ_u(t), the identified
 // coefficients, the fit per node, a forecast past the last year, and the self-consistency of
 // the identified equation of motion (integrated with the learned λ against R̂).
-#include <chrono>
 #include <cmath>
 #include <cstdio>
 
 #include "host/tasks/pinn_io.hpp"
 #include "host/io/csv.hpp"
 #include "host/report/svg.hpp"
+#include "host/tasks/fit_checkpointing.hpp"
 #include "host/tasks/task_kinds.hpp"
 #include "kernels/core/error.hpp"
 #include "models/pinn_migration/motion.hpp"
@@ -69,17 +69,7 @@ void run(job::TaskContext& ctx) {
   const int forecast = int(p["forecast-years"].get<long long>());
   for (int k = 1; k <= forecast; ++k) cfg.extra_times.push_back(sc.time(bal.years.back() + k));
 
-  pinn::Checkpointing ck;
-  ck.initial = ctx.load_checkpoint();
-  if (!ck.initial.empty()) ctx.log("resuming from a checkpoint");
-  ck.every = cfg.log_every;  // a chance to save; saves come at most every checkpoint_every_s()
-  auto last_save = std::chrono::steady_clock::now();
-  ck.save = [&](const std::string& bytes) {
-    const auto now = std::chrono::steady_clock::now();
-    if (std::chrono::duration<double>(now - last_save).count() < ctx.checkpoint_every_s()) return;
-    ctx.save_checkpoint(bytes);
-    last_save = now;
-  };
+  const models::Checkpointing ck = fit_checkpointing(ctx, cfg.log_every);  // saves at most every checkpoint_every_s()
   ctx.log("training the PINN on " + std::to_string(m) + " nodes + the external one, " + std::to_string(T) + " years (" +
           io::exact_text(bal.years.front()) + "–" + io::exact_text(bal.years.back()) + "), " + std::to_string(cfg.epochs) + " epochs");
   int next_log = 10;

@@ -64,6 +64,26 @@ FlowGraph build_graph(const std::vector<double>& x, const std::vector<double>& y
   return g;
 }
 
+std::vector<int> sample_in_edges(const FlowGraph& g, int fanout, std::uint64_t seed, std::uint32_t draw) {
+  MIGRA_THROW_IF_NOT_FMT(fanout >= 1, "neighbour sampling: fan-out %d (>= 1)", fanout);
+  std::vector<std::vector<int>> in(size_t(g.n));
+  for (size_t e = 0; e < g.msg_dst.size(); ++e) in[size_t(g.msg_dst[e])].push_back(int(e));
+  std::vector<int> keep;
+  for (auto& edges : in) {
+    if (edges.size() > size_t(fanout)) {
+      const auto key = [&](int e) { return rng::uniforms(seed, rng::Stream::Sample, draw, std::uint32_t(e), 1).u[0]; };
+      std::vector<std::pair<double, int>> keyed;
+      for (int e : edges) keyed.emplace_back(key(e), e);
+      std::partial_sort(keyed.begin(), keyed.begin() + fanout, keyed.end());
+      edges.clear();
+      for (int k = 0; k < fanout; ++k) edges.push_back(keyed[size_t(k)].second);
+    }
+    keep.insert(keep.end(), edges.begin(), edges.end());
+  }
+  std::sort(keep.begin(), keep.end());
+  return keep;
+}
+
 Standardizer Standardizer::fit(const std::vector<double>& X, int n, int d, bool log1p) {
   Standardizer s;
   s.log1p = log1p;

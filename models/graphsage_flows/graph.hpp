@@ -41,6 +41,11 @@ std::vector<double> inverse_distance_weights(const std::vector<double>& x, const
 FlowGraph build_graph(const std::vector<double>& x, const std::vector<double>& y, std::vector<Record> records,
                       WeightNorm norm, EdgeSet edges, std::uint64_t split_seed);
 
+/// Uniform neighbour sampling (spec §8, for large graphs): the message edges each node keeps
+/// when it keeps at most `fanout` of its in-edges, drawn without replacement (the smallest of
+/// Philox keys of (seed, draw, edge)), as indices into msg_*, in edge order.
+std::vector<int> sample_in_edges(const FlowGraph& g, int fanout, std::uint64_t seed, std::uint32_t draw);
+
 /// Column-wise z-scores with population standard deviations, frozen for scenarios
 /// (spec §1.3); log1p first when asked. A constant column gets sigma = 1.
 struct Standardizer {

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cmath>
 #include <limits>
+#include <optional>
 #include <sstream>
 
 #include "kernels/core/error.hpp"
@@ -131,7 +132,7 @@ SageResult train_sage(const FlowGraph& g, const std::vector<double>& X, int d, c
                       const std::function<void(double)>& progress, const models::Checkpointing& ck) {
   MIGRA_THROW_IF_NOT_FMT(cfg.aggregator == "pool" || cfg.aggregator == "mean", "aggregator '%s' (pool or mean)",
                          cfg.aggregator.c_str());
-  MIGRA_THROW_IF_NOT_FMT(cfg.repeats >= 1 && cfg.hidden >= 1 && cfg.steps >= 0 && cfg.log_every >= 1,
+  MIGRA_THROW_IF_NOT_FMT(cfg.repeats >= 1 && cfg.hidden >= 1 && cfg.steps >= 0 && cfg.log_every >= 1 && cfg.fanout >= 0,
                          "bad GNN configuration");
   MIGRA_THROW_IF_NOT_FMT(!cfg.weight_before_pool || cfg.aggregator == "pool", "weight-before-pool needs the pool aggregator");
   const torch::Device dev = models::torch_device(cfg.device);
@@ -163,7 +164,12 @@ SageResult train_sage(const FlowGraph& g, const std::vector<double>& X, int d, c
   for (int step = pr.step + 1; step <= cfg.steps; ++step) {
     torch::manual_seed(step_seed(cfg.seed, step));
     opt.zero_grad();
-    rmse(train.predict(net, net.forward(x, e, true)), train.t).sum().backward();
+    // Neighbour sampling draws the step's in-edges from (seed, step): a resume draws the same.
+    const std::optional<Edges> sampled =
+        cfg.fanout > 0 ? std::optional<Edges>(Edges(g, o.dtype().toScalarType(), dev, true,
+                                                    sample_in_edges(g, cfg.fanout, cfg.seed, std::uint32_t(step))))
+                       : std::nullopt;
+    rmse(train.predict(net, net.forward(x, sampled ? *sampled : e, true)), train.t).sum().backward();
     opt.step();
     pr.step = step;
     if (step % cfg.log_every == 0 || step == cfg.steps) {

@@ -21,6 +21,7 @@ namespace migra::gnn {
 
 struct SageConfig {
   int hidden = 256, steps = 10000, repeats = 10, log_every = 100;
+  int fanout = 0;                   ///< > 0: each training step samples at most this many in-edges per node
   double dropout = 0.5, lr = 1e-3;
   std::string aggregator = "pool";  ///< pool | mean
   bool weight_before_pool = false;  ///< the paper's literal Eq. 1: w_ji scales h_j before the pool MLP

@@ -16,9 +16,15 @@ torch::Tensor long_tensor(const std::vector<int>& v, const torch::Device& dev) {
   return torch::tensor(w, torch::kLong).to(dev);
 }
 
-Edges::Edges(const FlowGraph& g, torch::Dtype dt, const torch::Device& dev, bool fused_max_pool)
-    : src(long_tensor(g.msg_src, dev)), dst(long_tensor(g.msg_dst, dev)),
-      w(models::tensor_of(g.msg_weight, {std::int64_t(g.msg_weight.size())}, torch::TensorOptions().dtype(dt).device(dev))) {
+Edges::Edges(const FlowGraph& g, torch::Dtype dt, const torch::Device& dev, bool fused_max_pool, const std::vector<int>& keep) {
+  std::vector<int> s = g.msg_src, d = g.msg_dst;
+  std::vector<double> wv = g.msg_weight;
+  if (!keep.empty()) {
+    s.clear(), d.clear(), wv.clear();
+    for (int e : keep) s.push_back(g.msg_src[size_t(e)]), d.push_back(g.msg_dst[size_t(e)]), wv.push_back(g.msg_weight[size_t(e)]);
+  }
+  src = long_tensor(s, dev), dst = long_tensor(d, dev);
+  w = models::tensor_of(wv, {std::int64_t(wv.size())}, torch::TensorOptions().dtype(dt).device(dev));
   deg = torch::zeros({g.n}, w.options()).index_add_(0, dst, torch::ones_like(w));
   if (!dev.is_cpu() || !fused_max_pool) return;
   const torch::Tensor order = std::get<1>(dst.sort(c10::optional<bool>(true), 0, false));  // by destination, then edge order

@@ -27,7 +27,9 @@ struct Edges {
   torch::Tensor src, dst, w, deg;  ///< deg: in-degree per node (the mean aggregator)
   torch::Tensor csr_ptr, csr_src, csr_w;  ///< by destination, on the CPU (the fused max-pool)
   /// fused_max_pool: on the CPU, the pool layer's max runs as max_pool_cpu (else LibTorch ops).
-  Edges(const FlowGraph& g, torch::Dtype dt, const torch::Device& dev, bool fused_max_pool = true);
+  /// keep: the message edges used (indices into g.msg_*; empty: all).
+  Edges(const FlowGraph& g, torch::Dtype dt, const torch::Device& dev, bool fused_max_pool = true,
+        const std::vector<int>& keep = {});
 };
 
 /// Everything that fixes the shape of a model.

@@ -487,3 +487,35 @@ TEST_CASE("gnn: explainer masks and z-scores (T19), receptive fields, and a plan
   CHECK(stop0 >= int(0.9 * N));
   CHECK(positive0 >= int(0.9 * N));
 }
+
+TEST_CASE("gnn: neighbour sampling keeps min(in-degree, fan-out) in-edges per node, and a sampled fit learns", "[gnn]") {
+  const int n = 30;
+  const Points p = random_points(n, 81);
+  const FlowGraph g = build_graph(p.x, p.y, random_records(n, 9, 82), WeightNorm::Row, EdgeSet::Observed, 0);
+  std::vector<int> deg(size_t(n), 0);
+  for (int d : g.msg_dst) ++deg[size_t(d)];
+  const std::vector<int> a = sample_in_edges(g, 4, 7, 1), b = sample_in_edges(g, 4, 7, 1), c = sample_in_edges(g, 4, 7, 2);
+  CHECK(a == b);
+  CHECK(a != c);
+  CHECK(std::is_sorted(a.begin(), a.end()));
+  CHECK(std::adjacent_find(a.begin(), a.end()) == a.end());
+  std::vector<int> kept(size_t(n), 0);
+  for (int e : a) ++kept[size_t(g.msg_dst[size_t(e)])];
+  for (int i = 0; i < n; ++i) CHECK(kept[size_t(i)] == std::min(deg[size_t(i)], 4));
+  if (!models::have_torch()) return;
+  // The expressible law of the determinism test, trained with 4 sampled in-edges a step.
+  const std::vector<double> X = gaussian(size_t(n * 2), 83);
+  const auto W = inverse_distance_weights(p.x, p.y, WeightNorm::Row);
+  std::vector<Record> recs = random_records(n, 9, 82);
+  for (Record& r : recs)
+    r.flow = (20 + 8 * X[size_t(2 * r.origin)]) * W[size_t(r.origin * n + r.destination)] * (20 + 8 * X[size_t(2 * r.destination)]);
+  const FlowGraph gf = build_graph(p.x, p.y, recs, WeightNorm::Row, EdgeSet::Observed, 0);
+  SageConfig cfg;
+  cfg.hidden = 32, cfg.repeats = 2, cfg.steps = 1200, cfg.lr = 3e-3, cfg.dropout = 0.1, cfg.seed = 1, cfg.fanout = 4;
+  const SageResult r = train_sage(gf, X, 2, cfg);
+  std::vector<double> obs;
+  for (const Record& rec : gf.records) obs.push_back(rec.flow);
+  const double sampled_cpc = cpc(obs, r.prediction, gf, Split::Test);
+  INFO("test CPC with fan-out 4: " << sampled_cpc);
+  CHECK(sampled_cpc > 0.8);
+}
