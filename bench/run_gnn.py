@@ -5,7 +5,10 @@ one ensemble) against the same model in PyTorch eager trained one repeat after a
 test CPC each reaches after the same number of steps. Graphs: data/synthetic366 (the paper's
 size) and a 5,000-city system from `migra gnn synth --cities 5000`.
 Writes bench/results/gnn-<tag>.json (every line) and .md (the table).
-usage: run_gnn.py [--build build] [--steps 20] [--big-steps 4] [--repeats 10] [--threads 1,2] [--tag cpu-vm]"""
+With --accuracy-steps N it also trains one repeat N steps on synthetic366 on both sides and
+reports when each first reaches --target-cpc on its validation records, and where each ends.
+usage: run_gnn.py [--build build] [--steps 20] [--big-steps 4] [--repeats 10] [--threads 1,2]
+                  [--accuracy-steps 0] [--target-cpc 0.7] [--tag cpu-vm]"""
 import argparse
 import json
 import os
@@ -21,6 +24,8 @@ ap.add_argument("--repeats", type=int, default=10)
 ap.add_argument("--big-repeats", type=int, default=2)
 ap.add_argument("--threads", default="1,2")
 ap.add_argument("--tag", default="cpu-vm")
+ap.add_argument("--accuracy-steps", type=int, default=0, help="also train 1 repeat this long on synthetic366, both sides")
+ap.add_argument("--target-cpc", type=float, default=0.7, help="validation CPC whose first crossing times the accuracy run")
 args = ap.parse_args()
 root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 commit = subprocess.run(["git", "-C", root, "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
@@ -63,6 +68,36 @@ with tempfile.TemporaryDirectory() as tmp:
                 lines.append(dict(r, graph=name, threads=th, steps=steps, repeats=repeats))
             print(json.dumps(lines[-2:]), flush=True)
 
+def first_crossing(trace, target):
+    return next((step for step, c in trace if c >= target), None)
+
+
+if args.accuracy_steps:
+    nodes = os.path.join(root, "data", "synthetic366", "nodes.csv")
+    flows = os.path.join(root, "data", "synthetic366", "flows.csv")
+    every = max(1, args.accuracy_steps // 100)
+    with tempfile.TemporaryDirectory() as tmp:
+        env = dict(os.environ, OMP_NUM_THREADS="2")
+        subprocess.run([migra, "gnn", "train", "--nodes", nodes, "--flows", flows, "--features", features, "--steps",
+                        str(args.accuracy_steps), "--repeats", "1", "--val-every", str(every), "--keep", "final",
+                        "--mlp-epochs", "0", "--out", tmp, "-q"], check=True, env=env, capture_output=True)
+        m = json.load(open(os.path.join(tmp, "metrics.json")))
+        sps = json.load(open(os.path.join(tmp, "manifest.json")))["tasks"]["gnn.train"]["result"]["seconds_per_step"]
+        import csv as _csv
+        trace = [(int(r["step"]), float(r["val_cpc"])) for r in _csv.DictReader(open(os.path.join(tmp, "training.csv")))]
+    o = subprocess.run(["/usr/bin/python3", os.path.join(root, "bench", "peers", "sage_torch.py"), nodes, flows, "--steps",
+                        str(args.accuracy_steps), "--threads", "2", "--cpc-every", str(every)], capture_output=True, text=True,
+                       check=True, env=dict(os.environ, OPENBLAS_NUM_THREADS="1")).stdout
+    p = json.loads(o)
+    for impl, s_per, tr, test_cpc in (("migra (batched repeats)", sps, trace, m["gnn"]["test"]["cpc"]),
+                                      (p["peer"], p["seconds_per_step"], [tuple(x) for x in p["val_cpc_trace"]], p["test_cpc"])):
+        hit = first_crossing(tr, args.target_cpc)
+        lines.append({"impl": impl, "graph": "synthetic366", "threads": 2, "steps": args.accuracy_steps, "repeats": 1,
+                      "accuracy_run": True, "seconds_per_step": s_per, "test_cpc": test_cpc, "target_val_cpc": args.target_cpc,
+                      "steps_to_target": hit, "seconds_to_target": hit * s_per if hit else None,
+                      "final_val_cpc": tr[-1][1] if tr else None})
+    print(json.dumps(lines[-2:]), flush=True)
+
 meta = {"commit": commit, "cpu": cpu, "date": subprocess.run(["date", "-u", "+%Y-%m-%d"], capture_output=True, text=True).stdout.strip()}
 os.makedirs(os.path.join(root, "bench", "results"), exist_ok=True)
 with open(os.path.join(root, "bench", "results", f"gnn-{args.tag}.json"), "w") as f:
@@ -81,5 +116,15 @@ for name in dict.fromkeys(l["graph"] for l in lines):
         md.append(f"| {name} | {a['records']} | {a['repeats']} | {th} | {1e3*a['seconds_per_step']:.0f} | "
                   f"{1e3*b['seconds_per_step']:.0f} | {b['seconds_per_step']/a['seconds_per_step']:.2f}x | "
                   f"{a['test_cpc']:.3f} | {b['test_cpc']:.3f} |")
+acc = [l for l in lines if l.get("accuracy_run")]
+if acc:
+    md += ["", f"Accuracy run: synthetic366, 1 repeat, {acc[0]['steps']} steps, 2 threads, the paper's hyper-parameters "
+           "(each side its own split of the records, seeded).", "",
+           f"| impl | ms/step | steps to val CPC {acc[0]['target_val_cpc']} | seconds to it | final val CPC | test CPC |",
+           "|---|---|---|---|---|---|"]
+    for l in acc:
+        to = f"{l['seconds_to_target']:.1f}" if l["seconds_to_target"] is not None else "not reached"
+        md.append(f"| {l['impl']} | {1e3*l['seconds_per_step']:.1f} | {l['steps_to_target'] or '-'} | {to} | "
+                  f"{l['final_val_cpc']:.3f} | {l['test_cpc']:.3f} |")
 open(os.path.join(root, "bench", "results", f"gnn-{args.tag}.md"), "w").write("\n".join(md) + "\n")
 print("\n".join(md))

@@ -181,10 +181,11 @@ void run(job::TaskContext& ctx) {
   GnnModel model{nodes.features, st, go, metrics["config"], res.net};
   ctx.write_output("model.bin", model_file_bytes(model));
 
-  std::string tr = "step,train_rmse,val_rmse\n";
+  std::string tr = "step,train_rmse,val_rmse,val_cpc\n";
   std::vector<double> steps;
   for (size_t k = 0; k < res.logged_step.size(); ++k) {
-    std::snprintf(line, sizeof line, "%d,%.17g,%.17g\n", res.logged_step[k], res.train_rmse[k], res.val_rmse[k]);
+    std::snprintf(line, sizeof line, "%d,%.17g,%.17g,%.17g\n", res.logged_step[k], res.train_rmse[k], res.val_rmse[k],
+                  res.val_cpc[k]);
     tr += line;
     steps.push_back(res.logged_step[k]);
   }

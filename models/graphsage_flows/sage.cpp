@@ -87,7 +87,8 @@ std::string save_checkpoint(const SageNet& net, const Progress& pr, const torch:
   ar.write("best_val", pr.best_val);
   std::vector<double> log{double(pr.step)};
   for (int s : pr.best_step) log.push_back(s);
-  for (size_t k = 0; k < res.logged_step.size(); ++k) log.insert(log.end(), {double(res.logged_step[k]), res.train_rmse[k], res.val_rmse[k]});
+  for (size_t k = 0; k < res.logged_step.size(); ++k)
+    log.insert(log.end(), {double(res.logged_step[k]), res.train_rmse[k], res.val_rmse[k], res.val_cpc[k]});
   ar.write("log", torch::tensor(log, torch::kFloat64));
   opt.save(oa);
   ar.write("optimizer", oa);
@@ -120,8 +121,9 @@ void load_checkpoint(const std::string& bytes, SageNet& net, Progress& pr, torch
   const size_t R = pr.best_step.size();
   pr.step = int(v[0]);
   for (size_t r = 0; r < R; ++r) pr.best_step[r] = int(v[1 + r]);
-  for (size_t k = 1 + R; k + 3 <= v.size(); k += 3)
-    res.logged_step.push_back(int(v[k])), res.train_rmse.push_back(v[k + 1]), res.val_rmse.push_back(v[k + 2]);
+  for (size_t k = 1 + R; k + 4 <= v.size(); k += 4)
+    res.logged_step.push_back(int(v[k])), res.train_rmse.push_back(v[k + 1]), res.val_rmse.push_back(v[k + 2]),
+        res.val_cpc.push_back(v[k + 3]);
   ar.read("optimizer", oa);
   opt.load(oa);
 }
@@ -179,9 +181,14 @@ SageResult train_sage(const FlowGraph& g, const std::vector<double>& X, int d, c
       res.logged_step.push_back(step);
       res.train_rmse.push_back(tr.mean().item<double>());
       res.val_rmse.push_back(0.0);
+      res.val_cpc.push_back(0.0);
       if (val.t.numel()) {
-        const torch::Tensor v = rmse(val.predict(net, z).clamp_min(0), val.t).to(torch::kCPU, torch::kFloat64);
+        const torch::Tensor pv = val.predict(net, z).clamp_min(0);
+        const torch::Tensor v = rmse(pv, val.t).to(torch::kCPU, torch::kFloat64);
         res.val_rmse.back() = v.mean().item<double>();
+        // CPC = 2 Σ min(t, t~) / (Σ t + Σ t~), of the ensemble's mean, in fp64.
+        const torch::Tensor mean = pv.mean(0).to(torch::kFloat64), obs = val.t.to(torch::kFloat64);
+        res.val_cpc.back() = (2 * torch::minimum(mean, obs).sum() / (mean.sum() + obs.sum())).item<double>();
         if (use_val) {
           const torch::Tensor better = v < pr.best_val;
           const auto cur = net.state();

@@ -37,6 +37,7 @@ struct SageResult {
   std::vector<double> per_repeat;  ///< repeats × records
   std::vector<int> logged_step;
   std::vector<double> train_rmse, val_rmse;  ///< mean over the repeats, at the logged steps
+  std::vector<double> val_cpc;     ///< CPC of the repeats' mean prediction on the validation records, logged steps
   std::vector<int> best_step;      ///< per repeat: the step whose weights were kept
   long long negatives = 0;         ///< t^ < 0 clamped to 0, over repeats × records
   double seconds_per_step = 0;

@@ -1,4 +1,4 @@
-// GraphSAGE training on LibTorch's CUDA against its CPU run (paper 002 spec §6): same seed,
+// GraphSAGE training and prediction on LibTorch's CUDA against the CPU (paper 002 spec §6): same seed,
 // same initial weights (drawn on the CPU), no dropout (its masks come from each device's own
 // generator), float64; after a few Adam steps the predictions agree to 1e-8 relative.
 #include <catch2/catch.hpp>
@@ -35,4 +35,9 @@ TEST_CASE("cuda gnn: a few training steps on the GPU match the CPU", "[cuda][gnn
   REQUIRE(gpu.device.rfind("cuda", 0) == 0);
   for (size_t k = 0; k < cpu.per_repeat.size(); ++k)
     CHECK(gpu.per_repeat[k] == Approx(cpu.per_repeat[k]).epsilon(1e-8).margin(1e-10));
+  // The CPU-trained ensemble predicts the same on the GPU (eval mode; the CPU's fused max-pool
+  // against LibTorch's ops there).
+  const SagePrediction on_gpu = predict_sage(cpu.net, g, X, 2, "cuda:0");
+  for (size_t k = 0; k < cpu.per_repeat.size(); ++k)
+    CHECK(on_gpu.per_repeat[k] == Approx(cpu.per_repeat[k]).epsilon(1e-10).margin(1e-12));
 }
