@@ -10,6 +10,7 @@
 
 #include "host/job/run_directory.hpp"
 #include "host/job/task_runner.hpp"
+#include "host/job/transport_team.hpp"
 #include "host/manifest.hpp"
 #include "host/report/run_index.hpp"
 #include "kernels/core/cuda_devices.hpp"
@@ -131,6 +132,10 @@ class Run {
   void enqueue(int i) {
     const TaskSpec& t = job_.tasks[size_t(i)];
     tasks_[size_t(i)].state = State::Queued;
+    if (remote_ && remote_->size() > 1 && t.kind->splits_members) {  // led by dispatch() over every rank
+      team_queue_.push_back(i);
+      return;
+    }
     const int gpus = int(devices_.gpus.size());
     const bool gpu_ok = gpu_eligible(i);
     int gpu = -1;
@@ -291,6 +296,7 @@ class Run {
       }
     }
     for (;;) {
+      if (lead_team(running)) continue;
       bool busy = false;
       for (int r = 1; r < ranks; ++r) {
         if (running[size_t(r)] >= 0) { busy = true; continue; }
@@ -304,6 +310,7 @@ class Run {
             for (auto& q : gpu_queues_) order.push_back(&q);
           }
           order.push_back(&cpu_queue_);
+          if (!team_queue_.empty()) order.clear();  // let every rank go idle for the team task
           for (auto* q : order) {
             if (q->empty()) continue;
             i = q->front();
@@ -341,6 +348,37 @@ class Run {
     release_ranks(*remote_);
   }
 
+  /// Runs the next task whose members split over every rank once no rank is busy: this thread
+  /// leads it on a CPU backend of its own while the other ranks run their shares. False when
+  /// there is none to run now.
+  bool lead_team(const std::vector<int>& running) {
+    int i = -1;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (team_queue_.empty() || std::any_of(running.begin(), running.end(), [](int k) { return k >= 0; }))
+        return false;
+      i = team_queue_.front();
+      team_queue_.pop_front();
+      tasks_[size_t(i)].state = State::Running;
+    }
+    Prepared p;
+    const double start_s = since_start();
+    if (!prepare(i, p)) {
+      std::lock_guard<std::mutex> lock(mu_);
+      finished(i);
+      return true;
+    }
+    TransportTeam team(*remote_, nlohmann::json{{"member", i}, {"params", p.params}, {"hash", p.hash}}.dump());
+    const auto cpu = devices_.make_cpu();
+    Execution e = execute_task(job_.tasks[size_t(i)], p, *cpu, rd_, board_, opt_.oom_retries, opt_.checkpoint_every_s,
+                               &team);
+    team.finish();
+    e.device = cpu->name() + " x " + std::to_string(remote_->size()) + " ranks";
+    std::lock_guard<std::mutex> lock(mu_);
+    absorb(i, e, p.hash, start_s);
+    return true;
+  }
+
   double since_start() const { return std::chrono::duration<double>(clock::now() - start_).count(); }
 
   const JobSpec& job_;
@@ -351,7 +389,7 @@ class Run {
   host::ProgressBoard board_;
   std::vector<TaskState> tasks_;
   std::vector<std::deque<int>> gpu_queues_;
-  std::deque<int> cpu_queue_, remote_gpu_queue_;
+  std::deque<int> cpu_queue_, remote_gpu_queue_, team_queue_;
   int cpu_workers_ = 1, cpu_busy_ = 0, remaining_ = 0, remote_gpus_ = 0;
   std::mutex mu_;
   std::condition_variable cv_;
@@ -392,6 +430,12 @@ void serve_tasks(const JobSpec& job, Devices& devices, const RunOptions& options
   for (;;) {
     const auto msg = nlohmann::json::parse(link.receive(0).text);
     if (msg.value("stop", false)) return;
+    if (msg.contains("member")) {  // a share of a task that rank 0 leads
+      TransportTeam team(link);
+      const TaskSpec& t = job.tasks.at(msg.at("member").get<size_t>());
+      team.member_done(run_member(t, Prepared{msg.at("params"), msg.at("hash")}, *cpu, rd, team));
+      continue;
+    }
     const TaskSpec& t = job.tasks.at(msg.at("task").get<size_t>());
     const Prepared p{msg.at("params"), msg.at("hash")};
     Backend& backend = msg.at("cpu").get<bool>() || !gpu ? *cpu : *gpu;

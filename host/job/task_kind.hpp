@@ -12,6 +12,7 @@
 
 #include "host/job/params.hpp"
 #include "kernels/core/backend.hpp"
+#include "models/team.hpp"
 
 namespace migra::job {
 
@@ -53,6 +54,10 @@ class TaskContext {
   void save_checkpoint(const std::string& state) const;
   void drop_checkpoint() const;
   void log(const std::string& line) { if (log_) log_(line); }
+  /// The MPI ranks this task's members are split over (kinds with `splits_members`), or null.
+  /// A member rank other than 0 runs only its share and writes nothing.
+  Team* team() const { return team_; }
+  void set_team(Team* team) { team_ = team; }
 
   /// Filled by the task: facts for the manifest, and lines for the user's summary.
   nlohmann::json result = nlohmann::json::object();
@@ -71,6 +76,7 @@ class TaskContext {
   std::string hash_;
   double checkpoint_every_s_;
   std::map<std::string, std::string> outputs_;
+  Team* team_ = nullptr;
 };
 
 struct TaskKind {
@@ -79,6 +85,8 @@ struct TaskKind {
   ParamSchema params;
   bool gpu_capable = false;
   bool uses_seed = false;  ///< the seed enters the task's hash
+  /// Its ensemble members can be split over all MPI ranks (TaskContext::team), the same bits.
+  bool splits_members = false;
   /// The files the task may write for these parameters (references are checked against it).
   std::function<std::vector<std::string>(const Params&)> outputs;
   /// Checks across parameters; a message per problem.

@@ -51,7 +51,7 @@ Execution execution_from_json(const nlohmann::json& j) {
 }
 
 Execution execute_task(const TaskSpec& t, const Prepared& prepared, Backend& backend, RunDirectory& rd,
-                       host::ProgressBoard& board, int oom_retries, double checkpoint_every_s) {
+                       host::ProgressBoard& board, int oom_retries, double checkpoint_every_s, Team* team) {
   using clock = std::chrono::steady_clock;
   Execution e;
   e.device = backend.name();
@@ -63,6 +63,7 @@ Execution execute_task(const TaskSpec& t, const Prepared& prepared, Backend& bac
     TaskContext ctx(t.name, prepared.params, t.params, backend, rd.task_dir(t.name), t.seed,
                     [&](double f) { board.update(t.name, f); },
                     [&](const std::string& m) { board.log(t.name, m); }, prepared.hash, checkpoint_every_s);
+    ctx.set_team(team);
     nlohmann::json a = {{"device", backend.name()}, {"budget_bytes", backend.memory_budget()}};
     try {
       rd.prepare_task_dir(t.name);
@@ -111,6 +112,19 @@ Execution execute_task(const TaskSpec& t, const Prepared& prepared, Backend& bac
     board.end(t.name, "done");
     return e;
   }
+}
+
+std::string run_member(const TaskSpec& t, const Prepared& prepared, Backend& backend, const RunDirectory& rd,
+                       Team& team) {
+  TaskContext ctx(t.name, prepared.params, t.params, backend, rd.task_dir(t.name), t.seed, {}, {}, prepared.hash);
+  ctx.set_team(&team);
+  try {
+    t.kind->run(ctx);
+    backend.synchronize();
+  } catch (const std::exception& err) {
+    return err.what();
+  }
+  return "";
 }
 
 }  // namespace migra::job

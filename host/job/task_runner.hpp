@@ -40,8 +40,14 @@ Execution execution_from_json(const nlohmann::json& j);
 /// Runs the task on `backend`. On CudaOutOfMemory the backend's budget cap is cut 4x and the
 /// task retried, `oom_retries` times, after which status is "cpu". Other errors: "failed"
 /// (a task directory this run created is removed again if empty).
+/// With a `team` (kinds with splits_members, under MPI) this process leads it.
 Execution execute_task(const TaskSpec& task, const Prepared& prepared, Backend& backend,
                        RunDirectory& rd, host::ProgressBoard& board, int oom_retries,
-                       double checkpoint_every_s);
+                       double checkpoint_every_s, Team* team = nullptr);
+
+/// Runs a member's share of a task led by another rank (writes nothing); returns the error,
+/// empty when it went well.
+std::string run_member(const TaskSpec& task, const Prepared& prepared, Backend& backend, const RunDirectory& rd,
+                       Team& team);
 
 }  // namespace migra::job

@@ -205,6 +205,10 @@ void run(job::TaskContext& ctx) {
   const Params& p = ctx.params();
   const sim::EnsembleConfig cfg = config_of(p, ctx.seed(), ctx.backend().memory_budget());
   const int n = cfg.map.sites;
+  if (ctx.team() && ctx.team()->rank() > 0) {  // a member rank: its share of the maps, nothing written
+    sim::run_ensemble(cfg, nullptr, {}, nullptr, {}, ctx.team());
+    return;
+  }
   std::optional<stats::RankCurves> ref;
   Reference table;
   if (p.contains("reference")) {
@@ -229,7 +233,7 @@ void run(job::TaskContext& ctx) {
     last_save = now;
   };
   const sim::EnsembleResult r = sim::run_ensemble(cfg, ref ? &*ref : nullptr, [&](double f) { ctx.progress(f); },
-                                                  resume ? &*resume : nullptr, checkpoint);
+                                                  resume ? &*resume : nullptr, checkpoint, ctx.team());
 
   // Tables.
   std::string rs = "rank,model_mean,model_sd,model_q25,model_median,model_q75";
@@ -326,6 +330,7 @@ void run(job::TaskContext& ctx) {
   ctx.drop_checkpoint();
   ctx.result = s;
   if (resume) ctx.result["resumed_from_step"] = resume->t;
+  if (ctx.team()) ctx.result["mpi_ranks"] = ctx.team()->size();  // the maps were split over them
   ctx.summary.push_back(model + ": " + std::to_string(cfg.maps) + " maps x " + std::to_string(n) + " sites x " +
                         std::to_string(cfg.steps) + " steps");
   if (ref)
@@ -353,6 +358,7 @@ job::TaskKind ensemble_task_kind() {
               "scored by rank-size D_KS against a reference (e.g. the 2010 US counties)";
   k.uses_seed = true;
   k.gpu_capable = false;
+  k.splits_members = true;
   k.params = {
       {"model", ParamType::String, "Dynamics", nullptr, keys(kModels), true},
       {"maps", ParamType::Int, "Random maps in the ensemble", 100, {}, false, 1.0},

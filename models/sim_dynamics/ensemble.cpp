@@ -41,34 +41,79 @@ stats::RankCurves reference_curves(const std::vector<double>& values, int size, 
 
 EnsembleResult run_ensemble(const EnsembleConfig& cfg, const stats::RankCurves* reference,
                             const std::function<void(double)>& progress, const EnsembleState* resume,
-                            const std::function<void(const EnsembleState&)>& checkpoint) {
+                            const std::function<void(const EnsembleState&)>& checkpoint, Team* team) {
   const int B = cfg.maps, n = cfg.map.sites;
   MIGRA_THROW_IF_NOT_FMT(B >= 1 && n >= 2, "an ensemble needs >= 1 map of >= 2 sites (got %d maps of %d)", B, n);
   MIGRA_THROW_IF_NOT_FMT(cfg.steps >= 0 && cfg.score_every >= 1, "steps must be >= 0 and score-every >= 1");
-  const std::size_t need = std::size_t(B) * MapDynamics::bytes_per_map(cfg.dynamics, n);
-  MIGRA_THROW_IF_NOT_FMT(need <= cfg.memory_budget,
-                         "%d maps of %d sites need %.2f GB of precomputed kernels, over the %.2f GB budget",
-                         B, n, need / 1e9, cfg.memory_budget / 1e9);
+  const bool leader = !team || team->rank() == 0;
+  const auto [m0, m1] = team ? team_share(B, team->rank(), team->size()) : std::pair<int, int>(0, B);
+  const int own = m1 - m0;  // this process's maps: m0 .. m1-1
   if (reference)
     MIGRA_THROW_IF_NOT_FMT(int(reference->mean.size()) == n, "the reference curve has %zu ranks, the maps %d sites",
                            reference->mean.size(), n);
+  if (resume)
+    MIGRA_THROW_IF_NOT_FMT(resume->Q.size() == std::size_t(B) * std::size_t(n) && resume->t % kBlockSteps == 0 &&
+                               resume->t <= cfg.steps,
+                           "checkpoint does not fit this ensemble (%zu values at step %d)", resume->Q.size(), resume->t);
+
+  // The leader tells the members whether steps are scored and where the run starts.
+  bool scoring = reference != nullptr;
+  int start = resume ? resume->t : 0;
+  std::vector<double> resumed;  // a member's copy of the checkpoint's populations
+  if (team) {
+    std::string header;
+    if (leader) {
+      const double h[3] = {scoring ? 1.0 : 0.0, double(start), resume ? 1.0 : 0.0};
+      append_doubles(header, h, 3);
+      if (resume) append_doubles(header, resume->Q.data(), resume->Q.size());
+    }
+    team->broadcast(header);
+    if (!leader) {
+      double h[3];
+      const std::size_t at = read_doubles(header, 0, h, 3);
+      scoring = h[0] != 0;
+      start = int(h[1]);
+      if (h[2] != 0) resumed.resize(std::size_t(B) * std::size_t(n)), read_doubles(header, at, resumed.data(), resumed.size());
+    }
+  }
+  const std::vector<double>* resumed_q = resume ? &resume->Q : resumed.empty() ? nullptr : &resumed;
+  // Checked after the broadcast: a member that fails here still took the leader's message.
+  const std::size_t need = std::size_t(own) * MapDynamics::bytes_per_map(cfg.dynamics, n);
+  MIGRA_THROW_IF_NOT_FMT(need <= cfg.memory_budget,
+                         "%d maps of %d sites need %.2f GB of precomputed kernels, over the %.2f GB budget",
+                         own, n, need / 1e9, cfg.memory_budget / 1e9);
 
   EnsembleResult r;
   const std::size_t N = std::size_t(n);
-  std::vector<double> Q(std::size_t(B) * N), total0(static_cast<std::size_t>(B)), min0(static_cast<std::size_t>(B));
-  r.x.resize(Q.size());
-  r.y.resize(Q.size());
-  std::vector<std::unique_ptr<MapDynamics>> dyn(static_cast<std::size_t>(B));
+  std::vector<double> Q(std::size_t(own) * N), x(Q.size()), y(Q.size());
+  std::vector<double> total0(static_cast<std::size_t>(own)), min0(static_cast<std::size_t>(own));
+  std::vector<std::unique_ptr<MapDynamics>> dyn(static_cast<std::size_t>(own));
 #pragma omp parallel for schedule(dynamic, 1)
-  for (int m = 0; m < B; ++m) {
-    const RandomMap map = make_map(cfg.map, cfg.seed, m);
+  for (int m = 0; m < own; ++m) {
+    const RandomMap map = make_map(cfg.map, cfg.seed, m0 + m);
     const std::size_t o = std::size_t(m) * N;
     std::copy(map.q.begin(), map.q.end(), Q.begin() + std::ptrdiff_t(o));
-    std::copy(map.x.begin(), map.x.end(), r.x.begin() + std::ptrdiff_t(o));
-    std::copy(map.y.begin(), map.y.end(), r.y.begin() + std::ptrdiff_t(o));
+    std::copy(map.x.begin(), map.x.end(), x.begin() + std::ptrdiff_t(o));
+    std::copy(map.y.begin(), map.y.end(), y.begin() + std::ptrdiff_t(o));
     total0[std::size_t(m)] = std::accumulate(map.q.begin(), map.q.end(), 0.0);
     min0[std::size_t(m)] = *std::min_element(map.q.begin(), map.q.end());
     dyn[std::size_t(m)] = std::make_unique<MapDynamics>(cfg.dynamics, map.x, map.y, total0[std::size_t(m)]);
+  }
+  // The leader's view of all B maps: Q_all (populations now) and r.x, r.y.
+  std::vector<double> Q_all;
+  if (team) {
+    gather_rows(*team, B, N, 1, x, r.x);
+    gather_rows(*team, B, N, 1, y, r.y);
+    gather_rows(*team, B, N, 1, Q, Q_all);
+  } else {
+    r.x = std::move(x);
+    r.y = std::move(y);
+    Q_all = Q;
+  }
+  if (resumed_q) {
+    std::copy(resumed_q->begin() + std::ptrdiff_t(std::size_t(m0) * N),
+              resumed_q->begin() + std::ptrdiff_t(std::size_t(m1) * N), Q.begin());
+    if (leader) Q_all = *resumed_q;
   }
 
   const auto score = [&](int t, const std::vector<double>& q) {
@@ -82,34 +127,30 @@ EnsembleResult run_ensemble(const EnsembleConfig& cfg, const stats::RankCurves* 
       r.q_tau = q;
     }
   };
-  int start = 0;
-  if (resume) {
-    MIGRA_THROW_IF_NOT_FMT(resume->Q.size() == Q.size() && resume->t % kBlockSteps == 0 && resume->t <= cfg.steps,
-                           "checkpoint does not fit this ensemble (%zu values at step %d)", resume->Q.size(), resume->t);
-    Q = resume->Q;
-    const std::vector<double> x = std::move(r.x), y = std::move(r.y);
+  if (leader && resume) {
+    std::vector<double> xs = std::move(r.x), ys = std::move(r.y);
     r = resume->partial;
-    r.x = x;
-    r.y = y;
-    start = resume->t;
-  } else {
-    score(0, Q);
+    r.x = std::move(xs);
+    r.y = std::move(ys);
+  } else if (leader) {
+    score(0, Q_all);
     r.min_floor_ratio = 1.0;
   }
   // Temporal blocking: each map runs a block of steps on its own while its kernel (a few MB)
   // stays in cache, saving the populations of the scored steps; the block is then scored in
-  // step order. Same arithmetic per map as step-by-step lockstep, so the same bits.
+  // step order. Same arithmetic per map as step-by-step lockstep, so the same bits. In a team,
+  // the leader gathers each block's snapshots and populations and scores them alone.
   std::vector<int> block_scored;
-  std::vector<double> snapshots;
+  std::vector<double> snapshots, snapshots_all;
   for (int t0 = start; t0 < cfg.steps; t0 += kBlockSteps) {
     const int t1 = std::min(cfg.steps, t0 + kBlockSteps);
     block_scored.clear();
     for (int t = t0 + 1; t <= t1; ++t)
-      if (reference && (t % cfg.score_every == 0 || t == cfg.steps)) block_scored.push_back(t);
+      if (scoring && (t % cfg.score_every == 0 || t == cfg.steps)) block_scored.push_back(t);
     snapshots.resize(block_scored.size() * Q.size());
     double worst_drift = 0.0, worst_floor = 1.0;
 #pragma omp parallel for schedule(dynamic, 1) reduction(max : worst_drift) reduction(min : worst_floor)
-    for (int m = 0; m < B; ++m) {
+    for (int m = 0; m < own; ++m) {
       double* q = Q.data() + std::size_t(m) * N;
       std::size_t slot = 0;
       for (int t = t0 + 1; t <= t1; ++t) {
@@ -123,26 +164,39 @@ EnsembleResult run_ensemble(const EnsembleConfig& cfg, const stats::RankCurves* 
           std::copy(q, q + N, snapshots.begin() + std::ptrdiff_t(slot++ * Q.size() + std::size_t(m) * N));
       }
     }
+    if (team) {
+      std::vector<double> extremes = {worst_drift, worst_floor}, all_extremes;
+      gather_rows(*team, team->size(), 2, 1, extremes, all_extremes);  // one "item" per member
+      gather_rows(*team, B, N, block_scored.size(), snapshots, snapshots_all);
+      gather_rows(*team, B, N, 1, Q, Q_all);
+      if (!leader) continue;
+      for (std::size_t k = 0; k < all_extremes.size(); k += 2)
+        worst_drift = std::max(worst_drift, all_extremes[k]), worst_floor = std::min(worst_floor, all_extremes[k + 1]);
+    } else {
+      Q_all = Q;
+    }
+    const std::vector<double>& snaps = team ? snapshots_all : snapshots;
     r.max_rel_conservation_error = std::max(r.max_rel_conservation_error, worst_drift);
     r.min_floor_ratio = std::min(r.min_floor_ratio, worst_floor);
-    std::vector<double> q(Q.size());
+    std::vector<double> q(Q_all.size());
     for (std::size_t k = 0; k < block_scored.size(); ++k) {
-      std::copy(snapshots.begin() + std::ptrdiff_t(k * Q.size()), snapshots.begin() + std::ptrdiff_t((k + 1) * Q.size()),
+      std::copy(snaps.begin() + std::ptrdiff_t(k * q.size()), snaps.begin() + std::ptrdiff_t((k + 1) * q.size()),
                 q.begin());
       score(block_scored[k], q);
     }
     if (progress) progress(double(t1) / cfg.steps);
     if (checkpoint && t1 < cfg.steps && t1 % kBlockSteps == 0) {
-      EnsembleState state{t1, Q, r};
+      EnsembleState state{t1, Q_all, r};
       state.partial.x.clear();
       state.partial.y.clear();
       checkpoint(state);
     }
   }
-  r.q_final = Q;
+  if (!leader) return {};
+  r.q_final = Q_all;
   if (!reference) {
     r.tau = cfg.steps;
-    r.q_tau = Q;
+    r.q_tau = Q_all;
   }
   r.at_tau = stats::rank_curves(r.q_tau, B, n);
   return r;

@@ -14,6 +14,7 @@
 #include "kernels/stats/rank_size.hpp"
 #include "models/sim_dynamics/dynamics.hpp"
 #include "models/sim_dynamics/random_maps.hpp"
+#include "models/team.hpp"
 
 namespace migra::sim {
 
@@ -50,10 +51,16 @@ struct EnsembleState {
 /// `checkpoint(state)` after every block of steps (the caller decides whether to save it).
 /// With `resume`, the run continues from that state (maps and kernels are rebuilt from the
 /// seed) and ends with the same bits as an uninterrupted run.
+///
+/// With a `team`, each member runs its share of the maps (team_share) and the leader gathers
+/// every block of steps, scores it, reports progress, checkpoints and returns the result: the
+/// same bits as one process. Members pass no reference, callbacks or resume state (the leader
+/// broadcasts what they need) and get an empty result.
 EnsembleResult run_ensemble(const EnsembleConfig& cfg, const stats::RankCurves* reference,
                             const std::function<void(double)>& progress = {},
                             const EnsembleState* resume = nullptr,
-                            const std::function<void(const EnsembleState&)>& checkpoint = {});
+                            const std::function<void(const EnsembleState&)>& checkpoint = {},
+                            Team* team = nullptr);
 
 stats::RankCurves reference_curves(const std::vector<double>& values, int size, int samples, std::uint64_t seed);
 /// The samples behind reference_curves: `samples` sets of `size` indices into n values.

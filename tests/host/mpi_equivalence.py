@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """`mpirun -np 2 migra run JOB` must write the same outputs as `migra run JOB`, with tasks run
-on both ranks; bad input under MPI must exit 2 with one message. Skipped (77) when migra was
+on both ranks and an ensemble's maps split over them; an ensemble killed under MPI resumes to
+the same bytes; bad input under MPI must exit 2 with one message. Skipped (77) when migra was
 built without MPI or mpirun is missing.
 
 usage: mpi_equivalence.py MIGRA_BINARY SOURCE_DIR WORK_DIR
@@ -8,8 +9,10 @@ usage: mpi_equivalence.py MIGRA_BINARY SOURCE_DIR WORK_DIR
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from run_outputs import outputs  # noqa: E402
@@ -26,13 +29,17 @@ env = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIR
            OMPI_MCA_btl_vader_single_copy_mechanism="none", OMPI_MCA_rmaps_base_oversubscribe="1")
 mpi = [mpirun, "-np", "2"]
 
-# The main job plus a batch of independent tasks, so that both ranks get work.
+# The main job plus a batch of independent tasks, so that both ranks get work, and an
+# ensemble, whose maps both ranks share.
 job = os.path.join(work, "job.toml")
 with open(os.path.join(src, "data/jobs/ny2011.toml")) as f:
     text = f.read().replace('"../ny2011/', '"' + os.path.join(src, "data/ny2011/"))
 for k in range(12):
     text += (f'\n[tasks.extra{k}]\nkind = "flows"\nmodel = "gravity"\nbeta = {0.01 + 0.005 * k}\n'
              f'sites = "{os.path.join(src, "data/ny2011/counties.csv")}"\n')
+counties = os.path.join(src, "data/us2010/counties.csv")
+text += (f'\n[tasks.ens]\nkind = "ensemble"\nmodel = "gravity"\nmaps = 5\nsites = 300\nsteps = 200\n'
+         f'score-every = 3\nreference = "{counties}"\n')
 with open(job, "w") as f:
     f.write(text)
 
@@ -59,10 +66,14 @@ if ranks != [0, 1]:
     failures.append(f"expected tasks on ranks 0 and 1, got {ranks}")
 if man.get("mpi_ranks") != 2:
     failures.append("manifest does not record 2 MPI ranks")
+ens = man["tasks"]["ens"]
+print(f"ensemble ran on: {ens['device']}")
+if ens["result"].get("mpi_ranks") != 2 or "2 ranks" not in ens["device"]:
+    failures.append(f"the ensemble's maps were not split over the 2 ranks: {ens['device']}, {ens['result']}")
 
 # Resume under MPI: everything up to date.
 rc, log = run(mpi + [migra, "run", job, "--out", os.path.join(work, "mpi"), "--progress", "none"])
-if rc != 0 or "0 done, 19 up to date" not in log:
+if rc != 0 or "0 done, 20 up to date" not in log:
     failures.append(f"MPI resume did not skip everything:\n{log}")
 
 # A one-task CLI command under MPI, and bad input under MPI.
@@ -70,6 +81,29 @@ rc, log = run(mpi + [migra, "flows", "--model", "radiation", "--sites", os.path.
                      "-q", "--out", os.path.join(work, "cli")])
 if rc != 0 or not os.path.exists(os.path.join(work, "cli", "flows.npy")):
     failures.append(f"migra flows under MPI failed:\n{log}")
+# kill -9 of an ensemble split over 3 ranks once it has checkpointed; the resumed run ends
+# with the bytes of one uninterrupted process (3 ranks for 4 maps: uneven shares).
+ens_args = ["ensemble", "--model", "radiation", "--maps", "4", "--sites", "600", "--steps", "1500", "--reference",
+            counties, "--checkpoint-every", "0.01", "-q"]
+rc, log = run([migra] + ens_args + ["--out", os.path.join(work, "ens_single")])
+if rc != 0:
+    sys.exit(f"single-process ensemble failed:\n{log}")
+killed = os.path.join(work, "ens_killed")
+proc = subprocess.Popen([mpirun, "-np", "3"] + [migra] + ens_args + ["--out", killed], env=env, start_new_session=True,
+                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+deadline = time.time() + 120
+while not os.path.exists(os.path.join(killed, ".migra-checkpoint")) and proc.poll() is None and time.time() < deadline:
+    time.sleep(0.05)
+time.sleep(0.3)
+os.killpg(proc.pid, signal.SIGKILL)
+proc.wait()
+rc, log = run([mpirun, "-np", "3", migra] + ens_args + ["--out", killed])
+resumed = json.load(open(os.path.join(killed, "manifest.json")))["tasks"]["ensemble"]["result"].get("resumed_from_step", 0)
+same = outputs(os.path.join(work, "ens_single")) == outputs(killed)
+print(f"ensemble killed under mpirun -np 3, resumed at step {resumed}: outputs identical {same}")
+if rc != 0 or not same or resumed <= 0:
+    failures.append(f"killed MPI ensemble: rc {rc}, resumed at {resumed}, identical {same}\n{log}")
+
 bad = os.path.join(work, "bad.toml")
 with open(bad, "w") as f:
     f.write('[tasks.a]\nkind = "teleport"\n')
