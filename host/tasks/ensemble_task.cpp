@@ -13,6 +13,7 @@
 #include "kernels/geo/albers.hpp"
 #include "kernels/stats/window.hpp"
 #include "models/sim_dynamics/top_sites_k.hpp"
+#include "models/sim_dynamics/batched_maps.hpp"
 #include "models/sim_dynamics/ensemble.hpp"
 
 namespace migra::tasks {
@@ -215,7 +216,9 @@ void run(job::TaskContext& ctx) {
     table = read_reference(p["reference"]);
     ref = sim::reference_curves(table.q, n, p["reference-samples"], ctx.seed());
   }
-  if (ctx.backend().is_gpu()) ctx.log("the ensemble runs on the CPU backend (its CUDA path is not written yet)");
+  Backend* device = ctx.backend().is_gpu() ? &ctx.backend() : nullptr;
+  if (device && !sim::BatchedMaps::supports(cfg.dynamics))
+    ctx.log(p["model"].get<std::string>() + " has no GPU path yet: its maps run on the CPU");
   std::optional<sim::EnsembleState> resume;
   if (const std::string saved = ctx.load_checkpoint(); !saved.empty()) {
     try {
@@ -233,7 +236,7 @@ void run(job::TaskContext& ctx) {
     last_save = now;
   };
   const sim::EnsembleResult r = sim::run_ensemble(cfg, ref ? &*ref : nullptr, [&](double f) { ctx.progress(f); },
-                                                  resume ? &*resume : nullptr, checkpoint, ctx.team());
+                                                  resume ? &*resume : nullptr, checkpoint, ctx.team(), device);
 
   // Tables.
   std::string rs = "rank,model_mean,model_sd,model_q25,model_median,model_q75";
@@ -357,7 +360,7 @@ job::TaskKind ensemble_task_kind() {
   k.summary = "Paper 004's dynamic spatial interaction models over an ensemble of random maps, "
               "scored by rank-size D_KS against a reference (e.g. the 2010 US counties)";
   k.uses_seed = true;
-  k.gpu_capable = false;
+  k.gpu_capable = true;  // the gravity family; radiation and io run on the CPU
   k.splits_members = true;
   k.params = {
       {"model", ParamType::String, "Dynamics", nullptr, keys(kModels), true},

@@ -4,9 +4,11 @@
 #include <cmath>
 #include <memory>
 #include <numeric>
+#include <optional>
 
 #include "kernels/core/error.hpp"
 #include "kernels/random/philox.hpp"
+#include "models/sim_dynamics/batched_maps.hpp"
 
 namespace migra::sim {
 namespace {
@@ -41,7 +43,8 @@ stats::RankCurves reference_curves(const std::vector<double>& values, int size, 
 
 EnsembleResult run_ensemble(const EnsembleConfig& cfg, const stats::RankCurves* reference,
                             const std::function<void(double)>& progress, const EnsembleState* resume,
-                            const std::function<void(const EnsembleState&)>& checkpoint, Team* team) {
+                            const std::function<void(const EnsembleState&)>& checkpoint, Team* team,
+                            Backend* device) {
   const int B = cfg.maps, n = cfg.map.sites;
   MIGRA_THROW_IF_NOT_FMT(B >= 1 && n >= 2, "an ensemble needs >= 1 map of >= 2 sites (got %d maps of %d)", B, n);
   MIGRA_THROW_IF_NOT_FMT(cfg.steps >= 0 && cfg.score_every >= 1, "steps must be >= 0 and score-every >= 1");
@@ -78,10 +81,18 @@ EnsembleResult run_ensemble(const EnsembleConfig& cfg, const stats::RankCurves* 
   }
   const std::vector<double>* resumed_q = resume ? &resume->Q : resumed.empty() ? nullptr : &resumed;
   // Checked after the broadcast: a member that fails here still took the leader's message.
-  const std::size_t need = std::size_t(own) * MapDynamics::bytes_per_map(cfg.dynamics, n);
-  MIGRA_THROW_IF_NOT_FMT(need <= cfg.memory_budget,
-                         "%d maps of %d sites need %.2f GB of precomputed kernels, over the %.2f GB budget",
-                         own, n, need / 1e9, cfg.memory_budget / 1e9);
+  const bool batched = device && BatchedMaps::supports(cfg.dynamics);
+  if (batched) {
+    const std::size_t need = std::size_t(own) * BatchedMaps::bytes_per_map(n);
+    if (need > device->memory_budget())  // the scheduler then moves the task to the CPU
+      throw CudaOutOfMemory(std::to_string(own) + " maps of " + std::to_string(n) + " sites need " +
+                            std::to_string(need) + " bytes on " + device->name() + ", over its budget");
+  } else {
+    const std::size_t need = std::size_t(own) * MapDynamics::bytes_per_map(cfg.dynamics, n);
+    MIGRA_THROW_IF_NOT_FMT(need <= cfg.memory_budget,
+                           "%d maps of %d sites need %.2f GB of precomputed kernels, over the %.2f GB budget",
+                           own, n, need / 1e9, cfg.memory_budget / 1e9);
+  }
 
   EnsembleResult r;
   const std::size_t N = std::size_t(n);
@@ -97,8 +108,11 @@ EnsembleResult run_ensemble(const EnsembleConfig& cfg, const stats::RankCurves* 
     std::copy(map.y.begin(), map.y.end(), y.begin() + std::ptrdiff_t(o));
     total0[std::size_t(m)] = std::accumulate(map.q.begin(), map.q.end(), 0.0);
     min0[std::size_t(m)] = *std::min_element(map.q.begin(), map.q.end());
-    dyn[std::size_t(m)] = std::make_unique<MapDynamics>(cfg.dynamics, map.x, map.y, total0[std::size_t(m)]);
+    if (!batched)
+      dyn[std::size_t(m)] = std::make_unique<MapDynamics>(cfg.dynamics, map.x, map.y, total0[std::size_t(m)]);
   }
+  std::optional<BatchedMaps> together;  // the batched path: every own map in each launch
+  if (batched) together.emplace(*device, cfg.dynamics, own, n, x, y);
   // The leader's view of all B maps: Q_all (populations now) and r.x, r.y.
   std::vector<double> Q_all;
   if (team) {
@@ -115,6 +129,7 @@ EnsembleResult run_ensemble(const EnsembleConfig& cfg, const stats::RankCurves* 
               resumed_q->begin() + std::ptrdiff_t(std::size_t(m1) * N), Q.begin());
     if (leader) Q_all = *resumed_q;
   }
+  if (together) together->upload(Q.data());
 
   const auto score = [&](int t, const std::vector<double>& q) {
     if (!reference) return;
@@ -148,22 +163,39 @@ EnsembleResult run_ensemble(const EnsembleConfig& cfg, const stats::RankCurves* 
     for (int t = t0 + 1; t <= t1; ++t)
       if (scoring && (t % cfg.score_every == 0 || t == cfg.steps)) block_scored.push_back(t);
     snapshots.resize(block_scored.size() * Q.size());
-    double worst_drift = 0.0, worst_floor = 1.0;
-#pragma omp parallel for schedule(dynamic, 1) reduction(max : worst_drift) reduction(min : worst_floor)
-    for (int m = 0; m < own; ++m) {
-      double* q = Q.data() + std::size_t(m) * N;
-      std::size_t slot = 0;
+    std::vector<int> slot_of(std::size_t(t1 - t0), -1);  // step t0 + 1 + k -> its snapshot, or -1
+    for (std::size_t k = 0; k < block_scored.size(); ++k) slot_of[std::size_t(block_scored[k] - t0 - 1)] = int(k);
+    std::vector<double> drift(std::size_t(own), 0.0), floor_ratio(std::size_t(own), 1.0);
+    // After map m reached step t: its conservation error, its floor ratio, its snapshot.
+    const auto observe = [&](int m, int t, const double* q) {
+      const std::size_t mm = std::size_t(m);
+      double total = 0.0, lo = q[0];
+      for (std::size_t i = 0; i < N; ++i) total += q[i], lo = std::min(lo, q[i]);
+      drift[mm] = std::max(drift[mm], std::fabs(total / total0[mm] - 1.0));
+      if (min0[mm] > 0) floor_ratio[mm] = std::min(floor_ratio[mm], lo / (std::pow(1.0 - cfg.dynamics.lambda, t) * min0[mm]));
+      if (const int k = slot_of[std::size_t(t - t0 - 1)]; k >= 0)
+        std::copy(q, q + N, snapshots.begin() + std::ptrdiff_t(std::size_t(k) * Q.size() + mm * N));
+    };
+    if (together) {
       for (int t = t0 + 1; t <= t1; ++t) {
-        dyn[std::size_t(m)]->step(q);
-        double total = 0.0, lo = q[0];
-        for (std::size_t i = 0; i < N; ++i) total += q[i], lo = std::min(lo, q[i]);
-        worst_drift = std::max(worst_drift, std::fabs(total / total0[std::size_t(m)] - 1.0));
-        if (min0[std::size_t(m)] > 0)
-          worst_floor = std::min(worst_floor, lo / (std::pow(1.0 - cfg.dynamics.lambda, t) * min0[std::size_t(m)]));
-        if (slot < block_scored.size() && block_scored[slot] == t)
-          std::copy(q, q + N, snapshots.begin() + std::ptrdiff_t(slot++ * Q.size() + std::size_t(m) * N));
+        together->step();
+        together->download(Q.data());
+#pragma omp parallel for schedule(static)
+        for (int m = 0; m < own; ++m) observe(m, t, Q.data() + std::size_t(m) * N);
+      }
+    } else {
+#pragma omp parallel for schedule(dynamic, 1)
+      for (int m = 0; m < own; ++m) {
+        double* q = Q.data() + std::size_t(m) * N;
+        for (int t = t0 + 1; t <= t1; ++t) {
+          dyn[std::size_t(m)]->step(q);
+          observe(m, t, q);
+        }
       }
     }
+    double worst_drift = 0.0, worst_floor = 1.0;
+    for (int m = 0; m < own; ++m)
+      worst_drift = std::max(worst_drift, drift[std::size_t(m)]), worst_floor = std::min(worst_floor, floor_ratio[std::size_t(m)]);
     if (team) {
       std::vector<double> extremes = {worst_drift, worst_floor}, all_extremes;
       gather_rows(*team, team->size(), 2, 1, extremes, all_extremes);  // one "item" per member

@@ -11,6 +11,7 @@
 #include <functional>
 #include <vector>
 
+#include "kernels/core/backend.hpp"
 #include "kernels/stats/rank_size.hpp"
 #include "models/sim_dynamics/dynamics.hpp"
 #include "models/sim_dynamics/random_maps.hpp"
@@ -56,11 +57,15 @@ struct EnsembleState {
 /// every block of steps, scores it, reports progress, checkpoints and returns the result: the
 /// same bits as one process. Members pass no reference, callbacks or resume state (the leader
 /// broadcasts what they need) and get an empty result.
+///
+/// With a `device` (a GPU backend) the gravity family (gravity, retail, two-trip) steps all
+/// own maps together there (batched_maps.hpp), f_ij recomputed on the fly; the host keeps the
+/// bookkeeping. Equal to the CPU path to round-off, not bitwise. Other models ignore it.
 EnsembleResult run_ensemble(const EnsembleConfig& cfg, const stats::RankCurves* reference,
                             const std::function<void(double)>& progress = {},
                             const EnsembleState* resume = nullptr,
                             const std::function<void(const EnsembleState&)>& checkpoint = {},
-                            Team* team = nullptr);
+                            Team* team = nullptr, Backend* device = nullptr);
 
 stats::RankCurves reference_curves(const std::vector<double>& values, int size, int samples, std::uint64_t seed);
 /// The samples behind reference_curves: `samples` sets of `size` indices into n values.
