@@ -25,6 +25,12 @@ namespace {
 
 using clock = std::chrono::steady_clock;
 
+/// Another backend on the same CUDA device as `gpu` ("cuda:N"): its own stream and scratch, so
+/// two threads can use one device.
+std::unique_ptr<Backend> second_context(const Backend& gpu) {
+  return make_cuda_backend(std::stoi(gpu.name().substr(gpu.name().find(':') + 1)));
+}
+
 int hardware_threads() {
 #ifdef _OPENMP
   return std::max(1, omp_get_num_procs());
@@ -349,8 +355,10 @@ class Run {
   }
 
   /// Runs the next task whose members split over every rank once no rank is busy: this thread
-  /// leads it on a CPU backend of its own while the other ranks run their shares. False when
-  /// there is none to run now.
+  /// leads it while the other ranks run their shares, each on its GPU when the task may use
+  /// one (the leader through a second context on its rank's first GPU, whose worker may be
+  /// busy), else on the CPU. Out of GPU memory anywhere, the whole team runs again on CPUs.
+  /// False when there is none to run now.
   bool lead_team(const std::vector<int>& running) {
     int i = -1;
     {
@@ -368,12 +376,13 @@ class Run {
       finished(i);
       return true;
     }
-    TransportTeam team(*remote_, nlohmann::json{{"member", i}, {"params", p.params}, {"hash", p.hash}}.dump());
-    const auto cpu = devices_.make_cpu();
-    Execution e = execute_task(job_.tasks[size_t(i)], p, *cpu, rd_, board_, opt_.oom_retries, opt_.checkpoint_every_s,
-                               &team);
+    const bool on_gpu = gpu_eligible(i);
+    TransportTeam team(*remote_,
+                       nlohmann::json{{"member", i}, {"params", p.params}, {"hash", p.hash}, {"cpu", !on_gpu}}.dump());
+    const auto backend = on_gpu && !devices_.gpus.empty() ? second_context(*devices_.gpus[0]) : devices_.make_cpu();
+    Execution e = execute_task(job_.tasks[size_t(i)], p, *backend, rd_, board_, 0, opt_.checkpoint_every_s, &team);
     team.finish();
-    e.device = cpu->name() + " x " + std::to_string(remote_->size()) + " ranks";
+    e.device = backend->name() + " x " + std::to_string(remote_->size()) + " ranks";
     std::lock_guard<std::mutex> lock(mu_);
     absorb(i, e, p.hash, start_s);
     return true;
@@ -433,7 +442,8 @@ void serve_tasks(const JobSpec& job, Devices& devices, const RunOptions& options
     if (msg.contains("member")) {  // a share of a task that rank 0 leads
       TransportTeam team(link);
       const TaskSpec& t = job.tasks.at(msg.at("member").get<size_t>());
-      team.member_done(run_member(t, Prepared{msg.at("params"), msg.at("hash")}, *cpu, rd, team));
+      Backend& backend = msg.at("cpu").get<bool>() || !gpu ? *cpu : *gpu;
+      team.member_done(run_member(t, Prepared{msg.at("params"), msg.at("hash")}, backend, rd, team));
       continue;
     }
     const TaskSpec& t = job.tasks.at(msg.at("task").get<size_t>());

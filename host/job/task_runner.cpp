@@ -5,6 +5,7 @@
 #include <fstream>
 
 #include "host/build_info.hpp"
+#include "host/job/transport_team.hpp"
 #include "host/io/sha256.hpp"
 #include "kernels/core/error.hpp"
 
@@ -121,6 +122,8 @@ std::string run_member(const TaskSpec& t, const Prepared& prepared, Backend& bac
   try {
     t.kind->run(ctx);
     backend.synchronize();
+  } catch (const CudaOutOfMemory& err) {
+    return std::string(TransportTeam::kOutOfMemory) + err.what();
   } catch (const std::exception& err) {
     return err.what();
   }

@@ -1,5 +1,7 @@
 #include "host/job/transport_team.hpp"
 
+#include <cstring>
+
 #include "kernels/core/error.hpp"
 
 namespace migra::job {
@@ -31,7 +33,9 @@ std::vector<std::string> TransportTeam::gather(const std::string& mine) {
     const std::string m = link_.receive(r).text;
     if (m.rfind('D', 0) == 0) {
       done_[std::size_t(r)] = true;
-      throw Error("rank " + std::to_string(r) + " failed: " + (m.size() > 1 ? m.substr(1) : "ended early"));
+      const std::string why = "rank " + std::to_string(r) + " failed: " + (m.size() > 1 ? m.substr(1) : "ended early");
+      if (m.compare(1, std::strlen(kOutOfMemory), kOutOfMemory) == 0) throw CudaOutOfMemory(why);
+      throw Error(why);
     }
     parts.push_back(m.substr(1));
   }

@@ -24,7 +24,11 @@ class TransportTeam final : public Team {
   /// Leader: throws migra::Error naming the rank when a member ended (failed) instead.
   std::vector<std::string> gather(const std::string& mine) override;
 
-  /// Member: tells the leader its run ended; `error` empty when it went well.
+  /// Member: tells the leader its run ended; `error` empty when it went well, and starting
+  /// with kOutOfMemory when its device ran out (the leader then throws CudaOutOfMemory, so
+  /// the scheduler moves the task to the CPU).
+  static constexpr const char* kOutOfMemory = "out of GPU memory: ";
+
   void member_done(const std::string& error);
   /// Leader, after its own run: waits for every member that joined to end, dropping parts
   /// it did not take (when the leader failed first).

@@ -13,7 +13,6 @@
 #include "kernels/geo/albers.hpp"
 #include "kernels/stats/window.hpp"
 #include "models/sim_dynamics/top_sites_k.hpp"
-#include "models/sim_dynamics/batched_maps.hpp"
 #include "models/sim_dynamics/ensemble.hpp"
 
 namespace migra::tasks {
@@ -217,8 +216,6 @@ void run(job::TaskContext& ctx) {
     ref = sim::reference_curves(table.q, n, p["reference-samples"], ctx.seed());
   }
   Backend* device = ctx.backend().is_gpu() ? &ctx.backend() : nullptr;
-  if (device && !sim::BatchedMaps::supports(cfg.dynamics))
-    ctx.log(p["model"].get<std::string>() + " has no GPU path yet: its maps run on the CPU");
   std::optional<sim::EnsembleState> resume;
   if (const std::string saved = ctx.load_checkpoint(); !saved.empty()) {
     try {
@@ -360,7 +357,7 @@ job::TaskKind ensemble_task_kind() {
   k.summary = "Paper 004's dynamic spatial interaction models over an ensemble of random maps, "
               "scored by rank-size D_KS against a reference (e.g. the 2010 US counties)";
   k.uses_seed = true;
-  k.gpu_capable = true;  // the gravity family; radiation and io run on the CPU
+  k.gpu_capable = true;
   k.splits_members = true;
   k.params = {
       {"model", ParamType::String, "Dynamics", nullptr, keys(kModels), true},

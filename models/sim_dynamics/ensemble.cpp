@@ -81,9 +81,9 @@ EnsembleResult run_ensemble(const EnsembleConfig& cfg, const stats::RankCurves* 
   }
   const std::vector<double>* resumed_q = resume ? &resume->Q : resumed.empty() ? nullptr : &resumed;
   // Checked after the broadcast: a member that fails here still took the leader's message.
-  const bool batched = device && BatchedMaps::supports(cfg.dynamics);
+  const bool batched = device != nullptr;
   if (batched) {
-    const std::size_t need = std::size_t(own) * BatchedMaps::bytes_per_map(n);
+    const std::size_t need = std::size_t(own) * BatchedMaps::bytes_per_map(cfg.dynamics, n);
     if (need > device->memory_budget())  // the scheduler then moves the task to the CPU
       throw CudaOutOfMemory(std::to_string(own) + " maps of " + std::to_string(n) + " sites need " +
                             std::to_string(need) + " bytes on " + device->name() + ", over its budget");
@@ -112,7 +112,7 @@ EnsembleResult run_ensemble(const EnsembleConfig& cfg, const stats::RankCurves* 
       dyn[std::size_t(m)] = std::make_unique<MapDynamics>(cfg.dynamics, map.x, map.y, total0[std::size_t(m)]);
   }
   std::optional<BatchedMaps> together;  // the batched path: every own map in each launch
-  if (batched) together.emplace(*device, cfg.dynamics, own, n, x, y);
+  if (batched) together.emplace(*device, cfg.dynamics, own, n, x, y, total0);
   // The leader's view of all B maps: Q_all (populations now) and r.x, r.y.
   std::vector<double> Q_all;
   if (team) {

@@ -58,9 +58,9 @@ struct EnsembleState {
 /// same bits as one process. Members pass no reference, callbacks or resume state (the leader
 /// broadcasts what they need) and get an empty result.
 ///
-/// With a `device` (a GPU backend) the gravity family (gravity, retail, two-trip) steps all
-/// own maps together there (batched_maps.hpp), f_ij recomputed on the fly; the host keeps the
-/// bookkeeping. Equal to the CPU path to round-off, not bitwise. Other models ignore it.
+/// With a `device` (a GPU backend) all own maps step together there (batched_maps.hpp); the
+/// host keeps the bookkeeping. Equal to the per-map CPU path to round-off (gravity family:
+/// f_ij recomputed on the fly, summed in another order), not bitwise.
 EnsembleResult run_ensemble(const EnsembleConfig& cfg, const stats::RankCurves* reference,
                             const std::function<void(double)>& progress = {},
                             const EnsembleState* resume = nullptr,

@@ -178,3 +178,17 @@ TEST_CASE("team: a member that fails fails the leader with its rank, and nobody 
                       Catch::Contains("rank 2 failed") && Catch::Contains("over the"));
   REQUIRE(left == 0);  // the leader drained what the healthy member sent
 }
+
+TEST_CASE("team: a member out of GPU memory reaches the leader as CudaOutOfMemory", "[team]") {
+  ThreadWorld world(2);
+  ThreadTransport lead_link(world, 0), member_link(world, 1);
+  job::TransportTeam leader(lead_link, "join"), member(member_link);
+  std::string header = "h";
+  leader.broadcast(header);
+  REQUIRE(member_link.receive(0).text == "join");
+  member.broadcast(header);
+  member.member_done(std::string(job::TransportTeam::kOutOfMemory) + "2 GB more");
+  REQUIRE_THROWS_AS(leader.gather(""), CudaOutOfMemory);
+  leader.finish();  // already ended: returns at once
+  REQUIRE(world.pending() == 0);
+}

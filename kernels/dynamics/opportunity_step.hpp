@@ -1,0 +1,100 @@
+#pragma once
+/// One synchronous Euler step of paper 004's radiation (standard or literal) and Schneider's
+/// intervening-opportunity dynamics for B maps at once, from each map's neighbour order
+/// (flows/neighbour_order.hpp, computed once per map since sites do not move):
+///
+///   pass 1, one thread per row (b, i): the tie-aware ordered scan (flows/ordered_scan.hpp)
+///           gives s_ij; T_ij = c_i share(Q_i, Q_j, s_ij) (flows/opportunity.hpp) with
+///           c_i = Q_i (radiation) or Q_i / sum_j share (Schneider), written to row (b, i) of
+///           a B n x n buffer; out_i = sum_j T_ij in j order;
+///   pass 2: in_j = sum_i T_ij, a batched row reduction over i;
+///   then    Q <- Q + lambda (in - out).
+///
+/// The orders are stored [map][k][i] (the k-th nearest site of i), so threads of consecutive
+/// rows read consecutive entries. Each (b, i) row and each column sum runs in the same order
+/// as the per-map CPU dynamics (dynamics.cpp), so on the CPU launchers the two agree bitwise.
+#include <cstdint>
+
+#include "kernels/core/exec.hpp"
+#include "kernels/flows/opportunity.hpp"
+#include "kernels/flows/ordered_scan.hpp"
+
+namespace migra::dynamics {
+
+struct OpportunityStep {
+  int maps = 0, n = 0;
+  const std::uint32_t* order = nullptr;  ///< B n n, [b][k][i]
+  const std::uint8_t* tied = nullptr;    ///< B n n, [b][k][i]: as far as the (k-1)-th
+  flows::OpportunityModel model = flows::OpportunityModel::Radiation;
+  const double* L = nullptr;             ///< Schneider: per map
+  double lambda = 0.01;
+};
+
+struct OpportunityScratch {
+  double* T = nullptr;  ///< B n n
+  double *in = nullptr, *out = nullptr;  ///< B n each
+};
+
+void opportunity_step(const Exec& exec, const OpportunityStep& s, double* Q, const OpportunityScratch& scratch);
+
+namespace detail {
+
+/// Pass 1 for row r = b n + i.
+struct OpportunityRow {
+  OpportunityStep s;
+  const double* Q;
+  double* T;
+  double* out;
+  MIGRA_HD void operator()(long long r) const {
+    const long long n = s.n, b = r / n;
+    const int i = int(r - b * n);
+    const double* q = Q + b * n;
+    const std::uint32_t* idx = s.order + b * n * n;
+    const std::uint8_t* tie = s.tied + b * n * n;
+    double* row = T + r * n;
+    const bool io = s.model == flows::OpportunityModel::Schneider;
+    const bool literal = s.model == flows::OpportunityModel::RadiationLiteral;
+    const flows::detail::OpportunityShare share{io ? flows::OpportunityModel::Schneider : flows::OpportunityModel::Radiation,
+                                                io ? s.L[b] : 0.0};
+    double total = 0.0;
+    flows::ordered_scan(
+        int(n), i, q, literal, [&](int k) { return int(idx[k * n + i]); }, [&](int k) { return tie[k * n + i] != 0; },
+        [&](int j, double sij) {
+          const double v = flows::detail::opportunity_pair(i, j, literal) ? share(q[i], q[j], sij) : 0.0;
+          row[j] = v;
+          total += v;
+        });
+    const double scale = io ? (total > 0.0 ? q[i] / total : 0.0) : q[i];
+    double o = 0.0;
+    for (long long j = 0; j < n; ++j) {
+      const double t = row[j] * scale;
+      row[j] = t;
+      o += t;
+    }
+    out[r] = o;
+  }
+};
+
+/// Pass 2: row r = b n + j sums column j of map b's T over i.
+struct ColumnOfMap {
+  const double* T;
+  int n;
+  MIGRA_HD double operator()(long long r, long long i) const {
+    const long long b = r / n, j = r - b * n;
+    return T[(b * n + i) * n + j];
+  }
+};
+
+struct NetFlowUpdate {  // Q += lambda (in - out)
+  double* Q;
+  const double *in, *out;
+  double lambda;
+  MIGRA_HD void operator()(long long r) const { Q[r] += lambda * (in[r] - out[r]); }
+};
+
+void for_each_cuda(DeviceContext& ctx, std::int64_t n, const OpportunityRow& f);
+void for_each_cuda(DeviceContext& ctx, std::int64_t n, const NetFlowUpdate& f);
+void column_sum_cuda(DeviceContext& ctx, const ColumnOfMap& f, std::int64_t rows, double* y);
+
+}  // namespace detail
+}  // namespace migra::dynamics
