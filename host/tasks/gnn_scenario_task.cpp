@@ -14,6 +14,7 @@
 #include "host/tasks/task_kinds.hpp"
 #include "kernels/core/error.hpp"
 #include "models/graphsage_flows/node_flows.hpp"
+#include "models/graphsage_flows/sector_groups.hpp"
 #include "models/graphsage_flows/sage.hpp"
 #include "models/torch_runtime.hpp"
 
@@ -23,7 +24,8 @@ namespace {
 using job::ParamType;
 using job::Params;
 
-/// "F02=2,F03=2" → (feature index, factor) pairs.
+/// "F02=2,F03=2" or "producer=2" (a sector group of the paper, gnn::sector_groups, unless the
+/// model has a feature of that name) → (feature index, factor) pairs.
 std::vector<std::pair<int, double>> parse_scale(const std::string& spec, const std::vector<std::string>& features) {
   std::vector<std::pair<int, double>> out;
   std::stringstream ss(spec);
@@ -31,13 +33,23 @@ std::vector<std::pair<int, double>> parse_scale(const std::string& spec, const s
     const size_t eq = item.find('=');
     MIGRA_THROW_IF_NOT_FMT(eq != std::string::npos, "'scale': '%s' is not FEATURE=FACTOR", item.c_str());
     const std::string name = item.substr(0, eq);
-    const auto it = std::find(features.begin(), features.end(), name);
-    MIGRA_THROW_IF_NOT_FMT(it != features.end(), "'scale': the model has no feature '%s'", name.c_str());
     char* end = nullptr;
     const double f = std::strtod(item.c_str() + eq + 1, &end);
     MIGRA_THROW_IF_NOT_FMT(end && *end == '\0' && eq + 1 < item.size() && std::isfinite(f) && f >= 0,
                            "'scale': factor of '%s' must be a number >= 0", name.c_str());
-    out.emplace_back(int(it - features.begin()), f);
+    const bool is_feature = std::find(features.begin(), features.end(), name) != features.end();
+    const std::vector<std::string> members = is_feature ? std::vector<std::string>{name} : gnn::sector_group(name);
+    MIGRA_THROW_IF_NOT_FMT(!members.empty(), "'scale': the model has no feature '%s' (sector groups: agriculture, "
+                           "industry, consumer, producer, public)", name.c_str());
+    for (const auto& m : members) {
+      const auto it = std::find(features.begin(), features.end(), m);
+      MIGRA_THROW_IF_NOT_FMT(it != features.end(), "'scale': sector group '%s' needs feature '%s', which the model lacks",
+                             name.c_str(), m.c_str());
+      const int index = int(it - features.begin());
+      MIGRA_THROW_IF_NOT_FMT(std::none_of(out.begin(), out.end(), [&](const auto& e) { return e.first == index; }),
+                             "'scale': feature '%s' is scaled twice", m.c_str());
+      out.emplace_back(index, f);
+    }
   }
   MIGRA_THROW_IF_NOT_FMT(!out.empty(), "'scale': no FEATURE=FACTOR given");
   return out;
@@ -144,7 +156,8 @@ job::TaskKind gnn_scenario_task_kind() {
       {"nodes", ParamType::Path, "The gnn.train's node table", nullptr, {}, true},
       {"flows", ParamType::Path, "The gnn.train's flows (the records predicted)", nullptr, {}, true},
       {"model", ParamType::Path, "model.bin of the gnn.train", nullptr, {}, true},
-      {"scale", ParamType::String, "FEATURE=FACTOR[,FEATURE=FACTOR...] applied to the raw features of the subset", nullptr, {}, true},
+      {"scale", ParamType::String, "FEATURE=FACTOR[,...] applied to the raw features of the subset; FEATURE may be a "
+                                   "sector group of the paper (industry, consumer, producer, public, agriculture)", nullptr, {}, true},
       {"nodes-subset", ParamType::Path, "CSV id: the nodes whose features change", nullptr, {}, true},
       {"regions", ParamType::Path, "CSV id,group: regions whose flows to and from the subset are reported"},
   };

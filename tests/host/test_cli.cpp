@@ -538,6 +538,34 @@ TEST_CASE("migra settle: bad units and flows name the file, line and field", "[c
   REQUIRE(empty.output.find("no positive flow between distinct units") != std::string::npos);
 }
 
+TEST_CASE("migra gnn scenario: the paper's sector groups on the synthetic set", "[cli][gnn]") {
+  const fs::path out = fresh_dir("gnn-sectors");
+  std::string features = "population";
+  for (int f = 1; f <= 19; ++f) features += (f < 10 ? ",F0" : ",F") + std::to_string(f);
+  const std::string data_args = " --nodes " + data("synthetic366/nodes.csv") + " --flows " + data("synthetic366/flows.csv");
+  const Run train = run_migra("gnn train" + data_args + " --features " + features +
+                              " --steps 20 --repeats 1 --hidden 8 --mlp-epochs 0 --progress none --out " + (out / "fit").string());
+  INFO(train.output);
+  REQUIRE(train.status == 0);
+  const std::string region = write(out / "region.csv", "id\nc000\nc001\nc002\nc003\nc004\nc005\n");
+  const std::string with_model = "gnn scenario" + data_args + " --model " + (out / "fit" / "model.bin").string() +
+                                 " --nodes-subset " + region + " --progress none";
+  // S3-Prod by its group name is the same scenario as its five sections listed.
+  const Run group = run_migra(with_model + " --scale producer=2 --out " + (out / "group").string());
+  const Run listed = run_migra(with_model + " --scale F07=2,F09=2,F10=2,F12=2,F13=2 --out " + (out / "listed").string());
+  INFO(group.output << listed.output);
+  REQUIRE(group.status == 0);
+  REQUIRE(listed.status == 0);
+  REQUIRE(migra::io::sha256_file((out / "group" / "scenario.csv").string()) ==
+          migra::io::sha256_file((out / "listed" / "scenario.csv").string()));
+  const auto m = read_json(out / "group" / "metrics.json");
+  REQUIRE(m["scale"].size() == 5);
+  REQUIRE(m["subset"]["total_net_outflow"]["change_pct"].get<double>() != 0.0);
+  const Run twice = run_migra(with_model + " --scale producer=2,F09=3 --out " + (out / "twice").string());
+  REQUIRE(twice.status == 2);
+  REQUIRE(twice.output.find("feature 'F09' is scaled twice") != std::string::npos);
+}
+
 TEST_CASE("migra gnn train: GraphSAGE and gravity on the NY 2011 flows, and bad input", "[cli][gnn][ny2011]") {
   const fs::path out = fresh_dir("gnn-ny");
   const Run r = run_migra("gnn train --nodes " + data("ny2011/counties.csv") + " --flows " + data("ny2011/commuting_flows.csv") +
@@ -588,6 +616,9 @@ TEST_CASE("migra gnn train: GraphSAGE and gravity on the NY 2011 flows, and bad 
   const Run badscale = run_migra("gnn scenario" + with_model + " --scale income=2 --nodes-subset " + nyc + " --out " + (out / "bad3").string());
   REQUIRE(badscale.status == 2);
   REQUIRE(badscale.output.find("'scale': the model has no feature 'income'") != std::string::npos);
+  const Run nogroup = run_migra("gnn scenario" + with_model + " --scale producer=2 --nodes-subset " + nyc + " --out " + (out / "bad5").string());
+  REQUIRE(nogroup.status == 2);
+  REQUIRE(nogroup.output.find("sector group 'producer' needs feature 'F07'") != std::string::npos);
   const Run notmodel = run_migra("gnn scenario --nodes " + data("ny2011/counties.csv") + " --flows " + data("ny2011/commuting_flows.csv") +
                                  " --model " + data("ny2011/counties.csv") + " --scale population=2 --nodes-subset " + nyc +
                                  " --progress none --out " + (out / "bad4").string());

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <map>
 #include <numeric>
 #include <random>
 
@@ -15,6 +16,7 @@
 #include "models/graphsage_flows/gravity_baseline.hpp"
 #include "models/graphsage_flows/node_flows.hpp"
 #include "models/graphsage_flows/sage.hpp"
+#include "models/graphsage_flows/sector_groups.hpp"
 #include "models/torch_runtime.hpp"
 
 using namespace migra;
@@ -518,4 +520,18 @@ TEST_CASE("gnn: neighbour sampling keeps min(in-degree, fan-out) in-edges per no
   const double sampled_cpc = cpc(obs, r.prediction, gf, Split::Test);
   INFO("test CPC with fan-out 4: " << sampled_cpc);
   CHECK(sampled_cpc > 0.8);
+}
+
+TEST_CASE("gnn: the sector groups partition F01-F19 exactly once (T22)", "[gnn]") {
+  std::map<std::string, int> seen;
+  std::vector<std::size_t> sizes;
+  for (const auto& g : migra::gnn::sector_groups()) {
+    sizes.push_back(g.features.size());
+    for (const auto& f : g.features) ++seen[f];
+  }
+  REQUIRE(sizes == std::vector<std::size_t>{1, 4, 5, 5, 4});  // agriculture, industry, consumer, producer, public
+  REQUIRE(seen.size() == 19);
+  for (int f = 1; f <= 19; ++f) REQUIRE(seen[(f < 10 ? "F0" : "F") + std::to_string(f)] == 1);
+  REQUIRE(migra::gnn::sector_group("producer") == std::vector<std::string>{"F07", "F09", "F10", "F12", "F13"});
+  REQUIRE(migra::gnn::sector_group("F07").empty());
 }
