@@ -1,6 +1,7 @@
 #include "models/graphsage_flows/graph.hpp"
 
 #include <algorithm>
+#include <climits>
 #include <cmath>
 #include <numeric>
 
@@ -11,23 +12,43 @@ namespace migra::gnn {
 
 const char* split_name(Split s) { return s == Split::Train ? "train" : s == Split::Val ? "val" : "test"; }
 
-std::vector<double> inverse_distance_weights(const std::vector<double>& x, const std::vector<double>& y, WeightNorm norm) {
-  const size_t n = x.size();
-  std::vector<double> W(n * n, 0.0);
-  double dmin = INFINITY;
-  for (size_t i = 0; i < n; ++i)
-    for (size_t j = 0; j < n; ++j) {
+InverseDistanceWeights::InverseDistanceWeights(const std::vector<double>& x, const std::vector<double>& y, WeightNorm norm)
+    : x_(x), y_(y), row_(norm == WeightNorm::Row) {
+  const long n = long(x.size());
+  std::vector<double> inverse_sum(x.size()), nearest(x.size());
+  long clash = LONG_MAX;  // the first pair i * n + j of coincident nodes
+#pragma omp parallel for schedule(static)
+  for (long i = 0; i < n; ++i) {
+    double sum = 0.0, dmin = INFINITY;
+    for (long j = 0; j < n; ++j) {
       if (i == j) continue;
-      const double d = std::hypot(x[i] - x[j], y[i] - y[j]);
-      MIGRA_THROW_IF_NOT_FMT(d > 0, "nodes %zu and %zu share a position: inverse-distance weights are undefined", i, j);
-      W[i * n + j] = 1.0 / d;
+      const double d = std::hypot(x[size_t(i)] - x[size_t(j)], y[size_t(i)] - y[size_t(j)]);
+      if (!(d > 0)) {
+#pragma omp critical
+        clash = std::min(clash, i * n + j);
+      }
+      sum += 1.0 / d;
       dmin = std::min(dmin, d);
     }
-  for (size_t i = 0; i < n; ++i) {
-    double* row = W.data() + i * n;
-    const double scale = norm == WeightNorm::Row ? 1.0 / std::accumulate(row, row + n, 0.0) : dmin;
-    for (size_t j = 0; j < n; ++j) row[j] *= scale;
+    inverse_sum[size_t(i)] = sum;
+    nearest[size_t(i)] = dmin;
   }
+  MIGRA_THROW_IF_NOT_FMT(clash == LONG_MAX, "nodes %ld and %ld share a position: inverse-distance weights are undefined",
+                         clash / std::max(n, 1L), clash % std::max(n, 1L));
+  if (row_) {
+    for (double v : inverse_sum) scale_.push_back(1.0 / v);
+  } else {
+    scale_.push_back(*std::min_element(nearest.begin(), nearest.end()));
+  }
+}
+
+std::vector<double> inverse_distance_weights(const std::vector<double>& x, const std::vector<double>& y, WeightNorm norm) {
+  const InverseDistanceWeights w(x, y, norm);
+  const int n = int(x.size());
+  std::vector<double> W(size_t(n) * size_t(n), 0.0);
+  for (int i = 0; i < n; ++i)
+    for (int j = 0; j < n; ++j)
+      if (i != j) W[size_t(i) * size_t(n) + size_t(j)] = w(i, j);
   return W;
 }
 
@@ -36,13 +57,13 @@ FlowGraph build_graph(const std::vector<double>& x, const std::vector<double>& y
   FlowGraph g;
   g.n = int(x.size());
   MIGRA_THROW_IF_NOT_FMT(g.n >= 2, "a flow graph needs at least 2 nodes (got %d)", g.n);
-  g.W = inverse_distance_weights(x, y, norm);
+  const InverseDistanceWeights w(x, y, norm);
   records.erase(std::remove_if(records.begin(), records.end(), [](const Record& r) { return r.origin == r.destination; }),
                 records.end());
   MIGRA_THROW_IF_NOT_FMT(records.size() >= 5, "%zu OD records between distinct nodes: too few to split 60/20/20",
                          records.size());
   g.records = std::move(records);
-  const size_t m = g.records.size(), n = size_t(g.n);
+  const size_t m = g.records.size();
   // Seeded random order: sort by a Philox key per record (ties impossible in practice; broken by index).
   std::vector<size_t> order(m);
   std::iota(order.begin(), order.end(), 0);
@@ -52,7 +73,7 @@ FlowGraph build_graph(const std::vector<double>& x, const std::vector<double>& y
   g.split.assign(m, Split::Test);
   const size_t n_train = m * 6 / 10, n_val = m * 2 / 10;
   for (size_t r = 0; r < m; ++r) g.split[order[r]] = r < n_train ? Split::Train : r < n_train + n_val ? Split::Val : Split::Test;
-  for (const Record& r : g.records) g.record_weight.push_back(g.W[size_t(r.origin) * n + size_t(r.destination)]);
+  for (const Record& r : g.records) g.record_weight.push_back(w(r.origin, r.destination));
   if (edges == EdgeSet::Observed) {
     for (const Record& r : g.records) g.msg_src.push_back(r.origin), g.msg_dst.push_back(r.destination);
   } else {
@@ -60,7 +81,7 @@ FlowGraph build_graph(const std::vector<double>& x, const std::vector<double>& y
       for (int j = 0; j < g.n; ++j)
         if (i != j) g.msg_src.push_back(i), g.msg_dst.push_back(j);
   }
-  for (size_t e = 0; e < g.msg_src.size(); ++e) g.msg_weight.push_back(g.W[size_t(g.msg_src[e]) * n + size_t(g.msg_dst[e])]);
+  for (size_t e = 0; e < g.msg_src.size(); ++e) g.msg_weight.push_back(w(g.msg_src[e], g.msg_dst[e]));
   return g;
 }
 

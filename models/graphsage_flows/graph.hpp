@@ -9,6 +9,7 @@
 /// Message edges: the observed records (default, transductive: labels of val/test hidden from
 /// the loss, structure visible) or all n(n−1) pairs. Splits: a seeded random order of the
 /// records; the first floor(0.6 m) train, the next floor(0.2 m) validation, the rest test.
+#include <cmath>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -27,7 +28,6 @@ struct Record {
 
 struct FlowGraph {
   int n = 0;
-  std::vector<double> W;                 ///< n×n, zero diagonal
   std::vector<Record> records;           ///< the OD records (no self-pairs)
   std::vector<double> record_weight;     ///< w_ij of each record
   std::vector<Split> split;              ///< of each record
@@ -35,7 +35,25 @@ struct FlowGraph {
   std::vector<double> msg_weight;        ///< w_ji of each
 };
 
-/// W from planar coordinates (km); coincident points are an error.
+/// w_ij for any pair from planar coordinates (km) without the n×n matrix: one O(n²) pass
+/// (OpenMP over rows) finds each row's Σ_k 1/d_ik, or the smallest distance; O(n) memory, so
+/// graphs of any size need only their records' and message edges' weights. Coincident points
+/// are an error.
+class InverseDistanceWeights {
+ public:
+  InverseDistanceWeights(const std::vector<double>& x, const std::vector<double>& y, WeightNorm norm);
+  double operator()(int i, int j) const {
+    return (1.0 / std::hypot(x_[size_t(i)] - x_[size_t(j)], y_[size_t(i)] - y_[size_t(j)])) * scale_[row_ ? size_t(i) : 0];
+  }
+
+ private:
+  const std::vector<double>& x_;
+  const std::vector<double>& y_;
+  bool row_;
+  std::vector<double> scale_;  ///< row: 1 / Σ_k 1/d_ik per row; global-max: d_min
+};
+
+/// The dense W (n×n, zero diagonal), for small graphs and tests.
 std::vector<double> inverse_distance_weights(const std::vector<double>& x, const std::vector<double>& y, WeightNorm norm);
 
 FlowGraph build_graph(const std::vector<double>& x, const std::vector<double>& y, std::vector<Record> records,

@@ -69,6 +69,17 @@ TEST_CASE("gnn: inverse-distance weights and the 60/20/20 split", "[gnn]") {
     CHECK(Wr[size_t(i * 10)] == 0.0);
   }
   CHECK(wmax == Approx(1.0).epsilon(1e-14));
+  // Without the matrix: the same weights from each row's sum (or d_min), any pair on demand.
+  const InverseDistanceWeights wr(p.x, p.y, WeightNorm::Row);
+  const double r = std::hypot(p.x[2] - p.x[7], p.y[2] - p.y[7]);
+  double inverse_sum = 0;
+  for (int k = 0; k < 9; ++k)
+    if (k != 2) inverse_sum += 1.0 / std::hypot(p.x[2] - p.x[size_t(k)], p.y[2] - p.y[size_t(k)]);
+  CHECK(wr(2, 7) == Approx(1.0 / r / inverse_sum).epsilon(1e-14));
+  Points twin = p;
+  twin.x[5] = twin.x[3], twin.y[5] = twin.y[3];
+  REQUIRE_THROWS_WITH(InverseDistanceWeights(twin.x, twin.y, WeightNorm::GlobalMax),
+                      Catch::Contains("nodes 3 and 5 share a position"));
   const FlowGraph a = build_graph(p.x, p.y, all_pairs(9), WeightNorm::Row, EdgeSet::Observed, 0);
   const FlowGraph b = build_graph(p.x, p.y, all_pairs(9), WeightNorm::Row, EdgeSet::Observed, 0);
   const FlowGraph c = build_graph(p.x, p.y, all_pairs(9), WeightNorm::Row, EdgeSet::Observed, 1);
