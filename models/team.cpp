@@ -1,7 +1,5 @@
 #include "models/team.hpp"
 
-#include <cstring>
-
 #include "kernels/core/error.hpp"
 
 namespace migra {
@@ -9,18 +7,6 @@ namespace migra {
 std::pair<int, int> team_share(int n, int r, int size) {
   const long long a = (long long)n * r / size, b = (long long)n * (r + 1) / size;
   return {int(a), int(b)};
-}
-
-void append_doubles(std::string& bytes, const double* v, std::size_t count) {
-  bytes.append(reinterpret_cast<const char*>(v), count * sizeof(double));
-}
-
-std::size_t read_doubles(const std::string& bytes, std::size_t offset, double* v, std::size_t count) {
-  MIGRA_THROW_IF_NOT_FMT(offset + count * sizeof(double) <= bytes.size(),
-                         "team message of %zu bytes is too short for %zu values at byte %zu", bytes.size(), count,
-                         offset);
-  std::memcpy(v, bytes.data() + offset, count * sizeof(double));
-  return offset + count * sizeof(double);
 }
 
 void gather_rows(Team& team, int items, std::size_t row, std::size_t slots, const std::vector<double>& mine,

@@ -12,6 +12,8 @@
 #include <utility>
 #include <vector>
 
+#include "models/bytes.hpp"
+
 namespace migra {
 
 class Team {
@@ -28,11 +30,6 @@ class Team {
 /// Items [first, last) of n that member r of `size` takes: contiguous, in order, sizes
 /// differing by at most one.
 std::pair<int, int> team_share(int n, int r, int size);
-
-/// Doubles as the raw bytes of a message (every rank runs the same build), and back; reading
-/// past the end of `bytes` throws migra::Error.
-void append_doubles(std::string& bytes, const double* v, std::size_t count);
-std::size_t read_doubles(const std::string& bytes, std::size_t offset, double* v, std::size_t count);
 
 /// Per-item rows spread over the team, put back in item order on the leader. `mine` holds
 /// this member's items of `slots` consecutive arrays ([slots][own items][row]); the leader's

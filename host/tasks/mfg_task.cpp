@@ -9,6 +9,7 @@
 
 #include "host/io/npy.hpp"
 #include "host/report/svg.hpp"
+#include "host/tasks/fit_checkpointing.hpp"
 #include "host/tasks/mfg_config.hpp"
 #include "host/tasks/task_kinds.hpp"
 #include "kernels/core/error.hpp"
@@ -43,9 +44,10 @@ void run(job::TaskContext& ctx) {
   const int N = g.nodes();
   ctx.log("grid: " + std::to_string(N) + " nodes, " + std::to_string(cfg.steps()) + " time steps");
   const std::vector<double> D = mfg::node_distances(g);
+  const models::Checkpointing ck = fit_checkpointing(ctx, 1);  // saves at most every checkpoint_every_s()
   const mfg::MfgResult r = mfg::solve_mfg(ctx.backend(), g, D, cfg, [&](int s, double err) {
     ctx.progress(std::min(0.99, std::max(double(s + 1) / cfg.max_iter, std::log(err) / std::log(cfg.tol) * 0.99)));
-  });
+  }, ck);
   const int rows = r.NT + 1;
   const std::vector<double> mw = densities(g, r.Mw), mf = densities(g, r.Mf);
   ctx.add_output("densities_w.npy", write_npy(ctx, "densities_w.npy", mw, rows, N));
@@ -80,8 +82,7 @@ void run(job::TaskContext& ctx) {
                       {"clusters_w", rm.clusters_w}, {"clusters_f", rm.clusters_f},
                       {"mass_w", r.mass_w}, {"mass_f", r.mass_f}, {"cost", cfg.cost}, {"potential", cfg.potential},
                       {"eps", cfg.eps}, {"ot_method", r.ot_method}, {"ot_iterations", r.ot_iterations}, {"ot_weight_floor_hits", r.floor_hits},
-                      {"saturated_controls", r.saturated}, {"seconds", seconds},
-                      {"seconds_per_picard_iteration", seconds / std::max(1, r.iterations)}};
+                      {"saturated_controls", r.saturated}};
   ctx.write_output("metrics.json", m.dump(2) + "\n");
 
   std::vector<std::vector<int>> edges;
@@ -100,7 +101,12 @@ void run(job::TaskContext& ctx) {
   o.y_label = "max_k,n |M~ - M|_1 / Mass";
   o.log_y = true;
   ctx.write_output("residuals.svg", report::svg_curves({{"residual", "#2a6fb0", it, r.residuals, {}, {}}}, o));
+  ctx.drop_checkpoint();
+  // Timings go to the manifest only, so that a resumed solve writes the same metrics.json.
   ctx.result = m;
+  ctx.result["seconds"] = seconds;
+  ctx.result["seconds_per_picard_iteration"] = seconds / std::max(1, r.iterations - r.resumed_at);
+  ctx.result["resumed_at_iteration"] = r.resumed_at;
   std::snprintf(line, sizeof line, "%d nodes x %d steps: %s after %d Picard iterations (residual %.2e); overlap %.3f, "
                 "peaks %.2f / %.2f, clusters %d / %d", N, r.NT, r.converged ? "converged" : "NOT CONVERGED", r.iterations,
                 r.residuals.empty() ? 0.0 : r.residuals.back(), rm.overlap, rm.peak_w, rm.peak_f, rm.clusters_w, rm.clusters_f);

@@ -6,6 +6,7 @@
 
 #include "kernels/core/error.hpp"
 #include "kernels/ot/sinkhorn.hpp"
+#include "models/bytes.hpp"
 
 namespace migra::mfg {
 namespace {
@@ -163,8 +164,51 @@ void rents(const Grid& g, const Balls& balls, const MfgConfig& cfg, const double
   }
 }
 
+namespace {
+
+/// Where a Picard iteration leaves the solve: enough to go on with the same bits.
+struct PicardState {
+  int done = 0, stage = 0, since_stage = 0;
+  ot::SinkhornResult warm;
+};
+
+constexpr double kStateVersion = 1;
+
+std::string save_state(const MfgResult& r, const PicardState& st) {
+  const std::vector<double> head = {kStateVersion, double(st.done), double(st.stage), double(st.since_stage),
+                                    double(r.ot_iterations), double(r.floor_hits), double(st.warm.batch),
+                                    double(st.warm.n), double(st.warm.m)};
+  std::string bytes;
+  append_vector(bytes, head);
+  for (const auto* v : {&r.Mw, &r.Mf, &r.residuals, &r.thetas, &st.warm.f, &st.warm.g}) append_vector(bytes, *v);
+  bytes += r.ot_method;
+  return bytes;
+}
+
+void load_state(const std::string& bytes, MfgResult& r, PicardState& st) {
+  std::vector<double> head, Mw, Mf;
+  std::size_t at = read_vector(bytes, 0, head);
+  MIGRA_THROW_IF_NOT_FMT(head.size() == 9 && head[0] == kStateVersion, "mfg checkpoint: unknown layout");
+  for (auto* v : {&Mw, &Mf, &r.residuals, &r.thetas, &st.warm.f, &st.warm.g}) at = read_vector(bytes, at, *v);
+  MIGRA_THROW_IF_NOT_FMT(Mw.size() == r.Mw.size() && Mf.size() == r.Mf.size(), "mfg checkpoint: another grid");
+  r.Mw = std::move(Mw);
+  r.Mf = std::move(Mf);
+  st.done = int(head[1]);
+  st.stage = int(head[2]);
+  st.since_stage = int(head[3]);
+  r.ot_iterations = (long long)head[4];
+  r.floor_hits = (long long)head[5];
+  st.warm.batch = int(head[6]);
+  st.warm.n = int(head[7]);
+  st.warm.m = int(head[8]);
+  r.ot_method = bytes.substr(at);
+  r.iterations = r.resumed_at = st.done;
+}
+
+}  // namespace
+
 MfgResult solve_mfg(Backend& be, const Grid& g, const std::vector<double>& D, const MfgConfig& cfg,
-                    const std::function<void(int, double)>& on_iteration) {
+                    const std::function<void(int, double)>& on_iteration, const models::Checkpointing& ck) {
   MIGRA_THROW_IF_NOT_FMT(cfg.T > 0.0 && cfg.dt > 0.0 && cfg.eps > 0.0 && cfg.tol > 0.0 && cfg.max_iter >= 1,
                          "mfg: T, dt, eps, tol must be > 0 and max_iter >= 1");
   MIGRA_THROW_IF_NOT_FMT(cfg.potential == "A" || cfg.potential == "B" || cfg.potential == "C",
@@ -193,11 +237,13 @@ MfgResult solve_mfg(Backend& be, const Grid& g, const std::vector<double>& D, co
   const std::vector<double> cost = commuting_costs(cfg.cost, D);
   const Balls balls = make_balls(g, D, cfg.r);
 
-  ot::SinkhornResult warm;
+  PicardState st;
+  if (!ck.initial.empty()) load_state(ck.initial, r, st);
+  ot::SinkhornResult& warm = st.warm;
+  int &since_stage = st.since_stage, &stage = st.stage;
   std::vector<double> Gw(size_t(NT) * plane), Gf(size_t(NT) * plane), Fw(plane), Ff(plane);
   double theta = cfg.theta;
-  int since_stage = 0, stage = 0;
-  for (int s = 0; s < cfg.max_iter; ++s) {
+  for (int s = st.done; s < cfg.max_iter; ++s) {
     if (cfg.ot_coupling) {
       MarketPotentials mp = market_potentials(be, g, cost, cfg, r.Mw.data(), r.Mf.data(), NT, r.mass_w, r.mass_f,
                                               s > 0 ? &warm : nullptr);
@@ -256,6 +302,8 @@ MfgResult solve_mfg(Backend& be, const Grid& g, const std::vector<double>& D, co
       r.converged = true;
       break;
     }
+    st.done = s + 1;
+    if (ck.save && ck.every > 0 && st.done % ck.every == 0 && st.done < cfg.max_iter) ck.save(save_state(r, st));
   }
   return r;
 }

@@ -20,6 +20,7 @@
 
 #include "kernels/core/backend.hpp"
 #include "kernels/ot/sinkhorn.hpp"
+#include "models/checkpointing.hpp"
 #include "models/city_mfg/network.hpp"
 #include "models/city_mfg/sl_scheme.hpp"
 
@@ -73,6 +74,7 @@ struct MfgResult {
   long long ot_iterations = 0;     ///< Sinkhorn iterations, all Picard iterations
   long long floor_hits = 0;        ///< OT weights floored at 1e-300 (empty nodes), all iterations
   std::string ot_method;
+  int resumed_at = 0;              ///< Picard iterations restored from a checkpoint
 };
 
 /// Densities m0 on the grid's nodes.
@@ -101,9 +103,13 @@ MarketPotentials market_potentials(Backend& backend, const Grid& g, const std::v
                                    const MfgConfig& cfg, const double* Mw, const double* Mf, int batch,
                                    double mass_w, double mass_f, const ot::SinkhornResult* warm = nullptr);
 
-/// on_iteration(s, err) after each Picard iteration.
+/// on_iteration(s, err) after each Picard iteration. With `ck`, the iteration's state (the
+/// damped masses, the residual history, the damping stage and the Sinkhorn warm start) is
+/// offered to ck.save every ck.every iterations, and a non-empty ck.initial is resumed from:
+/// the result has the bits of an uninterrupted solve (resumed_at says where it went on).
 MfgResult solve_mfg(Backend& backend, const Grid& g, const std::vector<double>& D, const MfgConfig& cfg,
-                    const std::function<void(int, double)>& on_iteration = {});
+                    const std::function<void(int, double)>& on_iteration = {},
+                    const models::Checkpointing& ck = {});
 
 /// The spec's regime metrics of final masses (§5): m^ = m / Mass.
 struct RegimeMetrics {

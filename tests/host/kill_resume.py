@@ -164,6 +164,12 @@ kill_at_first_checkpoint("gnn", [migra, "gnn", "train", "--nodes", os.path.join(
                                  os.path.join(ny, "commuting_flows.csv"), "--steps", "300", "--val-every", "10",
                                  "--hidden", "16", "--repeats", "2", "--mlp-epochs", "3", "--progress", "none"],
                          "gnn.train", "resumed_at_step", "step")
+# mfg: a Picard solve continues from its last iteration (masses, residuals, damping stage,
+# Sinkhorn warm start) to the same densities.
+data = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "data")
+kill_at_first_checkpoint("mfg", [migra, "mfg", "--network", os.path.join(data, "networks", "theta.net"), "--config",
+                                 os.path.join(data, "mfg", "test2-linear.toml"), "--max-iter", "12", "--progress", "none"],
+                         "mfg", "resumed_at_iteration", "iteration")
 if failures:
     print("\n".join(failures))
     sys.exit(1)

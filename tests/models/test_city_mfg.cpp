@@ -216,6 +216,45 @@ TEST_CASE("Triangle: the fixed point is invariant under the 120-degree rotation 
   }
 }
 
+TEST_CASE("A Picard solve resumed from a checkpoint ends with the uninterrupted bits", "[mfg]") {
+  auto cpu = make_cpu_backend();
+  const Network net = parse_network(kTheta, "theta.net");
+  const Grid g = make_grid(net, 0.1);
+  MfgConfig cfg;
+  cfg.dx = 0.1;
+  cfg.dt = 0.1;
+  cfg.T = 1.0;
+  cfg.potential = "C";
+  cfg.workers.initial = {"gaussian", 1.0, 2.0, 2.0, 0.0, 0.5, 0.0, 0.02};
+  cfg.firms.initial = {"uniform", 1.0};
+  cfg.tol = 1e-9;
+  cfg.max_iter = 14;  // past the first damping stage change (after 5 stalled iterations) if it stalls
+  const std::vector<double> D = node_distances(g);
+  std::vector<std::string> saved;
+  models::Checkpointing ck;
+  ck.every = 3;
+  ck.save = [&](const std::string& bytes) { saved.push_back(bytes); };
+  const MfgResult whole = solve_mfg(*cpu, g, D, cfg, {}, ck);
+  REQUIRE(saved.size() == 4);  // after iterations 3, 6, 9 and 12
+  for (const std::size_t k : {std::size_t(0), std::size_t(2)}) {
+    models::Checkpointing from;
+    from.initial = saved[k];
+    const MfgResult resumed = solve_mfg(*cpu, g, D, cfg, {}, from);
+    INFO("resumed after iteration " << 3 * (k + 1));
+    REQUIRE(resumed.resumed_at == int(3 * (k + 1)));
+    REQUIRE(resumed.iterations == whole.iterations);
+    REQUIRE(resumed.Mw == whole.Mw);
+    REQUIRE(resumed.Mf == whole.Mf);
+    REQUIRE(resumed.Uw == whole.Uw);
+    REQUIRE(resumed.residuals == whole.residuals);
+    REQUIRE(resumed.thetas == whole.thetas);
+    REQUIRE(resumed.ot_iterations == whole.ot_iterations);
+  }
+  models::Checkpointing wrong;
+  wrong.initial = saved[0].substr(0, 40);
+  REQUIRE_THROWS_WITH(solve_mfg(*cpu, g, D, cfg, {}, wrong), Catch::Contains("too short"));
+}
+
 TEST_CASE("Pure diffusion converges to the heat equation on a segment, and to uniform on the triangle (spec test 13)", "[mfg]") {
   // m_t = nu m'' on [0, 1] with reflecting ends: m = 1 + e^{-nu pi^2 t} cos(pi x); dt = dx
   const Network seg = parse_network("vertex a 0 0\nvertex b 1 0\nedge a b\n", "segment.net");
