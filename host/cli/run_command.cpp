@@ -1,6 +1,7 @@
 // `migra run JOB.toml --out DIR` and `migra validate JOB.toml`, and the run flags and report
 // shared with the per-kind subcommands.
 #include <algorithm>
+#include <cstdlib>
 #include <cstdio>
 #include <functional>
 #include <memory>
@@ -13,6 +14,23 @@
 #include "kernels/core/error.hpp"
 
 namespace migra::host {
+namespace {
+
+/// A number > 0 (or >= 0), with a message that says so (CLI11's own range validators print
+/// the limits of a double).
+CLI::Validator number_above_zero(bool or_zero) {
+  const std::string want = or_zero ? "NUMBER >= 0" : "NUMBER > 0";
+  return CLI::Validator(
+      [=](std::string& s) -> std::string {
+        char* end = nullptr;
+        const double v = std::strtod(s.c_str(), &end);
+        const bool ok = !s.empty() && end && *end == '\0' && (or_zero ? v >= 0 : v > 0);
+        return ok ? "" : "must be a " + want + ", got '" + s + "'";
+      },
+      want);
+}
+
+}  // namespace
 
 void add_run_flags(CLI::App* c, RunFlags& f, bool workers) {
   c->add_option("--out", f.out, workers ? "Run directory (created; re-running resumes)"
@@ -24,10 +42,10 @@ void add_run_flags(CLI::App* c, RunFlags& f, bool workers) {
   c->add_flag("--force", f.force, "Run tasks even when their outputs are up to date");
   c->add_option("--checkpoint-every", f.checkpoint_every,
                 "Seconds between checkpoints of long tasks (a killed run continues from the last)")
-      ->check(CLI::PositiveNumber)->capture_default_str();
+      ->check(number_above_zero(false))->capture_default_str();
   if (workers)
     c->add_option("--workers", f.workers, "CPU workers (0: one per core, at most 8)")
-        ->check(CLI::NonNegativeNumber)->capture_default_str();
+        ->check(number_above_zero(true))->capture_default_str();
 }
 
 job::RunOptions run_options(const RunFlags& f, bool flat, const std::vector<std::string>& argv) {

@@ -199,7 +199,8 @@ TEST_CASE("migra ensemble: inconsistent parameters exit 2 before anything runs",
            {"--model gravity --populations pareto --pareto-alpha 0.5", "'pareto-alpha' must be > 1"},
            {"--model gravity --lambda 2", "'lambda' must be in (0, 1]"},
            {"--model gravity --maps 0", "'maps' must be >= 1"},
-           {"--model gravity --reference /no/such.csv", "/no/such.csv: cannot open"}}) {
+           {"--model gravity --reference /no/such.csv", "/no/such.csv: cannot open"},
+           {"--model gravity --checkpoint-every 0", "--checkpoint-every: must be a NUMBER > 0, got '0'"}}) {
     const Run r = run_migra("ensemble " + args + " --progress none --out " + out.string());
     INFO(args << "\n" << r.output);
     REQUIRE(r.status == 2);
