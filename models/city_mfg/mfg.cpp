@@ -208,7 +208,8 @@ void load_state(const std::string& bytes, MfgResult& r, PicardState& st) {
 }  // namespace
 
 MfgResult solve_mfg(Backend& be, const Grid& g, const std::vector<double>& D, const MfgConfig& cfg,
-                    const std::function<void(int, double)>& on_iteration, const models::Checkpointing& ck) {
+                    const std::function<void(int, double)>& on_iteration, const models::Checkpointing& ck,
+                    const MfgGuess* guess) {
   MIGRA_THROW_IF_NOT_FMT(cfg.T > 0.0 && cfg.dt > 0.0 && cfg.eps > 0.0 && cfg.tol > 0.0 && cfg.max_iter >= 1,
                          "mfg: T, dt, eps, tol must be > 0 and max_iter >= 1");
   MIGRA_THROW_IF_NOT_FMT(cfg.potential == "A" || cfg.potential == "B" || cfg.potential == "C",
@@ -233,6 +234,13 @@ MfgResult solve_mfg(Backend& be, const Grid& g, const std::vector<double>& D, co
   for (int n = 0; n <= NT; ++n) {
     std::copy(M0w.begin(), M0w.end(), r.Mw.begin() + long(n) * N);
     std::copy(M0f.begin(), M0f.end(), r.Mf.begin() + long(n) * N);
+  }
+  if (guess) {
+    MIGRA_THROW_IF_NOT_FMT(guess->Mw.size() == r.Mw.size() && guess->Mf.size() == r.Mf.size(),
+                           "mfg: the initial guess has %zu / %zu masses, the grid needs %zu", guess->Mw.size(),
+                           guess->Mf.size(), r.Mw.size());
+    r.Mw = guess->Mw;
+    r.Mf = guess->Mf;
   }
   const std::vector<double> cost = commuting_costs(cfg.cost, D);
   const Balls balls = make_balls(g, D, cfg.r);
