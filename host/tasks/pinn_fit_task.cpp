@@ -118,10 +118,18 @@ void run(job::TaskContext& ctx) {
                 io::exact_text(r.dR[i]) + "," + io::exact_text(r.d2R[i]) + "," + io::exact_text(r.lambda[i]) + "," + io::exact_text(r.residual[i]) + "," +
                 io::exact_text(sc.people(u, r.R[i])) + "," + io::exact_text(ode_R[i]) + "\n";
     }
+  // Forecast: R̂ extrapolated past t~ = 1 (the spec's default), or the identified equation
+  // integrated on with λ held at its last value (--forecast-method ode).
+  const bool by_ode = p["forecast-method"].get<std::string>() == "ode";
+  pinn::MotionOptions hold;
+  hold.hold_after_grid = true;
+  const std::vector<double> R_forecast =
+      by_ode && forecast > 0 ? pinn::integrate_motion(r.coefficients, pb.a, r.grid, r.lambda, 1, cfg.extra_times, hold)
+                             : r.R_extra;
   std::string fc = "node,year,R_hat,R_people\n";
   for (int u = 0; u < n; ++u)
     for (int k = 0; k < forecast; ++k) {
-      const double v = r.R_extra[size_t(u * forecast + k)];
+      const double v = R_forecast[size_t(u * forecast + k)];
       fc += io::csv_field(bal.ids[size_t(u)]) + "," + io::exact_text(bal.years.back() + k + 1) + "," + io::exact_text(v) + "," + io::exact_text(sc.people(u, v)) + "\n";
     }
   std::string loss = "epoch,total,initial,data,physics,lr\n";
@@ -241,7 +249,9 @@ job::TaskKind pinn_fit_task_kind() {
       {"lr-min", ParamType::Real, "Final learning rate of the cosine schedule", 2e-4, {}, false, 0.0},
       {"weight-decay", ParamType::Real, "AdamW weight decay (all parameters)", 0.01, {}, false, 0.0},
       {"clip", ParamType::Real, "Global gradient-norm clip (0: none)", 1.0, {}, false, 0.0},
-      {"forecast-years", ParamType::Int, "Years past the last one where R̂ is extrapolated", 1, {}, false, 0.0},
+      {"forecast-years", ParamType::Int, "Years past the last one to forecast", 1, {}, false, 0.0},
+      {"forecast-method", ParamType::String, "pinn: R̂ extrapolated; ode: the identified equation integrated on, λ held "
+                                             "at its last value", "pinn", {"pinn", "ode"}},
   };
   k.outputs = [](const Params&) {
     return std::vector<std::string>{"metrics.json", "coefficients.json", "fit.csv", "series.csv", "forecast.csv",

@@ -58,9 +58,13 @@ std::vector<double> integrate_motion(const Coefficients& c, const std::vector<do
   std::vector<stats::Pchip> lam;
   for (size_t k = 0; k < size_t(B) * n; ++k)
     lam.emplace_back(grid, std::vector<double>(lambda.begin() + long(k * P), lambda.begin() + long((k + 1) * P)));
+  const double last = grid.back();
   if (opt.device.empty())
-    return integrate_motion(c, a, [&](int b, int u, double t) { return lam[size_t(b) * n + size_t(u)](t); }, B, times, opt);
+    return integrate_motion(c, a, [&](int b, int u, double t) {
+      return lam[size_t(b) * n + size_t(u)](opt.hold_after_grid && t > last ? last : t);
+    }, B, times, opt);
   MIGRA_THROW_IF_NOT_FMT(opt.method == "rk4", "ODE on a device: only rk4 is batched (method '%s')", opt.method.c_str());
+  MIGRA_THROW_IF_NOT_FMT(!opt.hold_after_grid, "ODE on a device: holding λ past the grid is a host option");
   std::vector<double> slopes;
   for (const stats::Pchip& p : lam) slopes.insert(slopes.end(), p.slopes().begin(), p.slopes().end());
   const std::vector<double> ts = from_zero(times);

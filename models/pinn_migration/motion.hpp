@@ -18,6 +18,9 @@ struct MotionOptions {
   /// two [B,N]×[N,N] products per stage and λ from per-segment Hermite coefficients, the
   /// batched GPU path of spec §8. Empty: the host integrator.
   std::string device;
+  /// Host only: past the last grid point λ is held at its value there (spec §3's forecast
+  /// alternative) instead of following the extended end cubic.
+  bool hold_after_grid = false;
 };
 
 /// λ of scenario b at node u and time t.

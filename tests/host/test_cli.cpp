@@ -698,6 +698,21 @@ TEST_CASE("migra pinn: the shipped synthetic set, a short fit, the invariant den
   REQUIRE(run_migra(fit + (out / "again").string()).status == 0);
   REQUIRE(migra::io::sha256_file((out / "fit" / "series.csv").string()) ==
           migra::io::sha256_file((out / "again" / "series.csv").string()));
+  // the forecast alternative: the identified equation integrated on, λ held at its last value
+  const Run ode = run_migra(fit + (out / "ode").string() + " --forecast-method ode --forecast-years 2");
+  INFO(ode.output);
+  REQUIRE(ode.status == 0);
+  REQUIRE(migra::io::sha256_file((out / "fit" / "series.csv").string()) ==
+          migra::io::sha256_file((out / "ode" / "series.csv").string()));
+  const auto by_ode = read_csv(out / "ode" / "forecast.csv"), by_pinn = read_csv(out / "fit" / "forecast.csv");
+  REQUIRE(by_ode.size() == 14);
+  int differ = 0;
+  for (size_t k = 0; k < by_pinn.size(); ++k) {
+    REQUIRE(by_ode[2 * k].at("year") == by_pinn[k].at("year"));
+    REQUIRE(std::isfinite(std::stod(by_ode[2 * k].at("R_hat"))));
+    differ += std::stod(by_ode[2 * k].at("R_hat")) != std::stod(by_pinn[k].at("R_hat"));
+  }
+  REQUIRE(differ > 0);
   // Explain λ by the features (a few splits), then scenarios through the explainer's model.
   std::string feat;
   {

@@ -211,6 +211,16 @@ TEST_CASE("U9: RK45 and RK4 against analytic solutions", "[pinn]") {
   const double r0 = 1 - 0.5 * 0.4, r1 = -2 - 0.5 * 0.2, det = 2 * 1.5 - 0.09;
   CHECK(R[0] == Approx((1.5 * r0 - 0.3 * r1) / det).epsilon(1e-6));
   CHECK(R[1] == Approx((2.0 * r1 - 0.3 * r0) / det).epsilon(1e-6));
+  // the forecast alternative: λ rises linearly to (1, -2) at the last grid point t = 10 and is
+  // held there, so R settles at the same equilibrium; the extended end cubic keeps rising
+  MotionOptions hold{"rk45", 1e-10, 1e-12};
+  hold.hold_after_grid = true;
+  const std::vector<double> ramp{0, 0.5, 1, 0, -1, -2};
+  const std::vector<double> H = integrate_motion(co, av, {0, 5, 10}, ramp, 1, {60.0}, hold);
+  CHECK(H[0] == Approx((1.5 * r0 - 0.3 * r1) / det).epsilon(1e-6));
+  CHECK(H[1] == Approx((2.0 * r1 - 0.3 * r0) / det).epsilon(1e-6));
+  const std::vector<double> E = integrate_motion(co, av, {0, 5, 10}, ramp, 1, {60.0}, {"rk45", 1e-10, 1e-12});
+  CHECK(E[0] > 3 * H[0]);
   CHECK_THROWS_AS(ode::rk4(osc, {1, 0}, {0, 1}, 0.0), Error);
 }
 
