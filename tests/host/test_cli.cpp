@@ -713,6 +713,15 @@ TEST_CASE("migra pinn: the shipped synthetic set, a short fit, the invariant den
     differ += std::stod(by_ode[2 * k].at("R_hat")) != std::stod(by_pinn[k].at("R_hat"));
   }
   REQUIRE(differ > 0);
+  // densified data: the loss sees 4 points per year interval, the fit is reported per year
+  const Run dense = run_migra(fit + (out / "dense").string() + " --densify 4");
+  INFO(dense.output);
+  REQUIRE(dense.status == 0);
+  REQUIRE(read_csv(out / "dense" / "fit.csv").size() == 7 * 13);
+  const auto dm = read_json(out / "dense" / "metrics.json");
+  REQUIRE(dm["config"]["densify"] == 4);
+  REQUIRE(dm["collocation_points"].get<int>() >= 49);  // the 49 dense data times are collocation points too
+  REQUIRE(std::isfinite(dm["r2_mean"].get<double>()));
   // Explain λ by the features (a few splits), then scenarios through the explainer's model.
   std::string feat;
   {
