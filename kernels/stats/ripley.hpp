@@ -15,7 +15,8 @@
 /// For CSR, K(r) = pi r^2; the translation estimator is exactly unbiased for a binomial pattern.
 /// In a rectangle, radii beyond half the shorter side are refused (spatstat's default r_max is a
 /// quarter of it).
-/// Cost: O(n^2) pair distances (only pairs within r_max are weighted), O(n_r) per cumulative sum.
+/// Cost: a cell list of side >= r_max, so each point meets only the points in its 3 x 3 cells
+/// (about 9 r_max^2 n / |bbox| of them, not n); only the pairs within r_max are weighted.
 #include <vector>
 
 #include "kernels/stats/window.hpp"
