@@ -79,7 +79,10 @@ std::pair<double, double> relaxed_min(const std::vector<double>& alphas, double 
 
 }  // namespace
 
-Stencils::Stencils(const Grid& g, const Population& pop, double dt) : g_(g), dt_(dt) {
+Stencils::Stencils(const Grid& g, const Population& pop, double dt)
+    : g_(g), dt_(dt), onward_(pop.overshoot == "onward") {
+  MIGRA_THROW_IF_NOT_FMT(pop.overshoot == "all" || pop.overshoot == "onward",
+                         "overshoot must be 'all' or 'onward', got '%s'", pop.overshoot.c_str());
   const double sigma = std::sqrt(2.0 * pop.nu * dt);
   MIGRA_THROW_IF_NOT_FMT(pop.branches == 2 || pop.branches == 3, "noise branches must be 2 or 3, got %d", pop.branches);
   if (pop.branches == 2) {
@@ -108,10 +111,16 @@ void Stencils::land(int e, double y, double w, int depth, Sink& out) const {
   const bool past_b = y > E.length;
   const int v = past_b ? E.b : E.a;
   if (depth >= kMaxDepth) return out.add(v, w);
-  const double d = past_b ? y - E.length : -y;
+  split(v, e, past_b ? y - E.length : -y, w, depth + 1, out);
+}
+
+template <class Sink>
+void Stencils::split(int v, int from, double d, double w, int depth, Sink& out) const {
   const auto& inc = g_.net->incident[size_t(v)];
-  const double p = 1.0 / double(inc.size());
-  for (int m : inc) enter(m, v, d, w * p, depth + 1, out);
+  const bool skip = onward_ && inc.size() > 1;  // "onward": not back into `from` (unless a dead end)
+  const double p = 1.0 / double(inc.size() - (skip ? 1 : 0));
+  for (int m : inc)
+    if (!skip || m != from) enter(m, v, d, w * p, depth, out);
 }
 
 template <class Sink>
@@ -132,14 +141,10 @@ template <class Sink>
 void Stencils::vertex_branch(int v, int k, double alpha, Sink& out) const {
   out.clear();
   const auto& inc = g_.net->incident[size_t(v)];
-  const double p = 1.0 / double(inc.size());
   for (size_t b = 0; b < xi_.size(); ++b) {
     const double d = alpha * dt_ + xi_[b];
-    if (d >= 0.0) {
-      enter(inc[size_t(k)], v, d, xw_[b], 0, out);
-    } else {
-      for (int m : inc) enter(m, v, -d, xw_[b] * p, 0, out);
-    }
+    if (d >= 0.0) enter(inc[size_t(k)], v, d, xw_[b], 0, out);
+    else split(v, inc[size_t(k)], -d, xw_[b], 0, out);
   }
 }
 

@@ -11,8 +11,9 @@
 /// at most kMaxDepth vertex crossings deep (then the vertex reached). From a vertex v the agent
 /// picks edge m with p_vm = 1/deg(v) and an edge control alpha_m (positive: away from v):
 /// delta = alpha_m dt +- sigma; delta >= 0 enters m, delta < 0 re-crosses v and splits over
-/// Inc_v. Landed points spread onto nodes by P1 (hat) weights, so a stencil is a row of weights
-/// summing to 1.
+/// Inc_v. With Population::overshoot = "onward", every split skips the edge it came along
+/// (except at a dead end). Landed points spread onto nodes by P1 (hat) weights, so a stencil is
+/// a row of weights summing to 1.
 ///
 /// HJ (backward, U^{N_T} = 0, L(alpha) = lambda/2 alpha^2 + h):
 ///   interior i: U_i^n = min_alpha { sum_l w_l U^{n+1}(z_l) + dt L(alpha) } + dt G_i^n
@@ -24,6 +25,7 @@
 /// FP (forward, the adjoint): masses M^{n+1}_q = sum_i B^n[i, q] M^n_i with B^n's rows the
 /// stencils of the stored optimal controls: non-negative and summing to 1, so mass is
 /// conserved exactly and stays >= 0.
+#include <string>
 #include <vector>
 
 #include "models/city_mfg/network.hpp"
@@ -68,11 +70,15 @@ class Stencils {
   void land(int e, double y, double w, int depth, Sink& out) const;
   template <class Sink>
   void enter(int m, int v, double d, double w, int depth, Sink& out) const;
+  /// Weight w past vertex v by d, having come along edge `from`: into the incident edges.
+  template <class Sink>
+  void split(int v, int from, double d, double w, int depth, Sink& out) const;
   template <class Sink>
   void spread(int e, double y, double w, Sink& out) const;
   const Grid& g_;
   double dt_;
   std::vector<double> xi_, xw_;  ///< noise branches: offsets (units of sigma) and weights
+  bool onward_ = false;          ///< Population::overshoot == "onward"
 };
 
 /// Per population: the HJ data and results.
@@ -85,6 +91,11 @@ struct Population {
   /// landing hits a node and the nodes split into classes that never exchange mass (no
   /// diffusion across classes); the 3-point rule mixes them.
   int branches = 2;
+  /// Where an overshoot past a vertex goes: "all" incident edges with p_vm, the origin edge
+  /// included (spec choice 6, the default), or "onward": the other edges only (a dead end still
+  /// reflects). "all" also sends part of the *drift* back, so the HJ error against a Hopf-Cole
+  /// reference falls only like sqrt(dx) on the triangle; "onward" gives first order there.
+  std::string overshoot = "all";
 };
 
 struct ControlGrid {
