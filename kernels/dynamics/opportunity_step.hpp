@@ -16,8 +16,8 @@
 #include <cstdint>
 
 #include "kernels/core/exec.hpp"
+#include "kernels/dynamics/opportunity_row.hpp"
 #include "kernels/flows/opportunity.hpp"
-#include "kernels/flows/ordered_scan.hpp"
 
 namespace migra::dynamics {
 
@@ -48,30 +48,13 @@ struct OpportunityRow {
   MIGRA_HD void operator()(long long r) const {
     const long long n = s.n, b = r / n;
     const int i = int(r - b * n);
-    const double* q = Q + b * n;
     const std::uint32_t* idx = s.order + b * n * n;
     const std::uint8_t* tie = s.tied + b * n * n;
     double* row = T + r * n;
-    const bool io = s.model == flows::OpportunityModel::Schneider;
-    const bool literal = s.model == flows::OpportunityModel::RadiationLiteral;
-    const flows::detail::OpportunityShare share{io ? flows::OpportunityModel::Schneider : flows::OpportunityModel::Radiation,
-                                                io ? s.L[b] : 0.0};
-    double total = 0.0;
-    flows::ordered_scan(
-        int(n), i, q, literal, [&](int k) { return int(idx[k * n + i]); }, [&](int k) { return tie[k * n + i] != 0; },
-        [&](int j, double sij) {
-          const double v = flows::detail::opportunity_pair(i, j, literal) ? share(q[i], q[j], sij) : 0.0;
-          row[j] = v;
-          total += v;
-        });
-    const double scale = io ? (total > 0.0 ? q[i] / total : 0.0) : q[i];
-    double o = 0.0;
-    for (long long j = 0; j < n; ++j) {
-      const double t = row[j] * scale;
-      row[j] = t;
-      o += t;
-    }
-    out[r] = o;
+    out[r] = opportunity_row(
+        int(n), i, Q + b * n, s.model, s.model == flows::OpportunityModel::Schneider ? s.L[b] : 0.0,
+        [&](int k) { return int(idx[k * n + i]); }, [&](int k) { return tie[k * n + i] != 0; }, row,
+        [&](int j, double t) { row[j] = t; });
   }
 };
 

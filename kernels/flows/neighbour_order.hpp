@@ -8,7 +8,6 @@
 #include <vector>
 
 #include "kernels/flows/distance.hpp"
-#include "kernels/flows/ordered_scan.hpp"
 
 namespace migra::flows {
 
@@ -16,15 +15,6 @@ struct NeighbourOrder {
   int n = 0;
   std::vector<std::uint32_t> index;  ///< n x n, row-major
   std::vector<std::uint8_t> tied;    ///< n x n
-
-  /// ordered_scan over row i with masses m.
-  template <class Emit>
-  void scan(int i, const double* m, bool include_origin, Emit&& emit) const {
-    const std::uint32_t* idx = index.data() + std::size_t(i) * std::size_t(n);
-    const std::uint8_t* tie = tied.data() + std::size_t(i) * std::size_t(n);
-    ordered_scan(
-        n, i, m, include_origin, [&](int k) { return int(idx[k]); }, [&](int k) { return tie[k] != 0; }, emit);
-  }
 };
 
 /// Sorts every row (OpenMP over rows; the result does not depend on the thread count).

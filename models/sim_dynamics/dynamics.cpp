@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "kernels/core/error.hpp"
+#include "kernels/dynamics/opportunity_row.hpp"
 #include "kernels/flows/opportunity.hpp"
 
 namespace migra::sim {
@@ -103,27 +104,17 @@ void MapDynamics::symmetric_product(const double* v, double* out) const {
 }
 
 void MapDynamics::opportunity_flows(const double* Q, double* in, double* out) {
-  const bool io = p_.model == DynamicsModel::InterveningOpportunities;
-  const bool literal = p_.radiation_literal && !io;
-  const flows::detail::OpportunityShare share{io ? flows::OpportunityModel::Schneider : flows::OpportunityModel::Radiation,
-                                              p_.L};
+  const flows::OpportunityModel model = p_.model == DynamicsModel::InterveningOpportunities ? flows::OpportunityModel::Schneider
+                                        : p_.radiation_literal ? flows::OpportunityModel::RadiationLiteral
+                                                               : flows::OpportunityModel::Radiation;
+  const std::size_t n = std::size_t(n_);
   for (int j = 0; j < n_; ++j) in[j] = 0.0;
   for (int i = 0; i < n_; ++i) {
-    // row_[j] = the share of Q_i going to j; then scaled to Q_i (io: normalised first)
-    double total = 0.0;
-    order_.scan(i, Q, literal, [&](int j, double s) {
-      const double v = flows::detail::opportunity_pair(i, j, literal) ? share(Q[i], Q[j], s) : 0.0;
-      row_[std::size_t(j)] = v;
-      total += v;
-    });
-    const double scale = io ? (total > 0.0 ? Q[i] / total : 0.0) : Q[i];
-    double o = 0.0;
-    for (int j = 0; j < n_; ++j) {
-      const double t = row_[std::size_t(j)] * scale;
-      in[j] += t;
-      o += t;
-    }
-    out[i] = o;
+    const std::uint32_t* idx = order_.index.data() + std::size_t(i) * n;
+    const std::uint8_t* tie = order_.tied.data() + std::size_t(i) * n;
+    out[i] = dynamics::opportunity_row(
+        n_, i, Q, model, p_.L, [&](int k) { return int(idx[k]); }, [&](int k) { return tie[k] != 0; }, row_.data(),
+        [&](int j, double t) { in[j] += t; });
   }
 }
 
