@@ -4,22 +4,14 @@
 #include "kernels/flows/neighbour_order.hpp"
 
 namespace migra::sim {
-namespace {
-
-bool is_gravity_family(DynamicsModel m) {
-  return m == DynamicsModel::Gravity || m == DynamicsModel::Retail || m == DynamicsModel::TwoTrip;
-}
-
-}  // namespace
-
 std::size_t BatchedMaps::bytes_per_map(const DynamicsParams& p, int n) {
   const std::size_t nn = std::size_t(n) * std::size_t(n), vectors = 7 * std::size_t(n) * sizeof(double);
-  return is_gravity_family(p.model) ? vectors : vectors + nn * (sizeof(std::uint32_t) + 1 + sizeof(double));
+  return gravity_family(p.model) ? vectors : vectors + nn * (sizeof(std::uint32_t) + 1 + sizeof(double));
 }
 
 BatchedMaps::BatchedMaps(Backend& backend, const DynamicsParams& p, int maps, int n, const std::vector<double>& x,
                          const std::vector<double>& y, const std::vector<double>& total)
-    : backend_(backend), gravity_family_(is_gravity_family(p.model)), x_(backend, x), y_(backend, y),
+    : backend_(backend), gravity_family_(gravity_family(p.model)), x_(backend, x), y_(backend, y),
       Q_(backend, x.size()), a_(backend, x.size()), b_(backend, x.size()), c_(backend, x.size()),
       d_(backend, x.size()) {
   MIGRA_THROW_IF_NOT_FMT(p.lambda > 0 && p.lambda <= 1, "lambda must be in (0, 1], got %g", p.lambda);
@@ -55,16 +47,14 @@ BatchedMaps::BatchedMaps(Backend& backend, const DynamicsParams& p, int maps, in
       for (std::size_t k = 0; k < N; ++k) idx[k * N + i] = order.index[i * N + k], tie[k * N + i] = order.tied[i * N + k];
     backend.copy_in(order_.data() + std::size_t(b) * nn, idx.data(), nn * sizeof(std::uint32_t));
     backend.copy_in(tied_.data() + std::size_t(b) * nn, tie.data(), nn);
-    L[std::size_t(b)] = p.L > 0 ? p.L : 1.0 / total[std::size_t(b)];  // as dynamics.cpp
+    L[std::size_t(b)] = schneider_L(p, total[std::size_t(b)]);
   }
   L_ = Buffer<double>(backend, L);
   opportunity_.maps = maps;
   opportunity_.n = n;
   opportunity_.order = order_.data();
   opportunity_.tied = tied_.data();
-  opportunity_.model = p.model == DynamicsModel::InterveningOpportunities ? flows::OpportunityModel::Schneider
-                       : p.radiation_literal                               ? flows::OpportunityModel::RadiationLiteral
-                                                                           : flows::OpportunityModel::Radiation;
+  opportunity_.model = opportunity_model(p);
   opportunity_.L = L_.data();
   opportunity_.lambda = p.lambda;
 }

@@ -9,16 +9,24 @@
 namespace migra::sim {
 namespace {
 
-bool gravity_family(DynamicsModel m) {
-  return m == DynamicsModel::Gravity || m == DynamicsModel::Retail || m == DynamicsModel::TwoTrip;
-}
-
 /// Two-Trip's G_jk = exp(-gamma r_jk) is dropped below this: the omitted mass relative to
 /// Q_eff_j >= Q_j is then < 1e-20 Q_k / Q_j, far below round-off for any population ratio
 /// the dynamics reach.
 constexpr double kTwoTripCutoff = 1e-20;
 
 }  // namespace
+
+bool gravity_family(DynamicsModel m) {
+  return m == DynamicsModel::Gravity || m == DynamicsModel::Retail || m == DynamicsModel::TwoTrip;
+}
+
+flows::OpportunityModel opportunity_model(const DynamicsParams& p) {
+  return p.model == DynamicsModel::InterveningOpportunities ? flows::OpportunityModel::Schneider
+         : p.radiation_literal                              ? flows::OpportunityModel::RadiationLiteral
+                                                            : flows::OpportunityModel::Radiation;
+}
+
+double schneider_L(const DynamicsParams& p, double total_population) { return p.L > 0 ? p.L : 1.0 / total_population; }
 
 std::size_t MapDynamics::bytes_per_map(const DynamicsParams& p, int n) {
   const std::size_t nn = std::size_t(n) * std::size_t(n);
@@ -30,7 +38,7 @@ MapDynamics::MapDynamics(const DynamicsParams& p, const std::vector<double>& x, 
                          double total_population)
     : p_(p), n_(int(x.size())) {
   MIGRA_THROW_IF_NOT_FMT(p.lambda > 0 && p.lambda <= 1, "lambda must be in (0, 1], got %g", p.lambda);
-  if (p_.model == DynamicsModel::InterveningOpportunities && p_.L <= 0) p_.L = 1.0 / total_population;
+  if (p_.model == DynamicsModel::InterveningOpportunities) p_.L = schneider_L(p_, total_population);
   const flows::Coords c{x.data(), y.data(), n_, flows::Metric::Euclidean};
   const std::size_t n = std::size_t(n_);
   if (gravity_family(p_.model)) {
@@ -104,9 +112,7 @@ void MapDynamics::symmetric_product(const double* v, double* out) const {
 }
 
 void MapDynamics::opportunity_flows(const double* Q, double* in, double* out) {
-  const flows::OpportunityModel model = p_.model == DynamicsModel::InterveningOpportunities ? flows::OpportunityModel::Schneider
-                                        : p_.radiation_literal ? flows::OpportunityModel::RadiationLiteral
-                                                               : flows::OpportunityModel::Radiation;
+  const flows::OpportunityModel model = opportunity_model(p_);
   const std::size_t n = std::size_t(n_);
   for (int j = 0; j < n_; ++j) in[j] = 0.0;
   for (int i = 0; i < n_; ++i) {

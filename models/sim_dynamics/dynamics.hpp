@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "kernels/flows/neighbour_order.hpp"
+#include "kernels/flows/opportunity.hpp"
 
 namespace migra::sim {
 
@@ -37,6 +38,13 @@ struct DynamicsParams {
   bool exclude_self = false;       ///< gravity family: leave k = i out of Z_i and the flows
   bool radiation_literal = false;
 };
+
+/// Gravity, retail and Two-Trip: flows from a deterrence kernel (the others scan an order).
+bool gravity_family(DynamicsModel m);
+/// The intervening-opportunity reading of radiation (standard or literal) or IO.
+flows::OpportunityModel opportunity_model(const DynamicsParams& p);
+/// IO's L on a map of this total population: p.L, or 1 / total when p.L is not set (> 0).
+double schneider_L(const DynamicsParams& p, double total_population);
 
 class MapDynamics {
  public:
