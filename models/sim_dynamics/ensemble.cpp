@@ -113,21 +113,22 @@ EnsembleResult run_ensemble(const EnsembleConfig& cfg, const stats::RankCurves* 
   }
   std::optional<BatchedMaps> together;  // the batched path: every own map in each launch
   if (batched) together.emplace(*device, cfg.dynamics, own, n, x, y, total0);
-  // The leader's view of all B maps: Q_all (populations now) and r.x, r.y.
+  // The leader's view of all B maps: r.x, r.y, and `all`, the populations now (in a team
+  // gathered into Q_all after every block; alone, Q itself).
   std::vector<double> Q_all;
+  const std::vector<double>& all = team ? Q_all : Q;
   if (team) {
     gather_rows(*team, B, N, 1, x, r.x);
     gather_rows(*team, B, N, 1, y, r.y);
-    gather_rows(*team, B, N, 1, Q, Q_all);
+    if (!resumed_q) gather_rows(*team, B, N, 1, Q, Q_all);  // every member knows whether it resumes
   } else {
     r.x = std::move(x);
     r.y = std::move(y);
-    Q_all = Q;
   }
   if (resumed_q) {
     std::copy(resumed_q->begin() + std::ptrdiff_t(std::size_t(m0) * N),
               resumed_q->begin() + std::ptrdiff_t(std::size_t(m1) * N), Q.begin());
-    if (leader) Q_all = *resumed_q;
+    if (team && leader) Q_all = *resumed_q;
   }
   if (together) together->upload(Q.data());
 
@@ -148,7 +149,7 @@ EnsembleResult run_ensemble(const EnsembleConfig& cfg, const stats::RankCurves* 
     r.x = std::move(xs);
     r.y = std::move(ys);
   } else if (leader) {
-    score(0, Q_all);
+    score(0, all);
     r.min_floor_ratio = 1.0;
   }
   // Temporal blocking: each map runs a block of steps on its own while its kernel (a few MB)
@@ -204,13 +205,11 @@ EnsembleResult run_ensemble(const EnsembleConfig& cfg, const stats::RankCurves* 
       if (!leader) continue;
       for (std::size_t k = 0; k < all_extremes.size(); k += 2)
         worst_drift = std::max(worst_drift, all_extremes[k]), worst_floor = std::min(worst_floor, all_extremes[k + 1]);
-    } else {
-      Q_all = Q;
     }
     const std::vector<double>& snaps = team ? snapshots_all : snapshots;
     r.max_rel_conservation_error = std::max(r.max_rel_conservation_error, worst_drift);
     r.min_floor_ratio = std::min(r.min_floor_ratio, worst_floor);
-    std::vector<double> q(Q_all.size());
+    std::vector<double> q(all.size());
     for (std::size_t k = 0; k < block_scored.size(); ++k) {
       std::copy(snaps.begin() + std::ptrdiff_t(k * q.size()), snaps.begin() + std::ptrdiff_t((k + 1) * q.size()),
                 q.begin());
@@ -218,17 +217,17 @@ EnsembleResult run_ensemble(const EnsembleConfig& cfg, const stats::RankCurves* 
     }
     if (progress) progress(double(t1) / cfg.steps);
     if (checkpoint && t1 < cfg.steps && t1 % kBlockSteps == 0) {
-      EnsembleState state{t1, Q_all, r};
+      EnsembleState state{t1, all, r};
       state.partial.x.clear();
       state.partial.y.clear();
       checkpoint(state);
     }
   }
   if (!leader) return {};
-  r.q_final = Q_all;
+  r.q_final = all;
   if (!reference) {
     r.tau = cfg.steps;
-    r.q_tau = Q_all;
+    r.q_tau = all;
   }
   r.at_tau = stats::rank_curves(r.q_tau, B, n);
   return r;
