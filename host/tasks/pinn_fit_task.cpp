@@ -63,18 +63,21 @@ void run(job::TaskContext& ctx) {
   const int n = bal.nodes(), T = bal.years_count(), m = n - 1;
   pinn::Problem pb;
   pb.n = n, pb.t_data = sc.t, pb.R = sc.R;
-  // --densify d: the data loss sees each node's PCHIP through its T points, sampled d times per
-  // year interval (spec §7.10's reading of "interpolation was used"); the fit is still reported
-  // at the data years, which are every d-th dense time.
+  // --densify d: the data loss sees each node's PCHIP through its T points, sampled d times in
+  // each interval between data years (spec §7.10's reading of "interpolation was used"); the
+  // fit is still reported at the data years, which are every d-th dense time.
   const int densify = int(p["densify"].get<long long>());
   if (densify > 1) {
-    const int dense = (T - 1) * densify + 1;
     pb.t_data.clear();
+    for (int k = 0; k + 1 < T; ++k)
+      for (int s = 0; s < densify; ++s)
+        pb.t_data.push_back(sc.t[size_t(k)] + (sc.t[size_t(k + 1)] - sc.t[size_t(k)]) * s / densify);
+    pb.t_data.push_back(sc.t.back());
     pb.R.clear();
-    for (int j = 0; j < dense; ++j) pb.t_data.push_back(double(j) / (dense - 1));
     for (int u = 0; u < n; ++u) {
       const stats::Pchip through(sc.t, std::vector<double>(sc.R.begin() + u * T, sc.R.begin() + (u + 1) * T));
-      for (int j = 0; j < dense; ++j) pb.R.push_back(j % densify == 0 ? sc.R[size_t(u * T + j / densify)] : through(pb.t_data[size_t(j)]));
+      for (size_t j = 0; j < pb.t_data.size(); ++j)
+        pb.R.push_back(j % size_t(densify) == 0 ? sc.R[size_t(u * T) + j / size_t(densify)] : through(pb.t_data[j]));
     }
   }
   pb.F = pinn::correlation_matrix(bal.R, n, T);
