@@ -39,6 +39,7 @@ enum class Stream : std::uint32_t {
   Synthetic = 7,  ///< synthetic cities (models/settlement)
   BootstrapLead = 8,  ///< the first uniform of four resampled flows at once, 32 bits each
   Migration = 9,  ///< synthetic migration systems (models/pinn_migration)
+  Chain = 10,     ///< particles of the MFG's discrete chain (models/city_mfg/chain_mc)
 };
 
 /// Four independent uniforms in (0, 1) (never 0 or 1: safe for logs) for draw `draw` of item

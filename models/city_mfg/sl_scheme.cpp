@@ -8,11 +8,6 @@
 namespace migra::mfg {
 namespace {
 
-double housing(const Grid& g, const Population& pop, int edge) {
-  const double h = g.net->edges[size_t(edge)].h;
-  return h >= 0.0 ? h : pop.h;
-}
-
 Controls control_layout(const Grid& g, int NT) {
   Controls c;
   const int V = g.net->vertices();
@@ -79,19 +74,22 @@ std::pair<double, double> relaxed_min(const std::vector<double>& alphas, double 
 
 }  // namespace
 
+double housing(const Grid& g, const Population& pop, int edge) {
+  const double h = g.net->edges[size_t(edge)].h;
+  return h >= 0.0 ? h : pop.h;
+}
+
+NoiseBranches noise_branches(const Population& pop, double dt) {
+  MIGRA_THROW_IF_NOT_FMT(pop.branches == 2 || pop.branches == 3, "noise branches must be 2 or 3, got %d", pop.branches);
+  const double sigma = std::sqrt(2.0 * pop.nu * dt);
+  if (pop.branches == 2) return {{sigma, -sigma}, {0.5, 0.5}};
+  return {{std::sqrt(3.0) * sigma, 0.0, -std::sqrt(3.0) * sigma}, {1.0 / 6.0, 2.0 / 3.0, 1.0 / 6.0}};
+}
+
 Stencils::Stencils(const Grid& g, const Population& pop, double dt)
-    : g_(g), dt_(dt), onward_(pop.overshoot == "onward") {
+    : g_(g), dt_(dt), noise_(noise_branches(pop, dt)), onward_(pop.overshoot == "onward") {
   MIGRA_THROW_IF_NOT_FMT(pop.overshoot == "all" || pop.overshoot == "onward",
                          "overshoot must be 'all' or 'onward', got '%s'", pop.overshoot.c_str());
-  const double sigma = std::sqrt(2.0 * pop.nu * dt);
-  MIGRA_THROW_IF_NOT_FMT(pop.branches == 2 || pop.branches == 3, "noise branches must be 2 or 3, got %d", pop.branches);
-  if (pop.branches == 2) {
-    xi_ = {sigma, -sigma};
-    xw_ = {0.5, 0.5};
-  } else {
-    xi_ = {std::sqrt(3.0) * sigma, 0.0, -std::sqrt(3.0) * sigma};
-    xw_ = {1.0 / 6.0, 2.0 / 3.0, 1.0 / 6.0};
-  }
 }
 
 template <class Sink>
@@ -134,17 +132,17 @@ void Stencils::interior(int i, double alpha, Sink& out) const {
   out.clear();
   const int e = g_.node_edge[size_t(i)];
   const double y = g_.node_y[size_t(i)];
-  for (size_t b = 0; b < xi_.size(); ++b) land(e, y + alpha * dt_ + xi_[b], xw_[b], 0, out);
+  for (size_t b = 0; b < noise_.offset.size(); ++b) land(e, y + alpha * dt_ + noise_.offset[b], noise_.weight[b], 0, out);
 }
 
 template <class Sink>
 void Stencils::vertex_branch(int v, int k, double alpha, Sink& out) const {
   out.clear();
   const auto& inc = g_.net->incident[size_t(v)];
-  for (size_t b = 0; b < xi_.size(); ++b) {
-    const double d = alpha * dt_ + xi_[b];
-    if (d >= 0.0) enter(inc[size_t(k)], v, d, xw_[b], 0, out);
-    else split(v, inc[size_t(k)], -d, xw_[b], 0, out);
+  for (size_t b = 0; b < noise_.offset.size(); ++b) {
+    const double d = alpha * dt_ + noise_.offset[b];
+    if (d >= 0.0) enter(inc[size_t(k)], v, d, noise_.weight[b], 0, out);
+    else split(v, inc[size_t(k)], -d, noise_.weight[b], 0, out);
   }
 }
 

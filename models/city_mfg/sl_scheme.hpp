@@ -52,6 +52,15 @@ struct Expectation {
 
 struct Population;
 
+/// The noise of one step: offsets (multiples of sigma = sqrt(2 nu dt)) and their weights.
+struct NoiseBranches {
+  std::vector<double> offset, weight;
+};
+NoiseBranches noise_branches(const Population& pop, double dt);
+
+/// The housing cost h of a population on an edge (the edge's own h when the network gives one).
+double housing(const Grid& g, const Population& pop, int edge);
+
 /// Trajectory stencils of one population (viscosity nu, step dt) on a grid.
 class Stencils {
  public:
@@ -77,7 +86,7 @@ class Stencils {
   void spread(int e, double y, double w, Sink& out) const;
   const Grid& g_;
   double dt_;
-  std::vector<double> xi_, xw_;  ///< noise branches: offsets (units of sigma) and weights
+  NoiseBranches noise_;
   bool onward_ = false;          ///< Population::overshoot == "onward"
 };
 
