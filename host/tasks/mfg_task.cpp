@@ -13,6 +13,7 @@
 #include "host/tasks/mfg_config.hpp"
 #include "host/tasks/task_kinds.hpp"
 #include "kernels/core/error.hpp"
+#include "models/city_mfg/chain_mc.hpp"
 
 namespace migra::tasks {
 namespace {
@@ -32,6 +33,25 @@ std::vector<double> densities(const mfg::Grid& g, const std::vector<double>& M) 
   const size_t N = size_t(g.nodes());
   for (size_t k = 0; k < M.size(); ++k) m[k] = M[k] / g.measure[k % N];
   return m;
+}
+
+/// Spec test 14 on one population of the solve: `particles` draws of the discrete chain with the
+/// last iteration's controls against its FP masses (binomial z-scores) and its HJ value.
+nlohmann::json chain_check(const mfg::Grid& g, const mfg::MfgConfig& cfg, const mfg::PopulationConfig& pop,
+                           const mfg::Controls& ctl, const std::vector<double>& G, const std::vector<double>& M,
+                           const std::vector<double>& U, int NT, long long particles, std::uint64_t seed) {
+  const size_t N = size_t(g.nodes());
+  const std::vector<double> M0(M.begin(), M.begin() + long(N));
+  const std::vector<double> fp = mfg::solve_fp(g, pop.sl, cfg.dt, NT, ctl, M0);
+  const mfg::ChainSample s = mfg::sample_chain(g, pop.sl, cfg.controls, cfg.dt, NT, ctl, G, M0, particles, seed);
+  const mfg::ChainAgreement a = mfg::compare_chain(s, fp, NT, int(N));
+  double mass = 0.0, value = 0.0;
+  for (size_t q = 0; q < N; ++q) mass += M0[q], value += M0[q] * U[q];
+  value /= mass;
+  const double se = s.cost_sd / std::sqrt(double(particles));
+  return {{"particles", particles}, {"cells_scored", a.cells}, {"max_abs_z", a.max_abs_z}, {"mean_z2", a.mean_z2},
+          {"particles_where_fp_has_no_mass", a.impossible}, {"chain_mean_cost", s.mean_cost},
+          {"chain_cost_standard_error", se}, {"hj_value", value}, {"cost_z", se > 0.0 ? (s.mean_cost - value) / se : 0.0}};
 }
 
 void run(job::TaskContext& ctx) {
@@ -84,6 +104,23 @@ void run(job::TaskContext& ctx) {
                       {"eps", cfg.eps}, {"ot_method", r.ot_method}, {"ot_iterations", r.ot_iterations}, {"ot_weight_floor_hits", r.floor_hits},
                       {"saturated_controls", r.saturated}};
   ctx.write_output("metrics.json", m.dump(2) + "\n");
+  if (p.contains("monte-carlo")) {
+    MIGRA_THROW_IF_NOT_FMT(!r.controls_w.alpha.empty(), "mfg: --monte-carlo needs a Picard iteration to check");
+    const long long P = p["monte-carlo"];
+    ctx.log("monte carlo: " + std::to_string(P) + " particles per population");
+    const nlohmann::json mc = {
+        {"workers", chain_check(g, cfg, cfg.workers, r.controls_w, r.G_w, r.Mw, r.Uw, r.NT, P, ctx.seed())},
+        {"firms", chain_check(g, cfg, cfg.firms, r.controls_f, r.G_f, r.Mf, r.Uf, r.NT, P, ctx.seed() + 1)}};
+    ctx.write_output("monte_carlo.json", mc.dump(2) + "\n");
+    for (const char* k : {"workers", "firms"}) {
+      std::snprintf(line, sizeof line, "monte carlo, %s: max |z| %.2f over %lld cells, mean z^2 %.3f, %lld impossible; "
+                    "cost %.6g vs U %.6g (z %.2f)", k, mc[k]["max_abs_z"].get<double>(),
+                    mc[k]["cells_scored"].get<long long>(), mc[k]["mean_z2"].get<double>(),
+                    mc[k]["particles_where_fp_has_no_mass"].get<long long>(), mc[k]["chain_mean_cost"].get<double>(),
+                    mc[k]["hj_value"].get<double>(), mc[k]["cost_z"].get<double>());
+      ctx.summary.push_back(line);
+    }
+  }
 
   std::vector<std::vector<int>> edges;
   for (int j = 0; j < int(net.edges.size()); ++j) {
@@ -125,10 +162,17 @@ job::TaskKind mfg_task_kind() {
       {"network", ParamType::Path, "Network file: 'vertex ID X Y' and 'edge A B [length=L] [h=H]' lines", nullptr, {}, true},
       {"config", ParamType::Path, "MFG configuration (TOML: [mfg], [workers], [firms]); default: paper 001's Table 1"},
       {"max-iter", ParamType::Int, "Override the Picard iteration cap of the config", nullptr, {}, false, 1.0},
+      {"monte-carlo", ParamType::Int,
+       "Check the last iteration with this many simulated particles per population (spec test 14): monte_carlo.json "
+       "with binomial z-scores of the node counts against the FP masses and the mean realised cost against U",
+       nullptr, {}, false, 1.0},
   };
-  k.outputs = [](const Params&) {
-    return std::vector<std::string>{"densities_w.npy", "densities_f.npy", "values_w.npy", "values_f.npy", "nodes.csv",
-                                    "residuals.csv", "metrics.json", "final_densities.svg", "residuals.svg"};
+  k.uses_seed = true;  // the Monte Carlo check's particles
+  k.outputs = [](const Params& p) {
+    std::vector<std::string> o{"densities_w.npy", "densities_f.npy", "values_w.npy", "values_f.npy", "nodes.csv",
+                               "residuals.csv", "metrics.json", "final_densities.svg", "residuals.svg"};
+    if (p.contains("monte-carlo")) o.push_back("monte_carlo.json");
+    return o;
   };
   k.run = run;
   return k;

@@ -302,6 +302,8 @@ MfgResult solve_mfg(Backend& be, const Grid& g, const std::vector<double>& D, co
       r.Mw[k] = (1.0 - theta) * r.Mw[k] + theta * Mw[k];
       r.Mf[k] = (1.0 - theta) * r.Mf[k] + theta * Mf[k];
     }
+    r.controls_w = std::move(cw);
+    r.controls_f = std::move(cf);
     r.residuals.push_back(err);
     r.thetas.push_back(theta);
     r.iterations = s + 1;
@@ -313,6 +315,8 @@ MfgResult solve_mfg(Backend& be, const Grid& g, const std::vector<double>& D, co
     st.done = s + 1;
     if (ck.save && ck.every > 0 && st.done % ck.every == 0 && st.done < cfg.max_iter) ck.save(save_state(r, st));
   }
+  r.G_w = std::move(Gw);
+  r.G_f = std::move(Gf);
   return r;
 }
 

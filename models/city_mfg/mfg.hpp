@@ -75,6 +75,10 @@ struct MfgResult {
   long long floor_hits = 0;        ///< OT weights floored at 1e-300 (empty nodes), all iterations
   std::string ot_method;
   int resumed_at = 0;              ///< Picard iterations restored from a checkpoint
+  /// The last Picard iteration's HJ solves: their controls and couplings G = phi + F (N_T x N),
+  /// for checks of the discrete chain (chain_mc.hpp). Empty when no iteration ran.
+  Controls controls_w, controls_f;
+  std::vector<double> G_w, G_f;
 };
 
 /// Densities m0 on the grid's nodes.

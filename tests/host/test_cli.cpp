@@ -321,9 +321,21 @@ TEST_CASE("migra mfg: a small triangle run, its outputs, and config errors with 
                                 "[mfg]\ndx = 0.05\nT = 0.5\npotential = \"C\"\ncontrol-temperature = 1e-3\n"
                                 "[workers]\nbranches = 3\ninitial = { kind = \"cosine\", base = 1.2, amplitude = 0.1 }\n"
                                 "[firms]\nbranches = 3\n");
-  const Run r = run_migra("mfg --network " + net + " --config " + cfg + " --progress none --out " + (dir / "out").string());
+  const Run r = run_migra("mfg --network " + net + " --config " + cfg + " --monte-carlo 100000 --progress none --out " +
+                          (dir / "out").string());
   INFO(r.output);
   REQUIRE(r.status == 0);
+  // spec test 14 on the run's last iteration: the chain's counts and cost agree with FP and U
+  const auto mc = read_json(dir / "out" / "monte_carlo.json");
+  for (const char* pop : {"workers", "firms"}) {
+    INFO(pop << ": " << mc[pop].dump());
+    REQUIRE(mc[pop]["particles_where_fp_has_no_mass"] == 0);
+    REQUIRE(int(mc[pop]["cells_scored"]) > 400);
+    REQUIRE(double(mc[pop]["max_abs_z"]) < 4.5);
+    REQUIRE(std::fabs(double(mc[pop]["mean_z2"]) - 1.0) < 0.2);
+    REQUIRE(std::fabs(double(mc[pop]["cost_z"])) < 4.0);
+  }
+  REQUIRE(r.output.find("monte carlo, firms: max |z|") != std::string::npos);
   const auto m = read_json(dir / "out" / "metrics.json");
   REQUIRE(m["converged"] == true);
   REQUIRE(m["nodes"] == 60);
