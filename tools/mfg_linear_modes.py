@@ -53,6 +53,11 @@ def parser():
     ap.add_argument("--C-f", type=float, default=1.0)
     ap.add_argument("--r", type=float, default=0.1)
     ap.add_argument("--eta", type=float, default=1e-2)
+    ap.add_argument("--rent-kernel", choices=["ball", "gaussian"], default="ball",
+                    help="the rents' local average: d < r, or e^{-d^2 / (2 r^2)} for d < 4r")
+    ap.add_argument("--scheme-dt", type=float, default=0.0,
+                    help="> 0: diffuse as the SL scheme's three-point noise does with this step, at the rate "
+                         "-log(2/3 + cos(sqrt(3) sigma k) / 3) / dt (sigma = sqrt(2 nu dt)) instead of nu k^2")
     ap.add_argument("--modes", type=int, nargs="+", default=[1, 2, 3, 4, 6])
     ap.add_argument("--run", help="a `migra mfg` output directory to compare with")
     ap.add_argument("--mode", type=int, default=2, help="the mode compared with --run")
@@ -69,7 +74,10 @@ class LinearModes:
         d = np.minimum(self.z, args.length - self.z)
         cost = {"linear": d, "sqrt": np.sqrt(d), "quadratic": d * d}[args.cost]
         self.kernel = np.exp(-cost / args.eps)
-        self.ball = (d < args.r).astype(float)
+        if args.rent_kernel == "ball":
+            self.ball = (d < args.r).astype(float)
+        else:
+            self.ball = np.where(d < 4 * args.r, np.exp(-d * d / (2 * args.r ** 2)), 0.0)
         self.nu = np.array([args.nu_w, args.nu_f]) * args.nu_scale
         self.lam = np.array([args.lambda_w, args.lambda_f])
         self.mbar = np.array([args.mass_w, args.mass_f])
@@ -102,12 +110,21 @@ class LinearModes:
                 G[p, :] += -bh * dshare
         return G, kh
 
+    def diffusion_rate(self, k):
+        """Per population: nu k^2, or the SL scheme's three-point noise rate (--scheme-dt)."""
+        dt = self.a.scheme_dt
+        if dt <= 0.0:
+            return self.nu * k * k
+        sigma = np.sqrt(2.0 * self.nu * dt)
+        return -np.log(2.0 / 3.0 + np.cos(np.sqrt(3.0) * sigma * k) / 3.0) / dt
+
     def transfer(self, k, T):
         """Phi (2 x 2): dm(T) = Phi dm(0) for wavenumber k over [0, T]; None where the sweep blows up."""
         G, _ = self.coupling(k)
-        Amm = np.diag(-self.nu * k * k)
+        rate = self.diffusion_rate(k)
+        Amm = np.diag(-rate)
         Amu = np.diag(-(self.mbar / self.lam) * k * k)
-        Auu = np.diag(self.nu * k * k)
+        Auu = np.diag(rate)
         Aum = -G
 
         def riccati(t, y):

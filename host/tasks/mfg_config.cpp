@@ -118,6 +118,7 @@ mfg::MfgConfig parse_mfg_config(const std::string& text, const std::string& name
                {"potential", [&](auto& n, auto& k) { r.text(n, k, c.potential); }},
                {"r", [&](auto& n, auto& k) { r.real(n, k, c.r); }},
                {"eta", [&](auto& n, auto& k) { r.real(n, k, c.eta); }},
+               {"rent-kernel", [&](auto& n, auto& k) { r.text(n, k, c.rent_kernel); }},
                {"tol", [&](auto& n, auto& k) { r.real(n, k, c.tol); }},
                {"max-iter", [&](auto& n, auto& k) { r.integer(n, k, c.max_iter); }},
                {"theta", [&](auto& n, auto& k) { r.real(n, k, c.theta); }},
@@ -138,6 +139,8 @@ mfg::MfgConfig parse_mfg_config(const std::string& text, const std::string& name
     r.problems.push_back(name + ": [mfg] cost must be linear, sqrt or quadratic, got '" + c.cost + "'");
   if (c.potential != "A" && c.potential != "B" && c.potential != "C")
     r.problems.push_back(name + ": [mfg] potential must be A, B or C, got '" + c.potential + "'");
+  if (c.rent_kernel != "ball" && c.rent_kernel != "gaussian")
+    r.problems.push_back(name + ": [mfg] rent-kernel must be ball or gaussian, got '" + c.rent_kernel + "'");
   if (!(c.T > 0 && c.dt > 0 && c.dx > 0 && c.eps > 0 && c.tol > 0 && c.max_iter >= 1 && c.theta > 0 && c.theta <= 1))
     r.problems.push_back(name + ": [mfg] T, dt, dx, eps, tol must be > 0, max-iter >= 1, theta in (0, 1]");
   if (c.controls.n < 1 || c.controls.n % 2 == 0 || !(c.controls.a_max > 0))

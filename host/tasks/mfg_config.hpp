@@ -3,7 +3,7 @@
 /// and [firms], every key optional (defaults: paper 001's Table 1 and spec §3.8). Unknown keys
 /// and wrong types are errors naming the file, line and key.
 ///
-///   [mfg]      T dt dx eps cost potential r eta tol max-iter theta a-max n-alpha refine-controls
+///   [mfg]      T dt dx eps cost potential r eta rent-kernel (ball|gaussian) tol max-iter theta a-max n-alpha refine-controls
 ///              control-temperature
 ///              ot separation overcrowding ot-tol ot-max-iter
 ///   [workers]  lambda nu h a b C branches overshoot (all|onward)   initial = { kind, base, amplitude, mode, phase, cx, cy, width }

@@ -124,13 +124,21 @@ std::vector<double> initial_density(const Grid& g, const InitialDensity& d) {
   return m;
 }
 
-Balls make_balls(const Grid& g, const std::vector<double>& D, double r) {
+Balls make_balls(const Grid& g, const std::vector<double>& D, double r, const std::string& kernel) {
+  MIGRA_THROW_IF_NOT_FMT(kernel == "ball" || kernel == "gaussian", "rent kernel must be ball or gaussian, got '%s'",
+                         kernel.c_str());
+  const bool gaussian = kernel == "gaussian";
+  const double reach = gaussian ? 4.0 * r : r;
   const int N = g.nodes();
   Balls b;
   b.start.push_back(0);
   for (int q = 0; q < N; ++q) {
-    for (int s = 0; s < N; ++s)
-      if (D[size_t(q) * size_t(N) + size_t(s)] < r) b.node.push_back(s);
+    for (int s = 0; s < N; ++s) {
+      const double d = D[size_t(q) * size_t(N) + size_t(s)];
+      if (d >= reach) continue;
+      b.node.push_back(s);
+      b.weight.push_back(gaussian ? std::exp(-d * d / (2.0 * r * r)) : 1.0);
+    }
     b.start.push_back(int(b.node.size()));
   }
   return b;
@@ -143,9 +151,10 @@ void rents(const Grid& g, const Balls& balls, const MfgConfig& cfg, const double
     double mw = 0.0, mf = 0.0, area = 0.0;
     for (int k = balls.start[size_t(q)]; k < balls.start[size_t(q) + 1]; ++k) {
       const int s = balls.node[size_t(k)];
-      mw += Mw[s];
-      mf += Mf[s];
-      area += g.measure[size_t(s)];
+      const double w = balls.weight[size_t(k)];
+      mw += w * Mw[s];
+      mf += w * Mf[s];
+      area += w * g.measure[size_t(s)];
     }
     mw /= area;
     mf /= area;
@@ -243,7 +252,7 @@ MfgResult solve_mfg(Backend& be, const Grid& g, const std::vector<double>& D, co
     r.Mf = guess->Mf;
   }
   const std::vector<double> cost = commuting_costs(cfg.cost, D);
-  const Balls balls = make_balls(g, D, cfg.r);
+  const Balls balls = make_balls(g, D, cfg.r, cfg.rent_kernel);
 
   PicardState st;
   if (!ck.initial.empty()) load_state(ck.initial, r, st);

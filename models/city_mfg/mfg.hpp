@@ -50,6 +50,11 @@ struct MfgConfig {
   bool ot_coupling = true;         ///< false: phi = 0 (no labour market)
   bool separation = true, overcrowding = true;
   double r = 0.1, eta = 1e-2;
+  /// The local averages m# of the rents: "ball" (the indicator of d < r, the spec's choice) or
+  /// "gaussian" (weights e^{-d^2 / (2 r^2)} for d < 4r). The ball's cosine transform has negative
+  /// lobes (near k r = 4.5), where strong overcrowding attracts; with the SL scheme's weak damping
+  /// of short waves that makes node-scale clusters (issue 5 note). The Gaussian's is positive.
+  std::string rent_kernel = "ball";
   ControlGrid controls;
   double tol = 1e-4;
   int max_iter = 200;
@@ -84,11 +89,13 @@ struct MfgResult {
 /// Densities m0 on the grid's nodes.
 std::vector<double> initial_density(const Grid& g, const InitialDensity& d);
 
-/// The rents F^w, F^f at one time from masses (N each), given the ball CSR.
+/// The rents F^w, F^f at one time from masses (N each), given the neighbourhood CSR.
 struct Balls {
-  std::vector<int> start, node;    ///< CSR: nodes s with d(q, s) < r
+  std::vector<int> start, node;    ///< CSR: the nodes s averaged at q
+  std::vector<double> weight;      ///< their kernel weights (1 for the ball)
 };
-Balls make_balls(const Grid& g, const std::vector<double>& D, double r);
+/// kernel: "ball" (d(q, s) < r, weight 1) or "gaussian" (d < 4r, weight e^{-d^2 / (2 r^2)}).
+Balls make_balls(const Grid& g, const std::vector<double>& D, double r, const std::string& kernel = "ball");
 void rents(const Grid& g, const Balls& balls, const MfgConfig& cfg, const double* Mw, const double* Mf, double* Fw,
            double* Ff);
 

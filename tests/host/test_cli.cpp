@@ -363,6 +363,7 @@ TEST_CASE("migra mfg: a small triangle run, its outputs, and config errors with 
       {"[mfg]\ndx = 0.05\ncolour = 3\n", "bad.toml:3:10: unknown key 'colour' in [mfg]"},
       {"[workers]\nlambda = \"one\"\n", "bad.toml:2:10: 'lambda' must be a number"},
       {"[mfg]\ncost = \"cubic\"\n", "cost must be linear, sqrt or quadratic"},
+      {"[mfg]\nrent-kernel = \"box\"\n", "rent-kernel must be ball or gaussian, got 'box'"},
       {"[firms]\novershoot = \"sideways\"\n", "[firms] overshoot must be \"all\" or \"onward\", got 'sideways'"},
       {"[mfg\n", "bad.toml:1"},
   };

@@ -558,3 +558,33 @@ TEST_CASE("Relaxed controls: stochastic FP rows, exact mass, and the argmin as t
   solve_hj(g, pop, soft, dt, NT, G, cz);
   for (size_t k = 0; k < ch.alpha.size(); ++k) REQUIRE(cz.alpha[k] == Approx(ch.alpha[k]).margin(1e-9));
 }
+
+TEST_CASE("Rent kernels: the ball and the Gaussian average a uniform density to itself; rents by hand", "[mfg]") {
+  const Network net = parse_network(kTheta, "theta.net");
+  const Grid g = make_grid(net, 0.05);
+  const std::vector<double> D = node_distances(g);
+  MfgConfig cfg;
+  cfg.r = 0.15;
+  const Balls ball = make_balls(g, D, cfg.r, "ball"), gauss = make_balls(g, D, cfg.r, "gaussian");
+  for (double w : ball.weight) REQUIRE(w == 1.0);
+  REQUIRE(gauss.node.size() > ball.node.size());  // reaches 4r
+  for (size_t k = 0; k < gauss.node.size(); ++k) REQUIRE((gauss.weight[k] > 0.0 && gauss.weight[k] <= 1.0));
+  // uniform densities 1.5 (workers) and 1 (firms): m# is exact whatever the kernel, so
+  // F^w = (a^w - 1.5 / (2.5 + eta))^- + C^w (2.5 - b^w)^+ and the same for the firms
+  cfg.workers.b = 2.0;
+  cfg.workers.C = 3.0;
+  cfg.firms.a = 0.45;
+  std::vector<double> Mw(size_t(g.nodes())), Mf(size_t(g.nodes()));
+  for (int q = 0; q < g.nodes(); ++q) Mw[size_t(q)] = 1.5 * g.measure[size_t(q)], Mf[size_t(q)] = g.measure[size_t(q)];
+  for (const Balls* b : {&ball, &gauss}) {
+    std::vector<double> Fw(size_t(g.nodes())), Ff(size_t(g.nodes()));
+    rents(g, *b, cfg, Mw.data(), Mf.data(), Fw.data(), Ff.data());
+    const double fw = std::max(0.5 - 1.5 / (2.5 + cfg.eta), 0.0) + 3.0 * 0.5;
+    const double ff = (0.45 - 1.0 / (2.5 + cfg.eta)) + 0.0;  // b^f = 8: no overcrowding
+    for (int q = 0; q < g.nodes(); ++q) {
+      REQUIRE(Fw[size_t(q)] == Approx(fw).epsilon(1e-13));
+      REQUIRE(Ff[size_t(q)] == Approx(ff).epsilon(1e-13));
+    }
+  }
+  REQUIRE_THROWS_WITH(make_balls(g, D, cfg.r, "box"), Catch::Contains("rent kernel must be ball or gaussian"));
+}
