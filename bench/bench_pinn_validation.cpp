@@ -2,7 +2,8 @@
 // forward PINN with the truth's coefficients and λ (dense-grid RMSE of R̂, target < 1e-2 with
 // tanh, < 5e-2 with ReLU), and the structured inverse problem (scalar K = c_r F + c_d D,
 // diagonal G, λ known, c_e = 1) that should recover c_r, c_d, c_a and diag(G) within 10 %.
-// usage: bench_pinn_validation [--epochs 20000] [--width 32] [--seed 12]; one JSON line per case.
+// usage: bench_pinn_validation [--epochs 20000] [--width 32] [--seed 12] [--only S1|S2]; one JSON
+// line per case.
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -16,11 +17,13 @@ using namespace migra::pinn;
 int main(int argc, char** argv) {
   int epochs = 20000, width = 32;
   std::uint64_t seed = 12;
+  std::string only;  // --only S1 | S2
   for (int k = 1; k + 1 < argc; k += 2) {
     const std::string a = argv[k];
     if (a == "--epochs") epochs = std::atoi(argv[k + 1]);
     else if (a == "--width") width = std::atoi(argv[k + 1]);
     else if (a == "--seed") seed = std::strtoull(argv[k + 1], nullptr, 10);
+    else if (a == "--only") only = argv[k + 1];
   }
   SyntheticOptions so;
   so.seed = seed;
@@ -36,6 +39,7 @@ int main(int argc, char** argv) {
   for (double& r : dense) r /= ss.scale;
 
   for (const char* act : {"tanh", "relu"}) {  // S1
+    if (only == "S2") break;
     PinnConfig cfg;
     cfg.activation = act, cfg.float64 = true, cfg.epochs = epochs, cfg.width = width, cfg.seed = 1;
     cfg.train_coefficients = false;
@@ -54,6 +58,7 @@ int main(int argc, char** argv) {
                 r.seconds_per_epoch * epochs);
     std::fflush(stdout);
   }
+  if (only == "S1") return 0;
   PinnConfig cfg;  // S2
   cfg.activation = "tanh", cfg.float64 = true, cfg.epochs = epochs, cfg.width = width, cfg.seed = 2;
   cfg.coeff_mode = "scalar", cfg.g_mode = "diagonal", cfg.fix_ce = true, cfg.weight_decay = 0;
