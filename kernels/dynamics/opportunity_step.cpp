@@ -12,17 +12,12 @@ void for_each(const Exec& exec, std::int64_t n, const F& f) {
   cpu_for_each(n, f);
 }
 
-void column_sum(const Exec& exec, const detail::ColumnOfMap& f, std::int64_t rows, double* y) {
-  MIGRA_RUN_ON_GPU(exec, detail::column_sum_cuda(*exec.gpu, f, rows, y));
-  cpu_row_reduce(rows, f.n, f, y);
-}
-
 }  // namespace
 
 void opportunity_step(const Exec& exec, const OpportunityStep& s, double* Q, const OpportunityScratch& t) {
   const std::int64_t rows = std::int64_t(s.maps) * s.n;
   for_each(exec, rows, detail::OpportunityRow{s, Q, t.T, t.out});
-  column_sum(exec, {t.T, s.n}, rows, t.in);
+  for_each(exec, rows, detail::ColumnSum{t.T, t.in, s.n});
   for_each(exec, rows, detail::NetFlowUpdate{Q, t.in, t.out, s.lambda});
 }
 

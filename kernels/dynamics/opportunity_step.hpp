@@ -7,7 +7,8 @@
 ///           gives s_ij; T_ij = c_i share(Q_i, Q_j, s_ij) (flows/opportunity.hpp) with
 ///           c_i = Q_i (radiation) or Q_i / sum_j share (Schneider), written to row (b, i) of
 ///           a B n x n buffer; out_i = sum_j T_ij in j order;
-///   pass 2: in_j = sum_i T_ij, a batched row reduction over i;
+///   pass 2: one thread per column (b, j) sums in_j = sum_i T_ij over i in order: consecutive
+///           threads read consecutive j (coalesced), and the sum is the CPU loop's, bit for bit;
 ///   then    Q <- Q + lambda (in - out).
 ///
 /// The orders are stored [map][k][i] (the k-th nearest site of i), so threads of consecutive
@@ -58,13 +59,17 @@ struct OpportunityRow {
   }
 };
 
-/// Pass 2: row r = b n + j sums column j of map b's T over i.
-struct ColumnOfMap {
+/// Pass 2: thread r = b n + j sums column j of map b's T over i = 0, 1, ... into in[r].
+struct ColumnSum {
   const double* T;
+  double* in;
   int n;
-  MIGRA_HD double operator()(long long r, long long i) const {
+  MIGRA_HD void operator()(long long r) const {
     const long long b = r / n, j = r - b * n;
-    return T[(b * n + i) * n + j];
+    const double* col = T + b * n * n + j;
+    double acc = 0.0;
+    for (long long i = 0; i < n; ++i) acc += col[i * n];
+    in[r] = acc;
   }
 };
 
@@ -76,8 +81,8 @@ struct NetFlowUpdate {  // Q += lambda (in - out)
 };
 
 void for_each_cuda(DeviceContext& ctx, std::int64_t n, const OpportunityRow& f);
+void for_each_cuda(DeviceContext& ctx, std::int64_t n, const ColumnSum& f);
 void for_each_cuda(DeviceContext& ctx, std::int64_t n, const NetFlowUpdate& f);
-void column_sum_cuda(DeviceContext& ctx, const ColumnOfMap& f, std::int64_t rows, double* y);
 
 }  // namespace detail
 }  // namespace migra::dynamics
