@@ -96,6 +96,8 @@ ChainSample sample_chain(const Grid& g, const Population& pop, const ControlGrid
   std::vector<double> cdf(M0.size());
   std::partial_sum(M0.begin(), M0.end(), cdf.begin());
   MIGRA_THROW_IF_NOT_FMT(cdf.back() > 0.0, "chain: the initial masses sum to %g", cdf.back());
+  int last = N - 1;  // the last node with mass
+  while (M0[size_t(last)] <= 0.0) --last;
 
   // the control of slot `at`: the stored one, or a draw from the mixture; adds its entropy term
   const auto control = [&](size_t at, Draws& r, double& cost) {
@@ -122,7 +124,7 @@ ChainSample sample_chain(const Grid& g, const Population& pop, const ControlGrid
       for (long long p = c * kChunk; p < std::min(particles, (c + 1) * kChunk); ++p) {
         Draws start(seed, std::uint32_t(p), std::uint32_t(NT));
         int x = int(std::upper_bound(cdf.begin(), cdf.end(), start.next() * cdf.back()) - cdf.begin());
-        x = std::min(x, N - 1);
+        if (x == N) x = last;  // u cdf.back() rounded up to cdf.back()
         double cost = 0.0;
         ++count[size_t(x)];
         for (int n = 0; n < NT; ++n) {
