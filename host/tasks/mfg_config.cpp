@@ -76,9 +76,8 @@ struct Reader {
             }}});
     if (p.sl.lambda <= 0.0 || p.sl.nu <= 0.0) problems.push_back(name + ": [" + what + "] lambda and nu must be > 0");
     if (p.sl.branches != 2 && p.sl.branches != 3) problems.push_back(name + ": [" + what + "] branches must be 2 or 3");
-    if (p.sl.overshoot != "all" && p.sl.overshoot != "onward" && p.sl.overshoot != "bridge")
-      problems.push_back(name + ": [" + what + "] overshoot must be \"all\", \"onward\" or \"bridge\", got '" +
-                         p.sl.overshoot + "'");
+    if (p.sl.overshoot != "all" && p.sl.overshoot != "onward")
+      problems.push_back(name + ": [" + what + "] overshoot must be \"all\" or \"onward\", got '" + p.sl.overshoot + "'");
   }
 };
 

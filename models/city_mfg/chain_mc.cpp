@@ -31,22 +31,7 @@ class Draws {
 /// One particle's moves on the network: the §3.2 rules with every choice drawn.
 class Walker {
  public:
-  Walker(const Grid& g, const Population& pop, double dt)
-      : g_(g), onward_(pop.overshoot == "onward"), bridge_(pop.overshoot == "bridge" ? pop.nu * dt : 0.0) {}
-
-  /// From local coordinate y of edge e (an interior node) to z: under "bridge", a landing on
-  /// the edge leaves through an end vertex with the probability that the bridge touched it.
-  int step(int e, double y, double z, Draws& r) const {
-    const Edge& E = g_.net->edges[size_t(e)];
-    if (bridge_ > 0.0 && z >= 0.0 && z <= E.length) {
-      const double pa = std::min(std::exp(-y * z / bridge_), 1.0);
-      const double pb = std::min(std::exp(-(E.length - y) * (E.length - z) / bridge_), 1.0 - pa);
-      const double u = r.next();
-      if (u < pa) return split(E.a, e, z, r, 1);
-      if (u < pa + pb) return split(E.b, e, E.length - z, r, 1);
-    }
-    return land(e, z, 0, r);
-  }
+  Walker(const Grid& g, const Population& pop) : g_(g), onward_(pop.overshoot == "onward") {}
 
   /// The node reached from local coordinate y of edge e, at most kMaxDepth - depth crossings deep.
   int land(int e, double y, int depth, Draws& r) const {
@@ -63,9 +48,9 @@ class Walker {
   }
   /// Past vertex v by d, having come along edge `from`: one incident edge drawn (not `from`
   /// under "onward", unless v is a dead end), then landed.
-  int split(int v, int from, double d, Draws& r, int depth = 0) const {
+  int split(int v, int from, double d, Draws& r) const {
     const int m = pick(v, from, r);
-    return land(m, enter_at(m, v, d), depth, r);
+    return land(m, enter_at(m, v, d), 0, r);
   }
   /// Local coordinate of the point d into edge m from its end vertex v.
   double enter_at(int m, int v, double d) const {
@@ -92,7 +77,6 @@ class Walker {
   }
   const Grid& g_;
   bool onward_;
-  double bridge_;  ///< "bridge": nu dt; 0: off
 };
 
 }  // namespace
@@ -106,7 +90,7 @@ ChainSample sample_chain(const Grid& g, const Population& pop, const ControlGrid
   MIGRA_ASSERT(G.size() == size_t(NT) * size_t(N) && M0.size() == size_t(N));
   MIGRA_ASSERT(ctl.alpha.size() == size_t(NT) * size_t(ctl.slots));
   const NoiseBranches noise = noise_branches(pop, dt);
-  const Walker walk(g, pop, dt);
+  const Walker walk(g, pop);
   const bool relaxed = !ctl.mixture.empty();
   const double log_controls = std::log(double(cg.values().size()));
   std::vector<double> cdf(M0.size());
@@ -160,7 +144,7 @@ ChainSample sample_chain(const Grid& g, const Population& pop, const ControlGrid
           size_t b = 0;
           while (b + 1 < noise.weight.size() && (u -= noise.weight[b]) >= 0.0) ++b;
           const double shift = alpha * dt + noise.offset[b];
-          if (x >= V) x = walk.step(edge, g.node_y[size_t(x)], g.node_y[size_t(x)] + shift, r);
+          if (x >= V) x = walk.land(edge, g.node_y[size_t(x)] + shift, 0, r);
           else x = shift >= 0.0 ? walk.land(edge, walk.enter_at(edge, x, shift), 0, r) : walk.split(x, edge, -shift, r);
           ++count[size_t(n + 1) * size_t(N) + size_t(x)];
         }

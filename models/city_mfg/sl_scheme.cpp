@@ -87,10 +87,9 @@ NoiseBranches noise_branches(const Population& pop, double dt) {
 }
 
 Stencils::Stencils(const Grid& g, const Population& pop, double dt)
-    : g_(g), dt_(dt), noise_(noise_branches(pop, dt)), onward_(pop.overshoot == "onward"),
-      bridge_(pop.overshoot == "bridge" ? pop.nu * dt : 0.0) {
-  MIGRA_THROW_IF_NOT_FMT(pop.overshoot == "all" || pop.overshoot == "onward" || pop.overshoot == "bridge",
-                         "overshoot must be 'all', 'onward' or 'bridge', got '%s'", pop.overshoot.c_str());
+    : g_(g), dt_(dt), noise_(noise_branches(pop, dt)), onward_(pop.overshoot == "onward") {
+  MIGRA_THROW_IF_NOT_FMT(pop.overshoot == "all" || pop.overshoot == "onward",
+                         "overshoot must be 'all' or 'onward', got '%s'", pop.overshoot.c_str());
 }
 
 template <class Sink>
@@ -133,20 +132,7 @@ void Stencils::interior(int i, double alpha, Sink& out) const {
   out.clear();
   const int e = g_.node_edge[size_t(i)];
   const double y = g_.node_y[size_t(i)];
-  const Edge& E = g_.net->edges[size_t(e)];
-  for (size_t b = 0; b < noise_.offset.size(); ++b) {
-    const double z = y + alpha * dt_ + noise_.offset[b];
-    double w = noise_.weight[b];
-    if (bridge_ > 0.0 && z >= 0.0 && z <= E.length) {
-      // the bridge y -> z touched a (at 0) or b (at l): that mass leaves a vertex like an overshoot
-      const double pa = std::exp(-y * z / bridge_), pb = std::exp(-(E.length - y) * (E.length - z) / bridge_);
-      const double wa = w * std::min(pa, 1.0), wb = w * std::min(pb, 1.0 - std::min(pa, 1.0));
-      if (wa > 0.0) split(E.a, e, z, wa, 1, out);
-      if (wb > 0.0) split(E.b, e, E.length - z, wb, 1, out);
-      w -= wa + wb;
-    }
-    if (w > 0.0) land(e, z, w, 0, out);
-  }
+  for (size_t b = 0; b < noise_.offset.size(); ++b) land(e, y + alpha * dt_ + noise_.offset[b], noise_.weight[b], 0, out);
 }
 
 template <class Sink>

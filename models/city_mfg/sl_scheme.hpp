@@ -88,7 +88,6 @@ class Stencils {
   double dt_;
   NoiseBranches noise_;
   bool onward_ = false;          ///< Population::overshoot == "onward"
-  double bridge_ = 0.0;          ///< "bridge": nu dt (the crossing probability's scale); 0: off
 };
 
 /// Per population: the HJ data and results.
@@ -105,10 +104,6 @@ struct Population {
   /// included (spec choice 6, the default), or "onward": the other edges only (a dead end still
   /// reflects). "all" also sends part of the *drift* back, so the HJ error against a Hopf-Cole
   /// reference falls only like sqrt(dx) on the triangle; "onward" gives first order there.
-  /// "bridge": as "all", and a branch from an interior node that lands on its own edge is also
-  /// split at an end vertex with the probability that the Brownian bridge between the two points
-  /// touched it, exp(-d_start d_land / (nu dt)) (Walsh's process: every path that touches v,
-  /// not only those that end past it, leaves along edge m with p_vm).
   std::string overshoot = "all";
 };
 

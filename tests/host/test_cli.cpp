@@ -364,8 +364,7 @@ TEST_CASE("migra mfg: a small triangle run, its outputs, and config errors with 
       {"[workers]\nlambda = \"one\"\n", "bad.toml:2:10: 'lambda' must be a number"},
       {"[mfg]\ncost = \"cubic\"\n", "cost must be linear, sqrt or quadratic"},
       {"[mfg]\nrent-kernel = \"box\"\n", "rent-kernel must be ball or gaussian, got 'box'"},
-      {"[firms]\novershoot = \"sideways\"\n",
-       "[firms] overshoot must be \"all\", \"onward\" or \"bridge\", got 'sideways'"},
+      {"[firms]\novershoot = \"sideways\"\n", "[firms] overshoot must be \"all\" or \"onward\", got 'sideways'"},
       {"[mfg\n", "bad.toml:1"},
   };
   for (const auto& [text, expect] : bad) {
