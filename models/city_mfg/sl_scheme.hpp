@@ -11,8 +11,8 @@
 /// at most kMaxDepth vertex crossings deep (then the vertex reached). From a vertex v the agent
 /// picks edge m with p_vm = 1/deg(v) and an edge control alpha_m (positive: away from v):
 /// delta = alpha_m dt +- sigma; delta >= 0 enters m, delta < 0 re-crosses v and splits over
-/// Inc_v. With Population::overshoot = "onward", every split skips the edge it came along
-/// (except at a dead end). Landed points spread onto nodes by P1 (hat) weights, so a stencil is
+/// Inc_v. Under Population::overshoot = "onward" (the default), every split skips the edge it
+/// came along (except at a dead end); "all" is the spec's literal rule. Landed points spread onto nodes by P1 (hat) weights, so a stencil is
 /// a row of weights summing to 1.
 ///
 /// HJ (backward, U^{N_T} = 0, L(alpha) = lambda/2 alpha^2 + h):
@@ -100,11 +100,13 @@ struct Population {
   /// landing hits a node and the nodes split into classes that never exchange mass (no
   /// diffusion across classes); the 3-point rule mixes them.
   int branches = 2;
-  /// Where an overshoot past a vertex goes: "all" incident edges with p_vm, the origin edge
-  /// included (spec choice 6, the default), or "onward": the other edges only (a dead end still
-  /// reflects). "all" also sends part of the *drift* back, so the HJ error against a Hopf-Cole
-  /// reference falls only like sqrt(dx) on the triangle; "onward" gives first order there.
-  std::string overshoot = "all";
+  /// Where an overshoot past a vertex goes: "onward", the other incident edges with equal
+  /// weights (a dead end still reflects; the default), or "all" incident edges with p_vm, the
+  /// origin edge included (spec choice 6, literally). "all" also sends part of the drift and of
+  /// the diffusion back: the HJ error against a Hopf-Cole reference falls only like sqrt(dx)
+  /// (order 0.5-0.6 on the triangle and the diamond, where "onward" gives 0.93-1.0), and a
+  /// seed's decay is off by up to 4x against the linearised game (issue 5 note).
+  std::string overshoot = "onward";
 };
 
 struct ControlGrid {

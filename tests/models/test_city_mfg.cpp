@@ -422,8 +422,10 @@ TEST_CASE("Triangle: the fixed point is invariant under the 120-degree rotation 
     for (int q = 0; q <= g.cells[size_t(j)]; ++q) rot[size_t(g.node(j, q))] = g.node((j + 1) % 3, q);
   // the grid-only control search is exactly equivariant (1e-10, the spec's bound); the
   // golden-section refinement resolves controls to 1e-9 a_max, so round-off may pick a
-  // different point of a flat minimum on rotated nodes: 1e-6
+  // different point of a flat minimum on rotated nodes: 1e-5 (measured 2.8e-6 under "onward")
+  for (const char* overshoot : {"all", "onward"})
   for (const bool refine : {false, true}) {
+    cfg.workers.sl.overshoot = cfg.firms.sl.overshoot = overshoot;
     cfg.controls.refine = refine;
     const MfgResult r = solve_mfg(*cpu, g, node_distances(g), cfg);
     double scale = *std::max_element(r.Mw.begin(), r.Mw.end()), worst = 0.0;
@@ -432,8 +434,8 @@ TEST_CASE("Triangle: the fixed point is invariant under the 120-degree rotation 
         worst = std::max(worst, std::fabs(r.Mw[size_t(n) * N + q] - r.Mw[size_t(n) * N + rot[size_t(q)]]));
         worst = std::max(worst, std::fabs(r.Mf[size_t(n) * N + q] - r.Mf[size_t(n) * N + rot[size_t(q)]]));
       }
-    INFO("refine " << refine << ": " << worst / scale);
-    REQUIRE(worst <= (refine ? 1e-6 : 1e-10) * scale);
+    INFO(overshoot << ", refine " << refine << ": " << worst / scale);
+    REQUIRE(worst <= (refine ? 1e-5 : 1e-10) * scale);
   }
   cfg.controls.refine = true;
 

@@ -114,6 +114,7 @@ TEST_CASE("Monte Carlo of the chain: the check tells the two vertex rules apart"
   const std::vector<double> G = coupling(g), M0 = bump(g, 0.5, 0.0);
   Population all, onward;
   all.nu = onward.nu = 0.4;
+  all.overshoot = "all";
   onward.overshoot = "onward";
   ControlGrid cg;
   Controls ctl;
