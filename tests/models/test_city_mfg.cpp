@@ -27,15 +27,21 @@ const char* kTheta =
 // a tree with a degree-1 vertex and unequal edges (ceil rounding of N_j)
 const char* kTree = "vertex a 0 0\nvertex b 1 0\nvertex c 1.3 0.7\nvertex d 2 -0.2\nedge a b\nedge b c\nedge b d length=1.37\n";
 
-std::vector<double> dijkstra(const Grid& g, int src) {
-  const int N = g.nodes();
-  std::vector<std::vector<std::pair<int, double>>> adj(static_cast<size_t>(N));
+/// The fine node graph: per node, its neighbours one cell away and the cell's length.
+std::vector<std::vector<std::pair<int, double>>> node_graph(const Grid& g) {
+  std::vector<std::vector<std::pair<int, double>>> adj(static_cast<size_t>(g.nodes()));
   for (int j = 0; j < int(g.cells.size()); ++j)
     for (int q = 0; q < g.cells[size_t(j)]; ++q) {
       const int u = g.node(j, q), v = g.node(j, q + 1);
       adj[size_t(u)].emplace_back(v, g.dx[size_t(j)]);
       adj[size_t(v)].emplace_back(u, g.dx[size_t(j)]);
     }
+  return adj;
+}
+
+std::vector<double> dijkstra(const Grid& g, int src) {
+  const int N = g.nodes();
+  const auto adj = node_graph(g);
   std::vector<double> d(static_cast<size_t>(N), INFINITY);
   using Item = std::pair<double, int>;
   std::priority_queue<Item, std::vector<Item>, std::greater<Item>> pq;
@@ -307,25 +313,19 @@ std::vector<double> hopf_cole_graph(const Grid& g, double T, double lambda, doub
                                     int steps) {
   const int N = g.nodes();
   const double k = T / steps, c = 1.0 / (2 * lambda * nu);
-  std::vector<std::vector<std::pair<int, double>>> nb(static_cast<size_t>(N));  // neighbour, 1 / h
-  for (int j = 0; j < int(g.cells.size()); ++j)
-    for (int q = 0; q < g.cells[size_t(j)]; ++q) {
-      const int a = g.node(j, q), b = g.node(j, q + 1);
-      nb[size_t(a)].emplace_back(b, 1.0 / g.dx[size_t(j)]);
-      nb[size_t(b)].emplace_back(a, 1.0 / g.dx[size_t(j)]);
-    }
+  const auto nb = node_graph(g);  // neighbour, h
   // y = (M + s (c M V - nu S)) x, s = +k/2 (the system) or -k/2 (the explicit half)
   const auto apply = [&](double s, const std::vector<double>& x, std::vector<double>& y) {
     for (int q = 0; q < N; ++q) {
       double flux = 0.0;
-      for (const auto& [r, ih] : nb[size_t(q)]) flux += (x[size_t(r)] - x[size_t(q)]) * ih;
+      for (const auto& [r, h] : nb[size_t(q)]) flux += (x[size_t(r)] - x[size_t(q)]) / h;
       y[size_t(q)] = g.measure[size_t(q)] * (1.0 + s * c * V[size_t(q)]) * x[size_t(q)] - s * nu * flux;
     }
   };
   std::vector<double> diag(static_cast<size_t>(N));
   for (int q = 0; q < N; ++q) {
     double sum = 0.0;
-    for (const auto& [r, ih] : nb[size_t(q)]) sum += ih;
+    for (const auto& [r, h] : nb[size_t(q)]) sum += 1.0 / h;
     diag[size_t(q)] = g.measure[size_t(q)] * (1.0 + 0.5 * k * c * V[size_t(q)]) + 0.5 * k * nu * sum;
   }
   std::vector<double> w(static_cast<size_t>(N), 1.0), b(w.size()), r(w.size()), z(w.size()), p(w.size()), Ap(w.size());
