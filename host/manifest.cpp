@@ -6,7 +6,6 @@
 #include "host/build_info.hpp"
 #include "kernels/core/cuda_devices.hpp"
 #include "kernels/core/error.hpp"
-#include "models/torch_runtime.hpp"
 
 namespace migra::host {
 
@@ -26,7 +25,7 @@ nlohmann::json manifest_header(const std::vector<std::string>& argv) {
                 {"build_type", MIGRA_BUILD_TYPE},
                 {"compiler", MIGRA_CXX_COMPILER},
                 {"cuda_built", built_with_cuda()},
-                {"torch", models::torch_description()}};
+                {"torch", MIGRA_TORCH_BUILT}};
   return m;
 }
 

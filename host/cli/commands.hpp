@@ -12,10 +12,11 @@ namespace migra::host {
 
 /// One subcommand per task kind (`migra flows ...`), generated from the kind's parameters:
 /// it builds a one-task job and runs it through the scheduler like `migra run` would.
-void register_task_commands(CLI::App& app, const std::vector<std::string>& argv);
-/// `migra run JOB.toml --out DIR` and `migra validate JOB.toml`.
-void register_run(CLI::App& app, const std::vector<std::string>& argv);
-void register_info(CLI::App& app);
+void register_task_commands(CLI::App& app, const std::vector<std::string>& argv, const job::TaskRegistry& kinds);
+/// `migra run JOB.toml --out DIR` and `migra validate JOB.toml`, for jobs over `kinds`.
+void register_run(CLI::App& app, const std::vector<std::string>& argv, const job::TaskRegistry& kinds);
+/// `migra info`, with LibTorch's runtime description (whether it sees CUDA).
+void register_info(CLI::App& app, const std::function<std::string()>& torch_description);
 
 /// The options every run shares (--out, --progress, --quiet, --force, --workers).
 struct RunFlags {

@@ -6,19 +6,18 @@
 #include "host/cli/commands.hpp"
 #include "kernels/core/backend.hpp"
 #include "kernels/core/cuda_devices.hpp"
-#include "models/torch_runtime.hpp"
 
 namespace migra::host {
 
-void register_info(CLI::App& app) {
+void register_info(CLI::App& app, const std::function<std::string()>& torch_description) {
   CLI::App* c = app.add_subcommand("info", "Build options, CPU threads and CUDA devices");
-  c->callback([] {
+  c->callback([torch_description] {
     std::printf("migra %s (commit %s, %s build, %s)\n", MIGRA_VERSION, MIGRA_GIT_COMMIT,
                 MIGRA_BUILD_TYPE, MIGRA_CXX_COMPILER);
     std::printf("  CUDA backend:  %s\n",
                 built_with_cuda() ? "built (architectures " MIGRA_CUDA_ARCHS ")" : "not built");
     std::printf("  CPU backend:   %s\n", make_cpu_backend()->description().c_str());
-    std::printf("  LibTorch:      %s\n", models::torch_description().c_str());
+    std::printf("  LibTorch:      %s\n", torch_description().c_str());
     std::printf("  MPI:           %s\n", std::string(MIGRA_MPI_BUILT) == "ON"
                                              ? "built (mpirun -np K migra run ...)" : "not built");
     const CudaProbe probe = probe_cuda();

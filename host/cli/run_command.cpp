@@ -121,7 +121,7 @@ void execute_job(const std::function<job::JobSpec()>& build, const job::RunOptio
   }
 }
 
-void register_run(CLI::App& app, const std::vector<std::string>& argv) {
+void register_run(CLI::App& app, const std::vector<std::string>& argv, const job::TaskRegistry& kinds) {
   struct State {
     std::string job;
     RunFlags run;
@@ -131,16 +131,16 @@ void register_run(CLI::App& app, const std::vector<std::string>& argv) {
                                           "there is one, resuming a run directory where it stopped");
   r->add_option("job", st->job, "Job file (TOML)")->required();
   add_run_flags(r, st->run, true);
-  r->callback([st, argv] {
-    execute_job([&] { return job::read_job_file(st->job, job::builtin_task_kinds()); },
+  r->callback([st, argv, &kinds] {
+    execute_job([&] { return job::read_job_file(st->job, kinds); },
                 run_options(st->run, false, argv));
   });
 
   auto vjob = std::make_shared<std::string>();
   CLI::App* v = app.add_subcommand("validate", "Check a job file (every problem, with its line) without running it");
   v->add_option("job", *vjob, "Job file (TOML)")->required();
-  v->callback([vjob] {
-    const job::JobSpec job = job::read_job_file(*vjob, job::builtin_task_kinds());
+  v->callback([vjob, &kinds] {
+    const job::JobSpec job = job::read_job_file(*vjob, kinds);
     std::printf("%s: %zu task(s), valid\n", vjob->c_str(), job.tasks.size());
     int w = 4, wk = 4;
     for (const auto& t : job.tasks) w = std::max(w, int(t.name.size())), wk = std::max(wk, int(t.kind->name.size()));

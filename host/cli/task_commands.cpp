@@ -81,8 +81,8 @@ void add_kind(CLI::App& app, const job::TaskKind& kind, const std::vector<std::s
 
 }  // namespace
 
-void register_task_commands(CLI::App& app, const std::vector<std::string>& argv) {
-  for (const auto& kind : job::builtin_task_kinds().kinds()) add_kind(app, kind, argv);
+void register_task_commands(CLI::App& app, const std::vector<std::string>& argv, const job::TaskRegistry& kinds) {
+  for (const auto& kind : kinds.kinds()) add_kind(app, kind, argv);
 }
 
 }  // namespace migra::host

@@ -108,7 +108,9 @@ class TaskRegistry {
   std::vector<TaskKind> kinds_;
 };
 
-/// The kinds this build of migra provides.
+/// Every kind this build of migra provides (migra-torch; defined in migra_torch_tasks).
 const TaskRegistry& builtin_task_kinds();
+/// The kinds that do not load LibTorch (the `migra` executable; defined in migra_host).
+const TaskRegistry& torch_free_task_kinds();
 
 }  // namespace migra::job

@@ -2,27 +2,22 @@
 
 namespace migra::job {
 
-const TaskRegistry& builtin_task_kinds() {
+void add_torch_free_task_kinds(TaskRegistry& r) {
+  r.add(tasks::flows_task_kind());
+  r.add(tasks::ensemble_task_kind());
+  r.add(tasks::ripley_task_kind());
+  r.add(tasks::ot_task_kind());
+  r.add(tasks::mfg_task_kind());
+  r.add(tasks::settle_fit_task_kind());
+  r.add(tasks::settle_spread_task_kind());
+  r.add(tasks::settle_simulate_task_kind());
+  r.add(tasks::settle_synth_task_kind());
+}
+
+const TaskRegistry& torch_free_task_kinds() {
   static const TaskRegistry registry = [] {
     TaskRegistry r;
-    r.add(tasks::flows_task_kind());
-    r.add(tasks::ensemble_task_kind());
-    r.add(tasks::ripley_task_kind());
-    r.add(tasks::ot_task_kind());
-    r.add(tasks::mfg_task_kind());
-    r.add(tasks::settle_fit_task_kind());
-    r.add(tasks::settle_spread_task_kind());
-    r.add(tasks::settle_simulate_task_kind());
-    r.add(tasks::settle_synth_task_kind());
-    r.add(tasks::gnn_train_task_kind());
-    r.add(tasks::gnn_synth_task_kind());
-    r.add(tasks::gnn_explain_task_kind());
-    r.add(tasks::gnn_scenario_task_kind());
-    r.add(tasks::pinn_fit_task_kind());
-    r.add(tasks::pinn_invariant_task_kind());
-    r.add(tasks::pinn_synth_task_kind());
-    r.add(tasks::pinn_explain_task_kind());
-    r.add(tasks::pinn_scenario_task_kind());
+    add_torch_free_task_kinds(r);
     return r;
   }();
   return registry;

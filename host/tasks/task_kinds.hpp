@@ -1,6 +1,12 @@
 #pragma once
-/// The task kinds migra provides, one file each; builtin_task_kinds() lists them.
+/// The task kinds migra provides, one file each; torch_free_task_kinds() (task_kinds.cpp) and
+/// builtin_task_kinds() (torch_task_kinds.cpp, which adds the LibTorch-based ones) list them.
 #include "host/job/task_kind.hpp"
+
+namespace migra::job {
+/// Adds the kinds that do not need LibTorch, in the order `migra --help` lists them.
+void add_torch_free_task_kinds(TaskRegistry& r);
+}  // namespace migra::job
 
 namespace migra::tasks {
 

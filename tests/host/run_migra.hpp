@@ -12,8 +12,9 @@ struct MigraRun {
   std::string output;
 };
 
-inline MigraRun run_migra(const std::string& args) {
-  const std::string cmd = std::string(MIGRA_BINARY) + " " + args + " 2>&1";
+/// `migra ARGS` with environment assignments `env` ("NAME=VALUE ...") in front.
+inline MigraRun run_migra_env(const std::string& env, const std::string& args) {
+  const std::string cmd = env + " " + std::string(MIGRA_BINARY) + " " + args + " 2>&1";
   FILE* p = popen(cmd.c_str(), "r");
   if (!p) return {-1, "popen failed"};
   std::string out;
@@ -23,5 +24,7 @@ inline MigraRun run_migra(const std::string& args) {
   const int st = pclose(p);
   return {WIFEXITED(st) ? WEXITSTATUS(st) : -1, out};
 }
+
+inline MigraRun run_migra(const std::string& args) { return run_migra_env("", args); }
 
 }  // namespace migra::test

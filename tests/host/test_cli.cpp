@@ -12,6 +12,9 @@
 
 #include "host/io/npy.hpp"
 #include "host/io/sha256.hpp"
+#include "host/cli/commands.hpp"
+#include "host/cli/torch_binary.hpp"
+#include "models/torch_runtime.hpp"
 #include "tests/host/run_migra.hpp"
 
 namespace fs = std::filesystem;
@@ -20,6 +23,7 @@ namespace {
 
 using Run = migra::test::MigraRun;
 using migra::test::run_migra;
+using migra::test::run_migra_env;
 
 std::string data(const std::string& rel) { return std::string(MIGRA_SOURCE_DIR) + "/data/" + rel; }
 
@@ -130,6 +134,43 @@ TEST_CASE("migra --help and info", "[cli]") {
   REQUIRE(i.status == 0);
   REQUIRE(i.output.find("CUDA devices") != std::string::npos);
   REQUIRE(i.output.find("LibTorch") != std::string::npos);
+}
+
+TEST_CASE("migra hands to migra-torch exactly what needs LibTorch", "[cli]") {
+  CLI::App app;
+  const std::vector<std::string> none;
+  migra::host::register_run(app, none, migra::job::torch_free_task_kinds());
+  migra::host::register_task_commands(app, none, migra::job::torch_free_task_kinds());
+  const auto needs = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), "migra");
+    return migra::host::needs_torch_binary(app, args, migra::job::torch_free_task_kinds());
+  };
+  const fs::path dir = fresh_dir("torch-binary");
+  const std::string plain = write(dir / "plain.toml", "[tasks.a]\nkind = \"ripley\"\n");
+  const std::string torch = write(dir / "torch.toml", "[tasks.a]\nkind = \"ripley\"\n[tasks.b]\nkind = \"gnn.train\"\n");
+  const std::string broken = write(dir / "broken.toml", "[tasks.a\nkind = \"gnn.train\"\n");
+  CHECK(needs({}));
+  CHECK(needs({"--help"}));
+  CHECK(needs({"--version"}));
+  CHECK(needs({"info"}));
+  CHECK(needs({"pinn", "fit", "--balances", "b.csv"}));
+  CHECK(needs({"gnn"}));
+  CHECK(needs({"flowz"}));  // the whole CLI names what exists
+  CHECK_FALSE(needs({"flows", "--help"}));
+  CHECK_FALSE(needs({"settle", "fit"}));
+  CHECK_FALSE(needs({"run", plain, "--out", dir.string()}));
+  CHECK(needs({"run", "--out", dir.string(), torch}));
+  CHECK(needs({"validate", torch}));
+  CHECK_FALSE(needs({"validate", broken}));  // reported here, with its line
+  CHECK_FALSE(needs({"run", (dir / "missing.toml").string()}));
+
+  // The process that runs `flows` never maps LibTorch; one that runs `gnn` does.
+  const auto libraries = [](const std::string& args) {
+    return run_migra_env("LD_DEBUG=files", args + " --help").output;
+  };
+  CHECK(libraries("flows").find("libtorch") == std::string::npos);
+  CHECK(libraries("mfg").find("libtorch") == std::string::npos);
+  if (migra::models::have_torch()) CHECK(libraries("gnn train").find("libtorch") != std::string::npos);
 }
 
 TEST_CASE("migra ensemble: a small paper-004 ensemble against the 2010 counties", "[cli][ensemble]") {
