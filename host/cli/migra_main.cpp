@@ -2,6 +2,7 @@
 #include "host/cli/migra_main.hpp"
 
 #include <cstdio>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,20 @@ void print_error(const char* kind, const char* what) {
   const auto* world = mpi_world();
   if (world && world->rank() != 0) return;
   std::fprintf(stderr, "migra: %s: %s\n", kind, what);
+}
+
+/// CLI11 answers an unknown command with "A subcommand is required"; this names it and the
+/// commands there are. Null when the first word is a command (or there is none).
+std::optional<std::string> unknown_command(const CLI::App& app, const std::vector<std::string>& args) {
+  std::size_t at = 1;
+  while (at < args.size() && !args[at].empty() && args[at][0] == '-') ++at;
+  if (at == args.size()) return std::nullopt;
+  std::string names;
+  for (const CLI::App* c : app.get_subcommands([](const CLI::App*) { return true; })) {
+    if (c->get_name() == args[at]) return std::nullopt;
+    names += (names.empty() ? "" : ", ") + c->get_name();
+  }
+  return "unknown command '" + args[at] + "' (the commands are " + names + "; migra --help says more)";
 }
 
 int parse_and_run(CLI::App& app, int argc, char** argv) {
@@ -54,6 +69,10 @@ int migra_main(int argc, char** argv, const MainSetup& setup) {
   register_task_commands(app, args, *setup.kinds);
   if (setup.torch_description) register_info(app, setup.torch_description);
   if (setup.hand_off) setup.hand_off(app, argc, argv);  // may not return
+  if (const auto unknown = unknown_command(app, args)) {
+    print_error("error", unknown->c_str());
+    return 2;
+  }
   mpi_start(argc, argv);
   const int status = parse_and_run(app, argc, argv);
   mpi_finish();

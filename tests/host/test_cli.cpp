@@ -156,6 +156,9 @@ TEST_CASE("migra hands to migra-torch exactly what needs LibTorch", "[cli]") {
   CHECK(needs({"pinn", "fit", "--balances", "b.csv"}));
   CHECK(needs({"gnn"}));
   CHECK(needs({"flowz"}));  // the whole CLI names what exists
+  const Run typo = run_migra("flowz --out x");
+  CHECK(typo.status == 2);
+  CHECK(typo.output.find("unknown command 'flowz' (the commands are run, validate, flows,") != std::string::npos);
   CHECK_FALSE(needs({"flows", "--help"}));
   CHECK_FALSE(needs({"settle", "fit"}));
   CHECK_FALSE(needs({"run", plain, "--out", dir.string()}));
