@@ -10,6 +10,14 @@
 
 namespace migra::host {
 
+/// Where the command word is in argv (program name first): the first argument not starting with
+/// '-' (the top level has only flags), or args.size() when there is none.
+inline std::size_t command_position(const std::vector<std::string>& args) {
+  std::size_t at = 1;
+  while (at < args.size() && !args[at].empty() && args[at][0] == '-') ++at;
+  return at;
+}
+
 /// One subcommand per task kind (`migra flows ...`), generated from the kind's parameters:
 /// it builds a one-task job and runs it through the scheduler like `migra run` would.
 void register_task_commands(CLI::App& app, const std::vector<std::string>& argv, const job::TaskRegistry& kinds);

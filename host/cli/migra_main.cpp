@@ -24,8 +24,7 @@ void print_error(const char* kind, const char* what) {
 /// CLI11 answers an unknown command with "A subcommand is required"; this names it and the
 /// commands there are. Null when the first word is a command (or there is none).
 std::optional<std::string> unknown_command(const CLI::App& app, const std::vector<std::string>& args) {
-  std::size_t at = 1;
-  while (at < args.size() && !args[at].empty() && args[at][0] == '-') ++at;
+  const std::size_t at = command_position(args);
   if (at == args.size()) return std::nullopt;
   std::string names;
   for (const CLI::App* c : app.get_subcommands([](const CLI::App*) { return true; })) {

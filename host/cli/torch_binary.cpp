@@ -9,6 +9,8 @@
 #include <filesystem>
 #include <toml++/toml.h>
 
+#include "host/cli/commands.hpp"
+
 namespace migra::host {
 namespace {
 
@@ -33,8 +35,7 @@ bool job_names_other_kinds(const std::string& path, const job::TaskRegistry& kin
 }  // namespace
 
 bool needs_torch_binary(const CLI::App& app, const std::vector<std::string>& args, const job::TaskRegistry& kinds) {
-  std::size_t at = 1;
-  while (at < args.size() && !args[at].empty() && args[at][0] == '-') ++at;
+  const std::size_t at = command_position(args);
   if (at == args.size()) return true;
   const std::string& command = args[at];
   const auto here = app.get_subcommands([&](const CLI::App* c) { return c->get_name() == command; });
