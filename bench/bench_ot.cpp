@@ -4,7 +4,8 @@
 // points (no n x m storage) or read from a stored matrix. One JSON line per case:
 // seconds, iterations, ms per iteration, cost entries per second (2 n m per iteration).
 // usage: bench_ot [--device cpu|cuda] [--sizes 1024,2048,...] [--iters 40] [--matrix-max 8192]
-//                 [--batch B --batch-size N]  (B problems of N x N sharing one cost)
+//                 [--batch B --batch-size N [--method log|scaling]]  (B problems of N x N sharing
+//                 one cost; "scaling" applies the stored Gibbs kernel to all B at once, as the MFG does)
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -95,7 +96,7 @@ void run(Backend& be, int n, int batch, int iters, const std::string& cost_kind,
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string device = "cpu";
+  std::string device = "cpu", method = "log";
   std::vector<int> sizes = {1024, 2048, 4096, 8192, 16384};
   int iters = 40, matrix_max = 8192, batch = 0, batch_size = 1000;
   for (int k = 1; k + 1 < argc; k += 2) {
@@ -106,6 +107,7 @@ int main(int argc, char** argv) {
     else if (a == "--matrix-max") matrix_max = std::atoi(argv[k + 1]);
     else if (a == "--batch") batch = std::atoi(argv[k + 1]);
     else if (a == "--batch-size") batch_size = std::atoi(argv[k + 1]);
+    else if (a == "--method") method = argv[k + 1];
     else {
       std::fprintf(stderr, "unknown option %s\n", a.c_str());
       return 2;
@@ -115,7 +117,7 @@ int main(int argc, char** argv) {
   if (!choice.notice.empty()) std::fprintf(stderr, "%s\n", choice.notice.c_str());
   Backend& be = *choice.backend;
   if (batch > 0) {
-    run(be, batch_size, batch, iters, "points", "log");
+    run(be, batch_size, batch, iters, "points", method);
     return 0;
   }
   for (int n : sizes) {

@@ -1,10 +1,8 @@
 #include "kernels/ot/dense_ops.hpp"
 
-#include <algorithm>
-
 #include "kernels/core/error.hpp"
 #include "kernels/core/parallel_cpu.hpp"
-#include "kernels/core/tuning.hpp"
+#include "kernels/linalg/batched_products.hpp"
 
 namespace migra::ot {
 
@@ -50,45 +48,13 @@ MIGRA_OT_INSTANTIATE(PointCost)
 void kernel_apply(const Exec& exec, const double* K, int n, int m, int batch, const double* V,
                   double* Y) {
   MIGRA_RUN_ON_GPU(exec, detail::kernel_apply_cuda(*exec.gpu, K, n, m, batch, V, Y, false));
-  // Each row of K is read once and applied to every problem of the batch while in cache.
-#pragma omp parallel for schedule(static) if ((long long)n * m * batch > tuning::kCpuParallelMinWork)
-  for (int i = 0; i < n; ++i) {
-    const double* Ki = K + (long long)i * m;
-    for (int b = 0; b < batch; ++b) {
-      const double* v = V + (long long)b * m;
-      double acc[8] = {};
-      int j = 0;
-      for (; j + 8 <= m; j += 8)
-        for (int l = 0; l < 8; ++l) acc[l] += Ki[j + l] * v[j + l];
-      double s = 0.0;
-      for (; j < m; ++j) s += Ki[j] * v[j];
-      for (int l = 0; l < 8; ++l) s += acc[l];
-      Y[(long long)b * n + i] = s;
-    }
-  }
+  linalg::apply_rows(K, n, m, batch, V, Y);
 }
 
 void kernel_apply_t(const Exec& exec, const double* K, int n, int m, int batch, const double* U,
                     double* Z) {
   MIGRA_RUN_ON_GPU(exec, detail::kernel_apply_cuda(*exec.gpu, K, n, m, batch, U, Z, true));
-  // Column blocks per thread; each sweeps the rows of K in order (axpy), so sums run in i order.
-  constexpr int kBlock = 512;
-  const int blocks = (m + kBlock - 1) / kBlock;
-#pragma omp parallel for schedule(static) if ((long long)n * m * batch > tuning::kCpuParallelMinWork)
-  for (int blk = 0; blk < blocks; ++blk) {
-    const int j0 = blk * kBlock, j1 = std::min(m, j0 + kBlock);
-    for (int b = 0; b < batch; ++b) {
-      double* z = Z + (long long)b * m;
-      std::fill(z + j0, z + j1, 0.0);
-      const double* u = U + (long long)b * n;
-      for (int i = 0; i < n; ++i) {
-        const double ui = u[i];
-        if (ui == 0.0) continue;
-        const double* Ki = K + (long long)i * m;
-        for (int j = j0; j < j1; ++j) z[j] += ui * Ki[j];
-      }
-    }
-  }
+  linalg::apply_cols(K, n, m, batch, U, Z);
 }
 
 void scaling_update(const Exec& exec, int batch, int len, const double* w, const double* y,

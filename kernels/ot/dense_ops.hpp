@@ -11,7 +11,8 @@
 ///   kernel_apply_t  Z[b, j] = sum_i K_ij U[b, i]        U: batch x n, Z: batch x m
 ///   scaling_update  u[k] = (w[k] / y[k])^lambda         for k in problems with active[k / len]
 ///
-/// Determinism: CPU sums run in index order; the GPU uses cuBLAS (dgemm, which may reorder
+/// Determinism: CPU sums run in a fixed order (kernels/linalg/batched_products for the kernel
+/// products); the GPU uses cuBLAS (dgemm, which may reorder
 /// sums between GPU models) and fixed block reductions.
 #include <cmath>
 

@@ -1,9 +1,15 @@
 // Cholesky solves against the residual of the original system, and the Poisson sampler's
 // moments and zero-probability against the distribution's.
 #include <catch2/catch.hpp>
+#include <array>
 #include <cmath>
 #include <random>
+#include <vector>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
+#include "kernels/linalg/batched_products.hpp"
 #include "kernels/linalg/cholesky.hpp"
 #include "kernels/lsq/flow_normal.hpp"
 #include "kernels/random/poisson.hpp"
@@ -36,6 +42,52 @@ TEST_CASE("cholesky: L Lᵀ x = b solves SPD systems; indefinite ones are refuse
   }
   std::vector<double> indefinite{1, 2, 2, 1};
   CHECK_FALSE(linalg::cholesky_factor(indefinite, 2));
+}
+
+TEST_CASE("apply_rows and apply_cols: a batch times one matrix, against the plain sums", "[linalg]") {
+  std::mt19937_64 rng(11);
+  std::uniform_real_distribution<double> u(0.0, 1.0);
+  // sizes that leave every remainder: rows of a tile and of a block, columns, vectors
+  for (const auto [n, m, batch] : {std::array<int, 3>{1, 1, 1}, {3, 5, 2}, {37, 261, 5}, {67, 530, 21}, {300, 19, 40}}) {
+    std::vector<double> K(size_t(n) * m), V(size_t(batch) * m), U(size_t(batch) * n);
+    for (double& k : K) k = u(rng);
+    for (double& v : V) v = u(rng) - 0.3;
+    for (double& x : U) x = u(rng) < 0.2 ? 0.0 : u(rng);  // zeros, as in sparse marginals
+    for (int i = 0; i < n; ++i) U[size_t(i)] = 0.0;      // and one all-zero vector
+    std::vector<double> Y(size_t(batch) * n, -1.0), Z(size_t(batch) * m, -1.0);
+    linalg::apply_rows(K.data(), n, m, batch, V.data(), Y.data());
+    linalg::apply_cols(K.data(), n, m, batch, U.data(), Z.data());
+    double worst = 0.0;
+    for (int b = 0; b < batch; ++b) {
+      for (int i = 0; i < n; ++i) {
+        long double s = 0.0L, scale = 0.0L;
+        for (int j = 0; j < m; ++j) s += (long double)K[size_t(i) * m + j] * V[size_t(b) * m + j], scale += std::fabs(V[size_t(b) * m + j]);
+        worst = std::max(worst, double(std::fabs(Y[size_t(b) * n + i] - s) / (scale + 1e-300)));
+      }
+      for (int j = 0; j < m; ++j) {
+        long double s = 0.0L, scale = 0.0L;
+        for (int i = 0; i < n; ++i) s += (long double)K[size_t(i) * m + j] * U[size_t(b) * n + i], scale += U[size_t(b) * n + i];
+        worst = std::max(worst, double(std::fabs(Z[size_t(b) * m + j] - s) / (scale + 1e-300)));
+      }
+    }
+    INFO("n " << n << " m " << m << " batch " << batch);
+    CHECK(worst < 1e-14);
+#ifdef _OPENMP
+    // fixed blocks: the same bits on one thread as on several
+    const int threads = omp_get_max_threads();
+    omp_set_num_threads(1);
+    std::vector<double> Y1(Y.size()), Z1(Z.size());
+    linalg::apply_rows(K.data(), n, m, batch, V.data(), Y1.data());
+    linalg::apply_cols(K.data(), n, m, batch, U.data(), Z1.data());
+    omp_set_num_threads(std::max(threads, 3));
+    std::vector<double> Y3(Y.size()), Z3(Z.size());
+    linalg::apply_rows(K.data(), n, m, batch, V.data(), Y3.data());
+    linalg::apply_cols(K.data(), n, m, batch, U.data(), Z3.data());
+    omp_set_num_threads(threads);
+    CHECK(Y1 == Y3);
+    CHECK(Z1 == Z3);
+#endif
+  }
 }
 
 TEST_CASE("poisson: mean, variance and P(0) match the distribution on both branches", "[random]") {
