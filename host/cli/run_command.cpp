@@ -6,7 +6,6 @@
 #include <functional>
 #include <memory>
 #include <optional>
-#include <thread>
 
 #include "host/cli/commands.hpp"
 #include "host/job/job_spec.hpp"
@@ -103,8 +102,10 @@ void execute_job(const std::function<job::JobSpec()>& build, const job::RunOptio
   }
   job::Transport* world = mpi_world();
   job::RunOptions o = options;
-  if (world && o.cpu_workers == 0)  // the node's cores are shared among its ranks
-    o.cpu_workers = std::max(1, int(std::thread::hardware_concurrency()) / mpi_local_size());
+  if (world) {  // the node's threads are shared among its ranks
+    o.cpu_threads = std::max(1, job::default_cpu_threads() / mpi_local_size());
+    if (o.cpu_workers == 0) o.cpu_workers = std::min(8, o.cpu_threads);
+  }
   if (!mpi_all(problem.empty())) throw Error(problem.empty() ? "another MPI rank could not read the job" : problem);
   if (!world || world->size() == 1) {
     job::Devices devices = job::discover_devices();

@@ -31,13 +31,6 @@ std::unique_ptr<Backend> second_context(const Backend& gpu) {
   return make_cuda_backend(std::stoi(gpu.name().substr(gpu.name().find(':') + 1)));
 }
 
-int hardware_threads() {
-#ifdef _OPENMP
-  return std::max(1, omp_get_num_procs());
-#else
-  return std::max(1u, std::thread::hardware_concurrency());
-#endif
-}
 
 enum class State { Waiting, Queued, Running, Finished };
 
@@ -59,7 +52,8 @@ class Run {
       : job_(job), devices_(devices), opt_(opt), remote_(remote), rd_(opt.out, opt.flat),
         board_(opt.quiet ? host::ProgressMode::None : opt.progress),
         tasks_(job.tasks.size()), gpu_queues_(devices.gpus.size()) {
-    cpu_workers_ = opt.cpu_workers > 0 ? opt.cpu_workers : std::min(8, hardware_threads());
+    cpu_threads_ = opt.cpu_threads > 0 ? opt.cpu_threads : default_cpu_threads();
+    cpu_workers_ = opt.cpu_workers > 0 ? opt.cpu_workers : std::min(8, cpu_threads_);
     for (size_t i = 0; i < job.tasks.size(); ++i) {
       tasks_[i].outcome.name = job.tasks[i].name;
       tasks_[i].outcome.kind = job.tasks[i].kind->name;
@@ -187,7 +181,7 @@ class Run {
         if (gpu < 0) ++cpu_busy_;
 #ifdef _OPENMP
         // Share the cores among the CPU tasks running now (results do not depend on it).
-        if (gpu < 0) omp_set_num_threads(std::max(1, hardware_threads() / cpu_busy_));
+        if (gpu < 0) omp_set_num_threads(std::max(1, cpu_threads_ / cpu_busy_));
 #endif
       }
       std::optional<Execution> e;
@@ -399,7 +393,7 @@ class Run {
   std::vector<TaskState> tasks_;
   std::vector<std::deque<int>> gpu_queues_;
   std::deque<int> cpu_queue_, remote_gpu_queue_, team_queue_;
-  int cpu_workers_ = 1, cpu_busy_ = 0, remaining_ = 0, remote_gpus_ = 0;
+  int cpu_threads_ = 1, cpu_workers_ = 1, cpu_busy_ = 0, remaining_ = 0, remote_gpus_ = 0;
   std::mutex mu_;
   std::condition_variable cv_;
   clock::time_point start_;
@@ -423,6 +417,14 @@ Devices discover_devices(int local_rank) {
   return d;
 }
 
+int default_cpu_threads() {
+#ifdef _OPENMP
+  return std::max(1, omp_get_max_threads());
+#else
+  return std::max(1u, std::thread::hardware_concurrency());
+#endif
+}
+
 RunSummary run_job(const JobSpec& job, Devices& devices, const RunOptions& options, Transport* remote) {
   Run run(job, devices, options, remote);
   return run.go();
@@ -430,6 +432,9 @@ RunSummary run_job(const JobSpec& job, Devices& devices, const RunOptions& optio
 
 void serve_tasks(const JobSpec& job, Devices& devices, const RunOptions& options, Transport& link) {
   RunDirectory rd(options.out, options.flat);  // paths only: rank 0 keeps the manifest
+#ifdef _OPENMP
+  if (options.cpu_threads > 0) omp_set_num_threads(options.cpu_threads);
+#endif
   host::ProgressBoard board(host::ProgressMode::None);
   Backend* gpu = devices.gpus.empty() ? nullptr : devices.gpus[0].get();
   if (gpu) gpu->activate();

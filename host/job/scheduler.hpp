@@ -39,12 +39,17 @@ struct RunOptions {
   bool flat = false;                     ///< one task writing straight into `out` (the CLI)
   host::ProgressMode progress = host::ProgressMode::Auto;
   bool quiet = false;
-  int cpu_workers = 0;                   ///< 0: one per core, at most 8
+  int cpu_workers = 0;                   ///< 0: one per thread of cpu_threads, at most 8
+  int cpu_threads = 0;                   ///< OpenMP threads the running CPU tasks share; 0: default_cpu_threads()
   int oom_retries = 3;
   bool force = false;                    ///< re-run tasks that are up to date
   double checkpoint_every_s = 60.0;      ///< long tasks save their state this often
   std::vector<std::string> command;      ///< argv, for the manifest
 };
+
+/// The caller's OpenMP thread count: OMP_NUM_THREADS when set, else the cores this process may
+/// use (its affinity mask, as Slurm sets it). The hardware concurrency without OpenMP.
+int default_cpu_threads();
 
 struct TaskOutcome {
   std::string name, kind, status;        ///< status: done, skipped (up to date), failed, not run

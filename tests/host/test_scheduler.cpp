@@ -8,6 +8,9 @@
 #include <random>
 #include <sstream>
 #include <thread>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 #include "host/io/atomic_file.hpp"
 #include "host/io/sha256.hpp"
@@ -114,6 +117,37 @@ job::JobSpec flows_job(const std::string& sites, const std::string& device, cons
 }
 
 }  // namespace
+
+#ifdef _OPENMP
+TEST_CASE("scheduler: CPU tasks get the caller's OpenMP threads (OMP_NUM_THREADS), or cpu_threads", "[scheduler]") {
+  job::TaskKind k;
+  k.name = "threads";
+  k.summary = "test task: writes the OpenMP threads it may use";
+  k.params = {{"tag", job::ParamType::Int, "to tell the runs apart", nullptr, {}, true}};
+  k.outputs = [](const job::Params&) { return std::vector<std::string>{"out.txt"}; };
+  k.run = [](job::TaskContext& ctx) {
+    ctx.add_output("out.txt", io::write_file_atomic(ctx.output_path("out.txt"), std::to_string(omp_get_max_threads())));
+  };
+  job::TaskRegistry reg;
+  reg.add(k);
+  const int before = omp_get_max_threads();
+  const auto threads_seen = [&](int caller, int cpu_threads) {
+    omp_set_num_threads(caller);
+    const std::string tag = std::to_string(caller) + "-" + std::to_string(cpu_threads);
+    const auto job = job::parse_job("[tasks.t]\nkind = \"threads\"\ntag = 1\n", "t.toml", "", reg);
+    const fs::path out = fresh("threads-" + tag);
+    job::Devices devices;
+    job::RunOptions o = options(out, 1);
+    o.cpu_threads = cpu_threads;
+    REQUIRE(job::run_job(job, devices, o).count("done") == 1);
+    omp_set_num_threads(before);
+    return std::stoi(slurp(out / "t" / "out.txt"));
+  };
+  CHECK(threads_seen(1, 0) == 1);  // was every core, whatever OMP_NUM_THREADS said
+  CHECK(threads_seen(3, 0) == 3);
+  CHECK(threads_seen(1, 5) == 5);
+}
+#endif
 
 TEST_CASE("scheduler: dependency order, and independent tasks run at the same time", "[scheduler]") {
   job::TaskRegistry reg;
