@@ -4,7 +4,8 @@ coefficients, λ networks, the paper's schedule) on the first N-1 states of data
 the external node, then the S3 criteria from its outputs: per-node data R² >= 0.99, mean
 physics residual² <= 1e-3 mean (c_e λ)², ODE self-consistency RMSE <= 0.1 per node.
 Writes bench/results/pinn-s3-<activation>-<tag>.json.
-usage: run_pinn_s3.py [--build build] [--nodes 17] [--epochs 20000] [--activation tanh] [--tag cpu-vm]"""
+usage: run_pinn_s3.py [--build build] [--nodes 17] [--epochs 20000] [--activation tanh] [--densify D]
+                      [--tag cpu-vm]"""
 import argparse
 import csv
 import json
@@ -18,6 +19,7 @@ ap.add_argument("--build", default="build")
 ap.add_argument("--nodes", type=int, default=17)
 ap.add_argument("--epochs", type=int, default=20000)
 ap.add_argument("--activation", default="tanh")
+ap.add_argument("--densify", type=int, default=0, help="pinn fit --densify D (0: the data years only)")
 ap.add_argument("--tag", default="cpu-vm")
 args = ap.parse_args()
 root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -36,7 +38,8 @@ with tempfile.TemporaryDirectory() as tmp:
     out = os.path.join(tmp, "fit")
     t0 = time.perf_counter()
     subprocess.run([os.path.join(root, args.build, "host", "migra"), "pinn", "fit", "--nodes", nf, "--balances", bf,
-                    "--epochs", str(args.epochs), "--activation", args.activation, "--out", out, "-q"], check=True,
+                    "--epochs", str(args.epochs), "--activation", args.activation, "--out", out, "-q"]
+                   + (["--densify", str(args.densify)] if args.densify else []), check=True,
                    capture_output=True)
     wall = time.perf_counter() - t0
     m = json.load(open(os.path.join(out, "metrics.json")))
@@ -44,13 +47,14 @@ with tempfile.TemporaryDirectory() as tmp:
 r2 = [x["r2"] for x in m["nodes"]]
 sc = [x["self_consistency_rmse"] for x in m["nodes"]]
 ratio = m["physics_residual_mean_sq"] / m["forcing_mean_sq"]
-res = {"case": "S3", "nodes": args.nodes, "epochs": args.epochs, "activation": args.activation, "commit": commit,
+res = {"case": "S3", "nodes": args.nodes, "epochs": args.epochs, "activation": args.activation, "densify": args.densify,
+       "commit": commit,
        "date": subprocess.run(["date", "-u", "+%Y-%m-%d"], capture_output=True, text=True).stdout.strip(),
        "wall_seconds": wall, "seconds_per_epoch": timing["seconds_per_epoch"], "final_loss": m["final_loss"],
        "r2_min": min(r2), "r2_mean": m["r2_mean"], "nodes_r2_ge_0.99": sum(r >= 0.99 for r in r2),
        "residual_to_forcing": ratio, "self_consistency_max": max(sc), "self_consistency_mean": m["self_consistency_rmse_mean"],
        "pass": {"data_r2": min(r2) >= 0.99, "residual": ratio <= 1e-3, "self_consistency": max(sc) <= 0.1}}
 os.makedirs(os.path.join(root, "bench", "results"), exist_ok=True)
-with open(os.path.join(root, "bench", "results", f"pinn-s3-{args.activation}-{args.tag}.json"), "w") as f:
+with open(os.path.join(root, "bench", "results", f"pinn-s3-{args.activation}{'-densify' + str(args.densify) if args.densify else ''}-{args.tag}.json"), "w") as f:
     f.write(json.dumps(res, indent=1) + "\n")
 print(json.dumps(res))
