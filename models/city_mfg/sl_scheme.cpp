@@ -21,23 +21,23 @@ Controls control_layout(const Grid& g, int NT) {
 }
 
 /// (min, argmin) of J over the control grid, searched in its order (0, +d, -d, ...): ties keep
-/// the smaller |alpha|, then +.
-template <class Objective>
-std::pair<double, double> grid_min(const std::vector<double>& alphas, const Objective& J) {
+/// the smaller |alpha|, then +. Jk(k) is J at alphas[k].
+template <class GridObjective>
+std::pair<double, double> grid_min(const std::vector<double>& alphas, const GridObjective& Jk) {
   double bv = INFINITY, ba = 0.0;
-  for (double a : alphas) {
-    const double v = J(a);
-    if (v < bv) bv = v, ba = a;
+  for (size_t k = 0; k < alphas.size(); ++k) {
+    const double v = Jk(int(k));
+    if (v < bv) bv = v, ba = alphas[k];
   }
   return {bv, ba};
 }
 
 /// grid_min, then a golden-section search within one grid step of its argmin (the grid alone
 /// quantises weak drifts to 0); the refined control is kept only if better beyond round-off.
-template <class Objective>
+template <class GridObjective, class Objective>
 std::pair<double, double> refined_min(const std::vector<double>& alphas, double step, double a_max, double dt,
-                                      const Objective& J) {
-  auto [bv, ba] = grid_min(alphas, J);
+                                      const GridObjective& Jk, const Objective& J) {
+  auto [bv, ba] = grid_min(alphas, Jk);
   if (step <= 0.0) return {bv, ba};
   double lo = std::max(-a_max, ba - step), hi = std::min(a_max, ba + step);
   constexpr double kInvPhi = 0.6180339887498949;
@@ -55,12 +55,12 @@ std::pair<double, double> refined_min(const std::vector<double>& alphas, double 
 /// Relaxed controls (ControlGrid::temperature): the soft-min of J over the grid and the Gibbs
 /// mixture pi ~ exp(-J / T) (weights below 1e-12 dropped, the rest renormalised) in `mix`;
 /// returns (soft-min, mean control). `values` is scratch.
-template <class Objective>
-std::pair<double, double> relaxed_min(const std::vector<double>& alphas, double T, const Objective& J,
+template <class GridObjective>
+std::pair<double, double> relaxed_min(const std::vector<double>& alphas, double T, const GridObjective& Jk,
                                       std::vector<double>& values, std::vector<std::pair<double, double>>& mix) {
   values.resize(alphas.size());
   double bv = INFINITY;
-  for (size_t k = 0; k < alphas.size(); ++k) bv = std::min(bv, values[k] = J(alphas[k]));
+  for (size_t k = 0; k < alphas.size(); ++k) bv = std::min(bv, values[k] = Jk(int(k)));
   double z = 0.0, mean = 0.0;
   for (size_t k = 0; k < alphas.size(); ++k) z += values[k] = std::exp(-(values[k] - bv) / T);
   mix.clear();
@@ -162,6 +162,42 @@ std::vector<double> ControlGrid::values() const {
   return v;
 }
 
+StencilTable stencil_table(const Grid& g, const Stencils& st, const Controls& layout, const std::vector<double>& alphas) {
+  const int N = g.nodes(), V = g.net->vertices(), C = int(alphas.size());
+  StencilTable t;
+  t.controls = C;
+  t.start.assign(size_t(layout.slots) * size_t(C) + 1, 0);
+  // the stencils of node q's slots, one per control, handed to put(row, stencil)
+  const auto each = [&](int q, Stencil& s, auto&& put) {
+    const size_t first = size_t(layout.slot_of_node[size_t(q)]) * size_t(C);
+    const int branches = q < V ? int(g.net->incident[size_t(q)].size()) : 1;
+    for (int k = 0; k < branches; ++k)
+      for (int c = 0; c < C; ++c) {
+        if (q < V) st.vertex_branch(q, k, alphas[size_t(c)], s);
+        else st.interior(q, alphas[size_t(c)], s);
+        put(first + size_t(k) * size_t(C) + size_t(c), s);
+      }
+  };
+  // two passes over the nodes: the row sizes, then the entries in place
+#pragma omp parallel for schedule(dynamic, 64)
+  for (int q = 0; q < N; ++q) {
+    Stencil s;
+    each(q, s, [&](size_t r, const Stencil& x) { t.start[r + 1] = x.node.size(); });
+  }
+  for (size_t r = 0; r + 1 < t.start.size(); ++r) t.start[r + 1] += t.start[r];
+  t.node.resize(t.start.back());
+  t.w.resize(t.start.back());
+#pragma omp parallel for schedule(dynamic, 64)
+  for (int q = 0; q < N; ++q) {
+    Stencil s;
+    each(q, s, [&](size_t r, const Stencil& x) {
+      std::copy(x.node.begin(), x.node.end(), t.node.begin() + long(t.start[r]));
+      std::copy(x.w.begin(), x.w.end(), t.w.begin() + long(t.start[r]));
+    });
+  }
+  return t;
+}
+
 std::vector<double> solve_hj(const Grid& g, const Population& pop, const ControlGrid& cg, double dt, int NT,
                              const std::vector<double>& G, Controls& ctl) {
   const int N = g.nodes(), V = g.net->vertices();
@@ -171,6 +207,7 @@ std::vector<double> solve_hj(const Grid& g, const Population& pop, const Control
   const double step = cg.n > 1 ? cg.a_max / ((cg.n - 1) / 2) : 0.0;
   ctl = control_layout(g, NT);
   if (cg.temperature > 0.0) ctl.mixture.resize(size_t(NT) * size_t(ctl.slots));
+  const StencilTable table = stencil_table(g, st, ctl, alphas);
   std::vector<double> U(size_t(NT + 1) * size_t(N), 0.0);
   for (int n = NT - 1; n >= 0; --n) {
     const double* next = U.data() + size_t(n + 1) * size_t(N);
@@ -182,15 +219,20 @@ std::vector<double> solve_hj(const Grid& g, const Population& pop, const Control
       Expectation s{next};
       std::vector<double> J;
       std::vector<std::pair<double, double>> mix;
-      // min over controls of E[U^{n+1}] + dt L, for one edge choice
-      const auto best = [&](int edge, auto&& stencil_of) {
+      // min over controls of E[U^{n+1}] + dt L, for one edge choice (control slot)
+      const auto best = [&](int edge, int slot_k, auto&& stencil_of) {
         const double h = housing(g, pop, edge);
         const auto objective = [&](double a) {
           stencil_of(a, s);
           return s.value + dt * (0.5 * pop.lambda * a * a + h);
         };
-        if (cg.temperature > 0.0) return relaxed_min(alphas, cg.temperature, objective, J, mix);
-        const auto [bv, ba] = cg.refine ? refined_min(alphas, step, cg.a_max, dt, objective) : grid_min(alphas, objective);
+        const auto grid_objective = [&](int k) {
+          const double a = alphas[size_t(k)];
+          return table.expect(slot_k, k, next) + dt * (0.5 * pop.lambda * a * a + h);
+        };
+        if (cg.temperature > 0.0) return relaxed_min(alphas, cg.temperature, grid_objective, J, mix);
+        const auto [bv, ba] = cg.refine ? refined_min(alphas, step, cg.a_max, dt, grid_objective, objective)
+                                        : grid_min(alphas, grid_objective);
         if (std::fabs(ba) >= cg.a_max && cg.n > 1) ++saturated;
         return std::pair{bv, ba};
       };
@@ -199,13 +241,13 @@ std::vector<double> solve_hj(const Grid& g, const Population& pop, const Control
       if (q < V) {
         const auto& inc = g.net->incident[size_t(q)];
         for (size_t k = 0; k < inc.size(); ++k) {
-          const auto [bv, ba] = best(inc[k], [&](double a, Expectation& o) { st.vertex_branch(q, int(k), a, o); });
+          const auto [bv, ba] = best(inc[k], slot + int(k), [&](double a, Expectation& o) { st.vertex_branch(q, int(k), a, o); });
           value += bv / double(inc.size());
           alpha_n[slot + int(k)] = ba;
           if (cg.temperature > 0.0) ctl.mixture[size_t(n) * size_t(ctl.slots) + size_t(slot) + k] = std::move(mix);
         }
       } else {
-        const auto [bv, ba] = best(g.node_edge[size_t(q)], [&](double a, Expectation& o) { st.interior(q, a, o); });
+        const auto [bv, ba] = best(g.node_edge[size_t(q)], slot, [&](double a, Expectation& o) { st.interior(q, a, o); });
         value = bv;
         alpha_n[slot] = ba;
         if (cg.temperature > 0.0) ctl.mixture[size_t(n) * size_t(ctl.slots) + size_t(slot)] = std::move(mix);

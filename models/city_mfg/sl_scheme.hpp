@@ -25,6 +25,7 @@
 /// FP (forward, the adjoint): masses M^{n+1}_q = sum_i B^n[i, q] M^n_i with B^n's rows the
 /// stencils of the stored optimal controls: non-negative and summing to 1, so mass is
 /// conserved exactly and stays >= 0.
+#include <cstddef>
 #include <string>
 #include <vector>
 
@@ -131,6 +132,25 @@ struct Controls {
   std::vector<std::vector<std::pair<double, double>>> mixture;
   long long saturated = 0;        ///< argmins at +-a_max
 };
+
+/// The stencils of every control slot (an interior node, or a vertex's incident edge) for every
+/// control of the grid, in CSR rows r = slot · controls + c. They depend on the geometry, Δt
+/// and the noise, not on U, so the HJ builds them once per solve and, at each of its N_T steps,
+/// only gathers: the vertex crossings' recursion (up to (deg − 1)^kMaxDepth branches) is not
+/// repeated. expect() sums in the order the stencil was built, as an Expectation sink would.
+struct StencilTable {
+  int controls = 0;
+  std::vector<std::size_t> start;  ///< slots · controls + 1 row offsets
+  std::vector<int> node;
+  std::vector<double> w;
+  double expect(int slot, int c, const double* U) const {
+    const std::size_t r = std::size_t(slot) * std::size_t(controls) + std::size_t(c);
+    double v = 0.0;
+    for (std::size_t e = start[r]; e < start[r + 1]; ++e) v += w[e] * U[node[e]];
+    return v;
+  }
+};
+StencilTable stencil_table(const Grid& g, const Stencils& st, const Controls& layout, const std::vector<double>& alphas);
 
 /// Solves the HJ equation backward. G: (N_T x N) coupling Phi + F at t_0..t_{N_T-1}.
 /// Returns U (N_T + 1 x N) and fills the controls.

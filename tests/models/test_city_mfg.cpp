@@ -152,6 +152,46 @@ TEST_CASE("FP matrices are row-stochastic and conserve mass exactly (spec tests 
   }
 }
 
+TEST_CASE("The HJ stencil table holds the stencil of every slot and grid control, entry for entry", "[mfg]") {
+  for (const char* text : {kTriangle, kTheta, kTree})
+  for (const char* overshoot : {"all", "onward"}) {
+    INFO(overshoot);
+    const Network net = parse_network(text, "net");
+    const Grid g = make_grid(net, 0.05);
+    Population pop;
+    pop.overshoot = overshoot;
+    pop.branches = 3;
+    const Stencils st(g, pop, 0.05);
+    ControlGrid cg;
+    cg.a_max = 30.0;  // large controls: crossings of several vertices, up to the depth cap
+    cg.n = 21;
+    Controls ctl;
+    solve_hj(g, pop, cg, 0.05, 1, std::vector<double>(size_t(g.nodes()), 0.0), ctl);  // for the layout
+    const std::vector<double> alphas = cg.values();
+    const StencilTable t = stencil_table(g, st, ctl, alphas);
+    REQUIRE(t.start.size() == size_t(ctl.slots) * alphas.size() + 1);
+    std::vector<double> U(size_t(g.nodes()));
+    std::mt19937 rng(5);
+    for (double& x : U) x = std::uniform_real_distribution<double>(-1.0, 1.0)(rng);
+    Stencil s;
+    Expectation e{U.data()};
+    for (int q = 0; q < g.nodes(); ++q) {
+      const int slot = ctl.slot_of_node[size_t(q)];
+      const int branches = q < net.vertices() ? int(net.incident[size_t(q)].size()) : 1;
+      for (int k = 0; k < branches; ++k)
+        for (size_t c = 0; c < alphas.size(); ++c) {
+          if (q < net.vertices()) st.vertex_branch(q, k, alphas[c], s), st.vertex_branch(q, k, alphas[c], e);
+          else st.interior(q, alphas[c], s), st.interior(q, alphas[c], e);
+          const size_t r = size_t(slot + k) * alphas.size() + c;
+          REQUIRE(t.start[r + 1] - t.start[r] == s.node.size());
+          REQUIRE(std::equal(s.node.begin(), s.node.end(), t.node.begin() + long(t.start[r])));
+          REQUIRE(std::equal(s.w.begin(), s.w.end(), t.w.begin() + long(t.start[r])));
+          REQUIRE(std::fabs(t.expect(slot + k, int(c), U.data()) - e.value) <= 1e-14);
+        }
+    }
+  }
+}
+
 TEST_CASE("HJ: U = h0 (T - t) with no coupling, and no steering at the last step (spec tests 10-11)", "[mfg]") {
   const Network net = parse_network(kTheta, "theta.net");
   const Grid g = make_grid(net, 0.02);
