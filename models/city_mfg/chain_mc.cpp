@@ -107,7 +107,7 @@ ChainSample sample_chain(const Grid& g, const Population& pop, const ControlGrid
     size_t k = 0;
     while (k + 1 < mix.size() && (u -= mix[k].second) >= 0.0) ++k;
     cost += cg.temperature * (std::log(mix[k].second) + log_controls);
-    return mix[k].first;
+    return ctl.grid[size_t(mix[k].first)];
   };
 
   constexpr long long kChunk = 4096;

@@ -53,11 +53,11 @@ std::pair<double, double> refined_min(const std::vector<double>& alphas, double 
 }
 
 /// Relaxed controls (ControlGrid::temperature): the soft-min of J over the grid and the Gibbs
-/// mixture pi ~ exp(-J / T) (weights below 1e-12 dropped, the rest renormalised) in `mix`;
-/// returns (soft-min, mean control). `values` is scratch.
+/// mixture pi ~ exp(-J / T) (weights below 1e-12 dropped, the rest renormalised) in `mix`, as
+/// (grid index, weight); returns (soft-min, mean control). `values` is scratch.
 template <class GridObjective>
 std::pair<double, double> relaxed_min(const std::vector<double>& alphas, double T, const GridObjective& Jk,
-                                      std::vector<double>& values, std::vector<std::pair<double, double>>& mix) {
+                                      std::vector<double>& values, std::vector<std::pair<int, double>>& mix) {
   values.resize(alphas.size());
   double bv = INFINITY;
   for (size_t k = 0; k < alphas.size(); ++k) bv = std::min(bv, values[k] = Jk(int(k)));
@@ -65,10 +65,10 @@ std::pair<double, double> relaxed_min(const std::vector<double>& alphas, double 
   for (size_t k = 0; k < alphas.size(); ++k) z += values[k] = std::exp(-(values[k] - bv) / T);
   mix.clear();
   for (size_t k = 0; k < alphas.size(); ++k)
-    if (values[k] / z > 1e-12) mix.emplace_back(alphas[k], values[k] / z);
+    if (values[k] / z > 1e-12) mix.emplace_back(int(k), values[k] / z);
   double kept = 0.0;
-  for (const auto& [a, w] : mix) kept += w;
-  for (auto& [a, w] : mix) mean += a * (w /= kept);
+  for (const auto& [k, w] : mix) kept += w;
+  for (auto& [k, w] : mix) mean += alphas[size_t(k)] * (w /= kept);
   return {bv - T * std::log(z / double(alphas.size())), mean};
 }
 
@@ -207,7 +207,9 @@ std::vector<double> solve_hj(const Grid& g, const Population& pop, const Control
   const double step = cg.n > 1 ? cg.a_max / ((cg.n - 1) / 2) : 0.0;
   ctl = control_layout(g, NT);
   if (cg.temperature > 0.0) ctl.mixture.resize(size_t(NT) * size_t(ctl.slots));
-  const StencilTable table = stencil_table(g, st, ctl, alphas);
+  const auto shared_table = std::make_shared<const StencilTable>(stencil_table(g, st, ctl, alphas));
+  const StencilTable& table = *shared_table;
+  if (cg.temperature > 0.0) ctl.grid = alphas, ctl.table = shared_table;
   std::vector<double> U(size_t(NT + 1) * size_t(N), 0.0);
   for (int n = NT - 1; n >= 0; --n) {
     const double* next = U.data() + size_t(n + 1) * size_t(N);
@@ -218,7 +220,7 @@ std::vector<double> solve_hj(const Grid& g, const Population& pop, const Control
     for (int q = 0; q < N; ++q) {
       Expectation s{next};
       std::vector<double> J;
-      std::vector<std::pair<double, double>> mix;
+      std::vector<std::pair<int, double>> mix;
       // min over controls of E[U^{n+1}] + dt L, for one edge choice (control slot)
       const auto best = [&](int edge, int slot_k, auto&& stencil_of) {
         const double h = housing(g, pop, edge);
@@ -264,18 +266,25 @@ void fp_row(const Grid& g, const Stencils& st, const Controls& ctl, int n, int i
   const int slot = ctl.slot_of_node[size_t(i)];
   out.clear();
   Stencil branch;
-  // the stencil of one control slot, weighted: the stored argmin, or the relaxed mixture
+  // the stencil of one control slot, weighted: the stored argmin, or the relaxed mixture (its
+  // grid controls' stencils from the HJ's table)
   const auto add = [&](int k, double weight, auto&& stencil_of) {
     const size_t at = size_t(n) * size_t(ctl.slots) + size_t(slot + k);
-    const auto one = [&](double a, double w) {
-      stencil_of(a, branch);
-      for (size_t t = 0; t < branch.node.size(); ++t) {
-        out.node.push_back(branch.node[t]);
-        out.w.push_back(branch.w[t] * w);
+    const auto append = [&](const int* node, const double* w, size_t size, double scale) {
+      for (size_t t = 0; t < size; ++t) {
+        out.node.push_back(node[t]);
+        out.w.push_back(w[t] * scale);
       }
     };
-    if (ctl.mixture.empty()) return one(alpha_n[slot + k], weight);
-    for (const auto& [a, w] : ctl.mixture[at]) one(a, weight * w);
+    if (ctl.mixture.empty()) {
+      stencil_of(alpha_n[slot + k], branch);
+      return append(branch.node.data(), branch.w.data(), branch.node.size(), weight);
+    }
+    const StencilTable& t = *ctl.table;
+    for (const auto& [c, w] : ctl.mixture[at]) {
+      const size_t r = size_t(slot + k) * size_t(t.controls) + size_t(c), e = t.start[r];
+      append(t.node.data() + e, t.w.data() + e, t.start[r + 1] - e, weight * w);
+    }
   };
   if (i >= g.net->vertices()) return add(0, 1.0, [&](double a, Stencil& o) { st.interior(i, a, o); });
   const auto& inc = g.net->incident[size_t(i)];

@@ -26,6 +26,7 @@
 /// stencils of the stored optimal controls: non-negative and summing to 1, so mass is
 /// conserved exactly and stays >= 0.
 #include <cstddef>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -122,17 +123,6 @@ struct ControlGrid {
   std::vector<double> values() const;  ///< ordered 0, +d, -d, +2d, -2d, ...
 };
 
-/// Optimal controls of one HJ solve: per time step n < N_T, per interior node one alpha, per
-/// vertex one alpha per incident edge (offsets in slot()).
-struct Controls {
-  std::vector<int> slot_of_node;  ///< first slot of each node
-  int slots = 0;
-  std::vector<double> alpha;      ///< N_T x slots (relaxed controls: the mixture's mean)
-  /// Relaxed controls only: per (n, slot) the (alpha, weight) pairs of the mixture.
-  std::vector<std::vector<std::pair<double, double>>> mixture;
-  long long saturated = 0;        ///< argmins at +-a_max
-};
-
 /// The stencils of every control slot (an interior node, or a vertex's incident edge) for every
 /// control of the grid, in CSR rows r = slot · controls + c. They depend on the geometry, Δt
 /// and the noise, not on U, so the HJ builds them once per solve and, at each of its N_T steps,
@@ -150,6 +140,20 @@ struct StencilTable {
     return v;
   }
 };
+/// Optimal controls of one HJ solve: per time step n < N_T, per interior node one alpha, per
+/// vertex one alpha per incident edge (offsets in slot()).
+struct Controls {
+  std::vector<int> slot_of_node;  ///< first slot of each node
+  int slots = 0;
+  std::vector<double> alpha;      ///< N_T x slots (relaxed controls: the mixture's mean)
+  /// Relaxed controls only: per (n, slot) the (index into grid, weight) pairs of the mixture,
+  /// the grid's values, and their stencils (which the FP reuses).
+  std::vector<std::vector<std::pair<int, double>>> mixture;
+  std::vector<double> grid;
+  std::shared_ptr<const StencilTable> table;
+  long long saturated = 0;        ///< argmins at +-a_max
+};
+
 StencilTable stencil_table(const Grid& g, const Stencils& st, const Controls& layout, const std::vector<double>& alphas);
 
 /// Solves the HJ equation backward. G: (N_T x N) coupling Phi + F at t_0..t_{N_T-1}.
