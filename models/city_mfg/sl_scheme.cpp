@@ -261,7 +261,8 @@ std::vector<double> solve_hj(const Grid& g, const Population& pop, const Control
   return U;
 }
 
-void fp_row(const Grid& g, const Stencils& st, const Controls& ctl, int n, int i, Stencil& out) {
+template <class Sink>
+void fp_row(const Grid& g, const Stencils& st, const Controls& ctl, int n, int i, Sink& out) {
   const double* alpha_n = ctl.alpha.data() + size_t(n) * size_t(ctl.slots);
   const int slot = ctl.slot_of_node[size_t(i)];
   out.clear();
@@ -271,10 +272,7 @@ void fp_row(const Grid& g, const Stencils& st, const Controls& ctl, int n, int i
   const auto add = [&](int k, double weight, auto&& stencil_of) {
     const size_t at = size_t(n) * size_t(ctl.slots) + size_t(slot + k);
     const auto append = [&](const int* node, const double* w, size_t size, double scale) {
-      for (size_t t = 0; t < size; ++t) {
-        out.node.push_back(node[t]);
-        out.w.push_back(w[t] * scale);
-      }
+      for (size_t t = 0; t < size; ++t) out.add(node[t], w[t] * scale);
     };
     if (ctl.mixture.empty()) {
       stencil_of(alpha_n[slot + k], branch);
@@ -298,18 +296,20 @@ std::vector<double> solve_fp(const Grid& g, const Population& pop, double dt, in
   const Stencils st(g, pop, dt);
   std::vector<double> M(size_t(NT + 1) * size_t(N), 0.0);
   std::copy(M0.begin(), M0.end(), M.begin());
-  Stencil row;
   for (int n = 0; n < NT; ++n) {
     const double* cur = M.data() + size_t(n) * size_t(N);
-    double* next = M.data() + size_t(n + 1) * size_t(N);
+    Scatter push{M.data() + size_t(n + 1) * size_t(N)};
     // a serial scatter in node order: deterministic (the symmetry tests need it)
     for (int i = 0; i < N; ++i) {
       if (cur[i] == 0.0) continue;
-      fp_row(g, st, ctl, n, i, row);
-      for (size_t k = 0; k < row.node.size(); ++k) next[row.node[k]] += row.w[k] * cur[i];
+      push.m = cur[i];
+      fp_row(g, st, ctl, n, i, push);
     }
   }
   return M;
 }
+
+template void fp_row(const Grid&, const Stencils&, const Controls&, int, int, Stencil&);
+template void fp_row(const Grid&, const Stencils&, const Controls&, int, int, Scatter&);
 
 }  // namespace migra::mfg

@@ -44,6 +44,13 @@ struct Stencil {
   void add(int q, double weight) { node.push_back(q), w.push_back(weight); }
 };
 
+/// A node's mass m pushed along a stencil on the fly: next[node] += w m (the FP needs no list).
+struct Scatter {
+  double* next = nullptr;
+  double m = 0.0;
+  void clear() {}
+  void add(int q, double weight) { next[q] += weight * m; }
+};
 /// A stencil applied on the fly: sum of w U[node] (the HJ objective needs no list).
 struct Expectation {
   const double* U = nullptr;
@@ -165,7 +172,9 @@ std::vector<double> solve_hj(const Grid& g, const Population& pop, const Control
 std::vector<double> solve_fp(const Grid& g, const Population& pop, double dt, int NT, const Controls& ctl,
                              const std::vector<double>& M0);
 
-/// Row i of the FP matrix B^n (for tests): the stencil of node i with its stored controls.
-void fp_row(const Grid& g, const Stencils& st, const Controls& ctl, int n, int i, Stencil& out);
+/// Row i of the FP matrix B^n: the stencil of node i with its stored controls, into a Sink
+/// (cleared first): a Stencil (the tests read rows), or the FP's scatter of one node's mass.
+template <class Sink>
+void fp_row(const Grid& g, const Stencils& st, const Controls& ctl, int n, int i, Sink& out);
 
 }  // namespace migra::mfg
