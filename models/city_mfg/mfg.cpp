@@ -282,6 +282,7 @@ MfgResult solve_mfg(Backend& be, const Grid& g, const std::vector<double>& D, co
         Gf[k] = r.phi_f[k] + Ff[size_t(q)];
       }
     }
+    r.controls_w = Controls{}, r.controls_f = Controls{};  // the last iteration's only: free them first
     Controls cw, cf;
     r.Uw = solve_hj(g, cfg.workers.sl, cfg.controls, cfg.dt, NT, Gw, cw);
     r.Uf = solve_hj(g, cfg.firms.sl, cfg.controls, cfg.dt, NT, Gf, cf);
