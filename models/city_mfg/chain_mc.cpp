@@ -102,12 +102,12 @@ ChainSample sample_chain(const Grid& g, const Population& pop, const ControlGrid
   // the control of slot `at`: the stored one, or a draw from the mixture; adds its entropy term
   const auto control = [&](size_t at, Draws& r, double& cost) {
     if (!relaxed) return ctl.alpha[at];
-    const auto& mix = ctl.mixture[at];
+    const Mixtures::Row mix = ctl.mixture.row(at);
     double u = r.next();
     size_t k = 0;
-    while (k + 1 < mix.size() && (u -= mix[k].second) >= 0.0) ++k;
-    cost += cg.temperature * (std::log(mix[k].second) + log_controls);
-    return ctl.grid[size_t(mix[k].first)];
+    while (k + 1 < mix.size && (u -= mix.weight[k]) >= 0.0) ++k;
+    cost += cg.temperature * (std::log(mix.weight[k]) + log_controls);
+    return ctl.grid[mix.index[k]];
   };
 
   constexpr long long kChunk = 4096;

@@ -206,7 +206,13 @@ std::vector<double> solve_hj(const Grid& g, const Population& pop, const Control
   const std::vector<double> alphas = cg.values();
   const double step = cg.n > 1 ? cg.a_max / ((cg.n - 1) / 2) : 0.0;
   ctl = control_layout(g, NT);
-  if (cg.temperature > 0.0) ctl.mixture.resize(size_t(NT) * size_t(ctl.slots));
+  MIGRA_THROW_IF_NOT_FMT(cg.n >= 1 && cg.n <= 65535, "control grid: n-alpha must be in [1, 65535], got %d", cg.n);
+  std::vector<std::vector<std::pair<int, double>>> step_mix;  // one step's mixtures, then compacted
+  if (cg.temperature > 0.0) {
+    ctl.mixture.steps.resize(size_t(NT));
+    ctl.mixture.slots = ctl.slots;
+    step_mix.resize(size_t(ctl.slots));
+  }
   const auto shared_table = std::make_shared<const StencilTable>(stencil_table(g, st, ctl, alphas));
   const StencilTable& table = *shared_table;
   if (cg.temperature > 0.0) ctl.grid = alphas, ctl.table = shared_table;
@@ -246,17 +252,26 @@ std::vector<double> solve_hj(const Grid& g, const Population& pop, const Control
           const auto [bv, ba] = best(inc[k], slot + int(k), [&](double a, Expectation& o) { st.vertex_branch(q, int(k), a, o); });
           value += bv / double(inc.size());
           alpha_n[slot + int(k)] = ba;
-          if (cg.temperature > 0.0) ctl.mixture[size_t(n) * size_t(ctl.slots) + size_t(slot) + k] = std::move(mix);
+          if (cg.temperature > 0.0) step_mix[size_t(slot) + k].swap(mix);
         }
       } else {
         const auto [bv, ba] = best(g.node_edge[size_t(q)], slot, [&](double a, Expectation& o) { st.interior(q, a, o); });
         value = bv;
         alpha_n[slot] = ba;
-        if (cg.temperature > 0.0) ctl.mixture[size_t(n) * size_t(ctl.slots) + size_t(slot)] = std::move(mix);
+        if (cg.temperature > 0.0) step_mix[size_t(slot)].swap(mix);
       }
       cur[q] = value + dt * G[size_t(n) * size_t(N) + size_t(q)];
     }
     ctl.saturated += saturated;
+    if (cg.temperature > 0.0) {
+      Mixtures::Step& out = ctl.mixture.steps[size_t(n)];
+      out.start.assign(1, 0);
+      for (const auto& m : step_mix) {
+        for (const auto& [k, w] : m) out.index.push_back(std::uint16_t(k)), out.weight.push_back(w);
+        out.start.push_back(std::uint32_t(out.index.size()));
+      }
+      out.index.shrink_to_fit(), out.weight.shrink_to_fit();
+    }
   }
   return U;
 }
@@ -279,9 +294,10 @@ void fp_row(const Grid& g, const Stencils& st, const Controls& ctl, int n, int i
       return append(branch.node.data(), branch.w.data(), branch.node.size(), weight);
     }
     const StencilTable& t = *ctl.table;
-    for (const auto& [c, w] : ctl.mixture[at]) {
-      const size_t r = size_t(slot + k) * size_t(t.controls) + size_t(c), e = t.start[r];
-      append(t.node.data() + e, t.w.data() + e, t.start[r + 1] - e, weight * w);
+    const Mixtures::Row mix = ctl.mixture.row(at);
+    for (size_t m = 0; m < mix.size; ++m) {
+      const size_t r = size_t(slot + k) * size_t(t.controls) + mix.index[m], e = t.start[r];
+      append(t.node.data() + e, t.w.data() + e, t.start[r + 1] - e, weight * mix.weight[m]);
     }
   };
   if (i >= g.net->vertices()) return add(0, 1.0, [&](double a, Stencil& o) { st.interior(i, a, o); });

@@ -26,6 +26,7 @@
 /// stencils of the stored optimal controls: non-negative and summing to 1, so mass is
 /// conserved exactly and stays >= 0.
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -147,6 +148,29 @@ struct StencilTable {
     return v;
   }
 };
+/// Relaxed controls' mixtures, compact (they dominate a solve's memory): per time step, CSR
+/// rows over the control slots of (grid index, weight) pairs. Row `at` = n · slots + slot.
+struct Mixtures {
+  struct Step {
+    std::vector<std::uint32_t> start;  ///< slots + 1
+    std::vector<std::uint16_t> index;  ///< into Controls::grid
+    std::vector<double> weight;
+  };
+  struct Row {
+    const std::uint16_t* index;
+    const double* weight;
+    std::size_t size;
+  };
+  std::vector<Step> steps;
+  int slots = 0;
+  bool empty() const { return steps.empty(); }
+  Row row(std::size_t at) const {
+    const Step& s = steps[at / std::size_t(slots)];
+    const std::size_t r = at % std::size_t(slots), e = s.start[r];
+    return {s.index.data() + e, s.weight.data() + e, s.start[r + 1] - e};
+  }
+};
+
 /// Optimal controls of one HJ solve: per time step n < N_T, per interior node one alpha, per
 /// vertex one alpha per incident edge (offsets in slot()).
 struct Controls {
@@ -155,7 +179,7 @@ struct Controls {
   std::vector<double> alpha;      ///< N_T x slots (relaxed controls: the mixture's mean)
   /// Relaxed controls only: per (n, slot) the (index into grid, weight) pairs of the mixture,
   /// the grid's values, and their stencils (which the FP reuses).
-  std::vector<std::vector<std::pair<int, double>>> mixture;
+  Mixtures mixture;
   std::vector<double> grid;
   std::shared_ptr<const StencilTable> table;
   long long saturated = 0;        ///< argmins at +-a_max
