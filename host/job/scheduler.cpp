@@ -31,7 +31,6 @@ std::unique_ptr<Backend> second_context(const Backend& gpu) {
   return make_cuda_backend(std::stoi(gpu.name().substr(gpu.name().find(':') + 1)));
 }
 
-
 enum class State { Waiting, Queued, Running, Finished };
 
 struct TaskState {

@@ -296,8 +296,8 @@ void fp_row(const Grid& g, const Stencils& st, const Controls& ctl, int n, int i
     const StencilTable& t = *ctl.table;
     const Mixtures::Row mix = ctl.mixture.row(at);
     for (size_t m = 0; m < mix.size; ++m) {
-      const size_t r = size_t(slot + k) * size_t(t.controls) + mix.index[m], e = t.start[r];
-      append(t.node.data() + e, t.w.data() + e, t.start[r + 1] - e, weight * mix.weight[m]);
+      const auto [first, last] = t.row(slot + k, mix.index[m]);
+      append(t.node.data() + first, t.w.data() + first, last - first, weight * mix.weight[m]);
     }
   };
   if (i >= g.net->vertices()) return add(0, 1.0, [&](double a, Stencil& o) { st.interior(i, a, o); });

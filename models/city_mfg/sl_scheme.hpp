@@ -29,6 +29,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "models/city_mfg/network.hpp"
@@ -141,10 +142,15 @@ struct StencilTable {
   std::vector<std::size_t> start;  ///< slots · controls + 1 row offsets
   std::vector<int> node;
   std::vector<double> w;
-  double expect(int slot, int c, const double* U) const {
+  /// The entries [first, last) of the stencil of `slot` under grid control c.
+  std::pair<std::size_t, std::size_t> row(int slot, int c) const {
     const std::size_t r = std::size_t(slot) * std::size_t(controls) + std::size_t(c);
+    return {start[r], start[r + 1]};
+  }
+  double expect(int slot, int c, const double* U) const {
+    const auto [first, last] = row(slot, c);
     double v = 0.0;
-    for (std::size_t e = start[r]; e < start[r + 1]; ++e) v += w[e] * U[node[e]];
+    for (std::size_t e = first; e < last; ++e) v += w[e] * U[node[e]];
     return v;
   }
 };
