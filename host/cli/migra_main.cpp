@@ -67,7 +67,7 @@ int migra_main(int argc, char** argv, const MainSetup& setup) {
   register_run(app, args, *setup.kinds);
   register_task_commands(app, args, *setup.kinds);
   if (setup.torch_description) register_info(app, setup.torch_description);
-  if (setup.hand_off) setup.hand_off(app, argc, argv);  // may not return
+  if (setup.hand_off) setup.hand_off(app, *setup.kinds, argc, argv);  // may not return
   if (const auto unknown = unknown_command(app, args)) {
     print_error("error", unknown->c_str());
     return 2;

@@ -14,8 +14,9 @@ struct MainSetup {
   const job::TaskRegistry* kinds;  ///< one subcommand each, and what job files may name
   /// Given (migra-torch): LibTorch's runtime description, and `migra info` is registered.
   std::function<std::string()> torch_description;
-  /// Given (migra): called before MPI starts; may exec the other binary and not return.
-  std::function<void(const CLI::App&, int, char**)> hand_off;
+  /// Given (migra): called before MPI starts, with the app built over `kinds`; may exec the
+  /// other binary and not return.
+  std::function<void(const CLI::App&, const job::TaskRegistry&, int, char**)> hand_off;
 };
 
 int migra_main(int argc, char** argv, const MainSetup& setup);

@@ -46,8 +46,8 @@ bool needs_torch_binary(const CLI::App& app, const std::vector<std::string>& arg
   return false;
 }
 
-void exec_torch_binary_if_needed(const CLI::App& app, int argc, char** argv) {
-  if (!needs_torch_binary(app, std::vector<std::string>(argv, argv + argc), job::torch_free_task_kinds())) return;
+void exec_torch_binary_if_needed(const CLI::App& app, const job::TaskRegistry& kinds, int argc, char** argv) {
+  if (!needs_torch_binary(app, std::vector<std::string>(argv, argv + argc), kinds)) return;
   std::error_code ec;
   const std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", ec);
   const std::string torch = (ec ? std::filesystem::path(argv[0]) : self).parent_path() / "migra-torch";

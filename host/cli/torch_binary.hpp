@@ -17,10 +17,10 @@ namespace migra::host {
 /// parse stays here, and its errors are reported here.
 bool needs_torch_binary(const CLI::App& app, const std::vector<std::string>& args, const job::TaskRegistry& kinds);
 
-/// When needs_torch_binary() (with the torch-free kinds) holds, replaces this process by
+/// When needs_torch_binary() holds, replaces this process by
 /// migra-torch beside it with the same arguments and environment (so before MPI starts: a rank
 /// launched by mpirun or srun becomes a migra-torch rank). Does not return then; if migra-torch
 /// cannot be started, prints why and exits with status 2.
-void exec_torch_binary_if_needed(const CLI::App& app, int argc, char** argv);
+void exec_torch_binary_if_needed(const CLI::App& app, const job::TaskRegistry& kinds, int argc, char** argv);
 
 }  // namespace migra::host
