@@ -511,7 +511,7 @@ TEST_CASE("migra settle fit: the three flow models on the NY 2011 flows", "[cli]
   REQUIRE(double(om["spatial"]["gamma"]) != Approx(double(models["spatial"]["gamma"])).epsilon(1e-6));
 }
 
-TEST_CASE("migra settle: synthetic cities recovered end to end; spread and simulate", "[cli][settle]") {
+TEST_CASE("migra settle: synthetic cities recovered end to end, spread and simulate", "[cli][settle]") {
   const fs::path dir = fresh_dir("settle-synth");
   const Run s = run_migra("settle synth --layouts monocentric,polycentric --side 10 --u-density -0.3 --seed 11 "
                           "--progress none --out " + (dir / "city").string());

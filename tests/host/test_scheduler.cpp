@@ -192,7 +192,7 @@ TEST_CASE("scheduler: a task asking for CUDA on a machine without it runs on the
   REQUIRE(manifest(dir / "run")["device_notice"] == "no CUDA device (test)");
 }
 
-TEST_CASE("scheduler: out of GPU memory -> smaller chunks, then the CPU; same result", "[scheduler][oom]") {
+TEST_CASE("scheduler: out of GPU memory -> smaller chunks, then the CPU, same result", "[scheduler][oom]") {
   const fs::path dir = fresh("oom");
   const int n = 2000;  // the full matrix is 32 MB
   const std::string sites = sites_file(dir / "in", n, 2);

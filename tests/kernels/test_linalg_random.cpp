@@ -16,7 +16,7 @@
 
 using namespace migra;
 
-TEST_CASE("cholesky: L Lᵀ x = b solves SPD systems; indefinite ones are refused", "[linalg]") {
+TEST_CASE("cholesky: L Lᵀ x = b solves SPD systems, indefinite ones are refused", "[linalg]") {
   std::mt19937_64 rng(3);
   std::normal_distribution<double> z;
   for (int n : {1, 2, 7, 64, 301}) {

@@ -739,7 +739,7 @@ TEST_CASE("Relaxed controls: stochastic FP rows, exact mass, and the argmin as t
   for (size_t k = 0; k < ch.alpha.size(); ++k) REQUIRE(cz.alpha[k] == Approx(ch.alpha[k]).margin(1e-9));
 }
 
-TEST_CASE("Rent kernels: the ball and the Gaussian average a uniform density to itself; rents by hand", "[mfg]") {
+TEST_CASE("Rent kernels: the ball and the Gaussian average a uniform density to itself, rents by hand", "[mfg]") {
   const Network net = parse_network(kTheta, "theta.net");
   const Grid g = make_grid(net, 0.05);
   const std::vector<double> D = node_distances(g);

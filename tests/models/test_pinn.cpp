@@ -378,7 +378,7 @@ struct LoneNet {
 
 }  // namespace
 
-TEST_CASE("batched network = N lone networks; U6: derivatives against finite differences", "[pinn]") {
+TEST_CASE("batched network = N lone networks, U6: derivatives against finite differences", "[pinn]") {
   torch::manual_seed(5);
   const auto o = torch::TensorOptions().dtype(torch::kFloat64);
   const std::int64_t G = 4, P = 9, H = 16;

@@ -216,7 +216,7 @@ TEST_CASE("settlement: optimiser against the gamma profile, finite differences a
   CHECK(closed_form_log_mu(p, FlowModel::Baseline, f.baseline.params) == Approx(f.baseline.params.log_mu).margin(1e-9));
 }
 
-TEST_CASE("settlement: spatial flows are symmetric; extended log-ratios recover u", "[settlement]") {
+TEST_CASE("settlement: spatial flows are symmetric, extended log-ratios recover u", "[settlement]") {
   const SyntheticCity s = test_city(false, 9);
   const Problem pr(s.city, {});
   const size_t n = size_t(s.city.size());
@@ -276,7 +276,7 @@ TEST_CASE("settlement: eta and the LouBar threshold, edge cases and brute force"
   }
 }
 
-TEST_CASE("settlement: implied dynamics conserve population; constant u is stationary", "[settlement]") {
+TEST_CASE("settlement: implied dynamics conserve population, constant u is stationary", "[settlement]") {
   const SyntheticCity s = test_city(false, 21);
   const PairGeometry g = pair_geometry(s.city);
   const int n = s.city.size();
