@@ -70,7 +70,7 @@ void run(job::TaskContext& ctx) {
   const nlohmann::json metrics = {{"nodes_explained", m}, {"models_explained", ex.models}, {"epochs", cfg.epochs},
                                   {"lr", cfg.lr}, {"mean_final_loss", loss}, {"ranking", ranking},
                                   {"note", "importance: row z-scores of the unsigned masks (more or less important than the "
-                                           "node's average feature); sensitivity: dz_i/dx_if in standardised units, signed"}};
+                                           "node's average feature); sensitivity: d|z_i|/dx_if in standardised units, signed"}};
   ctx.write_output("metrics.json", metrics.dump(2) + "\n");
 
   // Beeswarm (Fig. 4): one row per feature (ranked), one dot per node at its z-score, coloured

@@ -13,6 +13,7 @@
 #include "kernels/stats/flow_metrics.hpp"
 #include "models/graphsage_flows/deep_gravity.hpp"
 #include "models/graphsage_flows/gravity_baseline.hpp"
+#include "models/graphsage_flows/node_flows.hpp"
 #include "models/graphsage_flows/sage.hpp"
 #include "models/torch_runtime.hpp"
 
@@ -78,6 +79,7 @@ void run(job::TaskContext& ctx) {
   const std::vector<double> Xs = st.apply(nodes.X, n, d);
   gnn::SageConfig cfg;
   cfg.hidden = int(p["hidden"].get<long long>());
+  cfg.embedding = int(p["embedding"].get<long long>());
   cfg.steps = int(p["steps"].get<long long>());
   cfg.repeats = int(p["repeats"].get<long long>());
   cfg.dropout = p["dropout"];
@@ -139,6 +141,7 @@ void run(job::TaskContext& ctx) {
       {"gnn", scores(g, res.prediction)},
       {"gnn_repeats", {{"test_cpc", rep_cpc}, {"test_cpc_mean", cm}, {"test_cpc_sd", std::sqrt(cv)},
                        {"kept_step", res.best_step}, {"negatives_clamped", res.negatives}}},
+      {"gnn_outflows_given", scores(g, gnn::with_observed_outflows(g, res.prediction))},
       {"gravity", scores(g, grav.prediction)},
       {"gravity_fit", {{"beta", grav.beta}, {"gamma", grav.gamma}, {"iterations", grav.iterations}, {"converged", grav.converged},
                        {"law", "t_ij = O_i P_j^beta d_ij^-gamma / sum_k P_k^beta d_ik^-gamma (singly constrained), multinomial "
@@ -149,7 +152,7 @@ void run(job::TaskContext& ctx) {
       {"null", scores(g, null_pred)},
       {"nodes", n}, {"records", m}, {"self_flows_dropped", data.self_flows}, {"features", nodes.features},
       {"coordinates", nodes.coordinates},
-      {"config", {{"hidden", cfg.hidden}, {"steps", cfg.steps}, {"repeats", cfg.repeats}, {"dropout", cfg.dropout},
+      {"config", {{"hidden", cfg.hidden}, {"embedding", cfg.embedding}, {"steps", cfg.steps}, {"repeats", cfg.repeats}, {"dropout", cfg.dropout},
                   {"lr", cfg.lr}, {"aggregator", cfg.aggregator}, {"weight_before_pool", cfg.weight_before_pool},
                   {"final_bn_relu", cfg.final_bn_relu}, {"keep", p["keep"]}, {"val_every", cfg.log_every}, {"fanout", cfg.fanout},
                   {"weights", p["weights"]}, {"edges", p["edges"]}, {"dtype", cfg.float64 ? "float64" : "float32"},
@@ -211,8 +214,10 @@ void run(job::TaskContext& ctx) {
   ctx.result = {{"gnn_test_cpc", metrics["gnn"]["test"]["cpc"]}, {"gravity_test_cpc", metrics["gravity"]["test"]["cpc"]},
                 {"device", res.device}, {"seconds_per_step", res.seconds_per_step}, {"resumed_at_step", res.resumed_at}};
   if (mlp_epochs > 0) ctx.result["mlp_test_cpc"] = metrics["mlp"]["test"]["cpc"], ctx.result["mlp_seconds_per_epoch"] = mlp.seconds_per_epoch;
-  std::snprintf(line, sizeof line, "test CPC: GraphSAGE %.4f, gravity %.4f%s (%zu records, %d repeats, %.2f ms/step on %s)",
-                metrics["gnn"]["test"]["cpc"].get<double>(), metrics["gravity"]["test"]["cpc"].get<double>(),
+  std::snprintf(line, sizeof line,
+                "test CPC: GraphSAGE %.4f (%.4f given the outflows), gravity %.4f%s (%zu records, %d repeats, %.2f ms/step on %s)",
+                metrics["gnn"]["test"]["cpc"].get<double>(), metrics["gnn_outflows_given"]["test"]["cpc"].get<double>(),
+                metrics["gravity"]["test"]["cpc"].get<double>(),
                 mlp_epochs > 0 ? (", MLP " + std::to_string(metrics["mlp"]["test"]["cpc"].get<double>()).substr(0, 6)).c_str() : "",
                 m, cfg.repeats, 1e3 * res.seconds_per_step, res.device.c_str());
   ctx.summary.push_back(line);
@@ -236,6 +241,8 @@ job::TaskKind gnn_train_task_kind() {
       {"repeats", ParamType::Int, "Independent models averaged (the paper: 10)", 10, {}, false, 1.0},
       {"steps", ParamType::Int, "Full-batch Adam steps (the paper: 10000)", 10000, {}, false, 0.0},
       {"hidden", ParamType::Int, "Hidden width (the paper: 256)", 256, {}, false, 1.0},
+      {"embedding", ParamType::Int, "Width k of the node output z; the decoder is t_ij = w_ij <z_i, z_j> (the paper: 1)",
+       1, {}, false, 1.0},
       {"dropout", ParamType::Real, "Dropout on the hidden layers", 0.5, {}, false, 0.0},
       {"lr", ParamType::Real, "Adam learning rate", 1e-3, {}, false, 0.0},
       {"aggregator", ParamType::String, "Neighbour aggregation", "pool", {"pool", "mean"}},

@@ -41,16 +41,21 @@ torch::Tensor entropy(const torch::Tensor& p) {
   return -p * torch::log(p + 1e-15) - (1 - p) * torch::log(1 - p + 1e-15);
 }
 
+/// Copy k's output at node nodes[k]: z [b, N, K] -> [b, K].
+torch::Tensor at_nodes(const torch::Tensor& z, const torch::Tensor& target) {
+  return z.gather(1, target.view({-1, 1, 1}).expand({z.size(0), 1, z.size(2)})).squeeze(1);
+}
+
 /// One batch of nodes explained on model copy `mb` (b copies): σ(m) per node [b, d] and the last losses.
 std::pair<torch::Tensor, torch::Tensor> explain_batch(SageNet& mb, const FlowGraph& g, const Edges& e, const torch::Tensor& x,
                                                       const std::vector<int>& nodes, const ExplainConfig& cfg) {
   const std::int64_t b = std::int64_t(nodes.size()), N = x.size(1), d = x.size(2), E = e.src.size(0);
   const auto o = x.options();
-  const torch::Tensor target = long_tensor(nodes, o.device()).view({b, 1});
+  const torch::Tensor target = long_tensor(nodes, o.device());
   torch::Tensor y;
   {
     torch::NoGradGuard ng;
-    y = mb.forward(x.expand({b, N, d}), e, false).gather(1, target).squeeze(1);
+    y = at_nodes(mb.forward(x.expand({b, N, d}), e, false), target);
   }
   std::vector<double> inside(static_cast<size_t>(b * E), 0.0), sigma_e(static_cast<size_t>(b));
   for (std::int64_t k = 0; k < b; ++k) {
@@ -68,8 +73,8 @@ std::pair<torch::Tensor, torch::Tensor> explain_batch(SageNet& mb, const FlowGra
   torch::Tensor loss;
   for (int epoch = 0; epoch < cfg.epochs; ++epoch) {
     const torch::Tensor sm = torch::sigmoid(m), sq = torch::sigmoid(q);
-    const torch::Tensor yh = mb.forward(x * sm, e, false, sq).gather(1, target).squeeze(1);
-    loss = (yh - y).abs() + sm.mean({1, 2}) + 0.1 * entropy(sm).mean({1, 2}) + 0.005 * (sq * in_e).sum(1) +
+    const torch::Tensor yh = at_nodes(mb.forward(x * sm, e, false, sq), target);
+    loss = (yh - y).abs().sum(1) + sm.mean({1, 2}) + 0.1 * entropy(sm).mean({1, 2}) + 0.005 * (sq * in_e).sum(1) +
            (entropy(sq) * in_e).sum(1) / count;  // per node: the copies are independent
     opt.zero_grad();
     loss.sum().backward();
@@ -78,17 +83,18 @@ std::pair<torch::Tensor, torch::Tensor> explain_batch(SageNet& mb, const FlowGra
   return {torch::sigmoid(m).detach().view({b, d}), loss.detach()};
 }
 
-/// S_if = (z_i(x̃ + h e_if) − z_i(x̃))/h for one batch of nodes, all features: [b, d].
+/// S_if = (‖z_i(x̃ + h e_if)‖ − ‖z_i(x̃)‖)/h for one batch of nodes, all features: [b, d].
 torch::Tensor sensitivity_batch(SageNet& mb, const Edges& e, const torch::Tensor& x, const std::vector<int>& nodes, double h) {
   torch::NoGradGuard ng;
   const std::int64_t b = std::int64_t(nodes.size()), N = x.size(1), d = x.size(2);
-  const torch::Tensor target = long_tensor(nodes, x.device()).view({b, 1});
-  const torch::Tensor z0 = mb.forward(x.expand({b, N, d}), e, false).gather(1, target).squeeze(1);
+  const torch::Tensor target = long_tensor(nodes, x.device());
+  const auto norm_at = [&](const torch::Tensor& xs) { return at_nodes(mb.forward(xs, e, false), target).norm(2, 1); };
+  const torch::Tensor z0 = norm_at(x.expand({b, N, d}));
   std::vector<torch::Tensor> cols;
   for (std::int64_t f = 0; f < d; ++f) {
     torch::Tensor xs = x.expand({b, N, d}).clone();
     for (std::int64_t k = 0; k < b; ++k) xs[k][nodes[size_t(k)]][f] += h;
-    cols.push_back((mb.forward(xs, e, false).gather(1, target).squeeze(1) - z0) / h);
+    cols.push_back((norm_at(xs) - z0) / h);
   }
   return torch::stack(cols, 1);
 }
@@ -119,15 +125,6 @@ Explanation explain_sage(const std::string& bytes, const FlowGraph& g, const std
   torch::manual_seed(cfg.seed);
   torch::Tensor mask = torch::zeros({std::int64_t(nn), d}, torch::kFloat64), sens = torch::zeros_like(mask),
                 loss = torch::zeros({std::int64_t(nn)}, torch::kFloat64);
-  // The decoder cannot tell z from −z, so models differ in sign; each model's sensitivities are
-  // taken for the sign with Σ_i z_i >= 0 before they are averaged.
-  std::vector<double> sign;
-  {
-    torch::NoGradGuard ng;
-    SageNet all = net;
-    const torch::Tensor zs = all.forward(x.expand({net.shape().repeats, g.n, d}), e, false).sum(1);
-    for (int r = 0; r < ex.models; ++r) sign.push_back(zs[r].item<double>() >= 0 ? 1.0 : -1.0);
-  }
   const size_t batches = (nn + size_t(cfg.batch) - 1) / size_t(cfg.batch);
   for (int r = 0; r < ex.models; ++r)
     for (size_t bi = 0; bi < batches; ++bi) {
@@ -138,7 +135,7 @@ Explanation explain_sage(const std::string& bytes, const FlowGraph& g, const std
       mask.narrow(0, std::int64_t(b0), std::int64_t(nodes.size())) += m.to(torch::kCPU, torch::kFloat64) / ex.models;
       loss.narrow(0, std::int64_t(b0), std::int64_t(nodes.size())) += l.to(torch::kCPU, torch::kFloat64) / ex.models;
       sens.narrow(0, std::int64_t(b0), std::int64_t(nodes.size())) +=
-          sign[r] * sensitivity_batch(mb, e, x, nodes, 0.1).to(torch::kCPU, torch::kFloat64) / ex.models;
+          sensitivity_batch(mb, e, x, nodes, 0.1).to(torch::kCPU, torch::kFloat64) / ex.models;
       if (progress) progress(double(size_t(r) * batches + bi + 1) / double(size_t(ex.models) * batches));
     }
   const torch::Tensor mu = mask.mean(1, true), sd = mask.std(1, false, true);

@@ -11,6 +11,18 @@ NodeFlows node_flows(const FlowGraph& g, const std::vector<double>& flow) {
   return f;
 }
 
+std::vector<double> with_observed_outflows(const FlowGraph& g, const std::vector<double>& pred) {
+  std::vector<double> observed;
+  for (const Record& r : g.records) observed.push_back(r.flow);
+  const NodeFlows O = node_flows(g, observed), S = node_flows(g, pred);
+  std::vector<double> out(pred);
+  for (size_t k = 0; k < g.records.size(); ++k) {
+    const size_t i = size_t(g.records[k].origin);
+    if (S.out[i] > 0) out[k] = O.out[i] * pred[k] / S.out[i];
+  }
+  return out;
+}
+
 double flow_between(const FlowGraph& g, const std::vector<double>& flow, const std::vector<char>& from,
                     const std::vector<char>& to) {
   double s = 0;

@@ -19,6 +19,13 @@ struct NodeFlows {
 /// flow: one value per record.
 NodeFlows node_flows(const FlowGraph& g, const std::vector<double>& flow);
 
+/// The predictions rescaled to each origin's observed outflow over all its records, the
+/// information the singly constrained gravity model is given (spec §2.6):
+///   t'_ij = O_i t_ij^pred / Σ_{k∈C_i} t_ik^pred,   O_i = Σ_{k∈C_i} t_ik
+/// (an origin whose predictions are all 0 keeps them). Compares how a model shares out flows
+/// apart from how well it guesses their totals.
+std::vector<double> with_observed_outflows(const FlowGraph& g, const std::vector<double>& pred);
+
 /// Σ of the records whose origin is in `from` and destination in `to` (membership flags per node).
 double flow_between(const FlowGraph& g, const std::vector<double>& flow, const std::vector<char>& from,
                     const std::vector<char>& to);

@@ -134,7 +134,7 @@ SageResult train_sage(const FlowGraph& g, const std::vector<double>& X, int d, c
                       const std::function<void(double)>& progress, const models::Checkpointing& ck) {
   MIGRA_THROW_IF_NOT_FMT(cfg.aggregator == "pool" || cfg.aggregator == "mean", "aggregator '%s' (pool or mean)",
                          cfg.aggregator.c_str());
-  MIGRA_THROW_IF_NOT_FMT(cfg.repeats >= 1 && cfg.hidden >= 1 && cfg.steps >= 0 && cfg.log_every >= 1 && cfg.fanout >= 0,
+  MIGRA_THROW_IF_NOT_FMT(cfg.repeats >= 1 && cfg.hidden >= 1 && cfg.embedding >= 1 && cfg.steps >= 0 && cfg.log_every >= 1 && cfg.fanout >= 0,
                          "bad GNN configuration");
   MIGRA_THROW_IF_NOT_FMT(!cfg.weight_before_pool || cfg.aggregator == "pool", "weight-before-pool needs the pool aggregator");
   const torch::Device dev = models::torch_device(cfg.device);
@@ -144,7 +144,7 @@ SageResult train_sage(const FlowGraph& g, const std::vector<double>& X, int d, c
   const auto o = torch::TensorOptions().dtype(cfg.float64 ? torch::kFloat64 : torch::kFloat32).device(dev);
   torch::manual_seed(cfg.seed);
   const std::int64_t R = cfg.repeats;
-  SageNet net({d, cfg.hidden, R, cfg.aggregator == "pool", cfg.weight_before_pool, cfg.final_bn_relu, cfg.dropout}, o);
+  SageNet net({d, cfg.hidden, R, cfg.embedding, cfg.aggregator == "pool", cfg.weight_before_pool, cfg.final_bn_relu, cfg.dropout}, o);
   const Edges e(g, o.dtype().toScalarType(), dev);
   const torch::Tensor x = features(X, g, d, R, o);
   const RecordSet train(g, int(Split::Train), o), val(g, int(Split::Val), o);

@@ -127,11 +127,11 @@ std::vector<torch::Tensor*> slots(std::vector<Layer>& layers, std::vector<Norm>&
 }  // namespace
 
 SageNet::SageNet(const SageShape& shape, const torch::TensorOptions& o) : scale(torch::ones({}, o)), shape_(shape) {
-  MIGRA_THROW_IF_NOT_FMT(shape.d >= 1 && shape.hidden >= 1 && shape.repeats >= 1, "GraphSAGE: bad model shape");
+  MIGRA_THROW_IF_NOT_FMT(shape.d >= 1 && shape.hidden >= 1 && shape.repeats >= 1 && shape.embedding >= 1, "GraphSAGE: bad model shape");
   const std::int64_t R = shape.repeats, H = shape.hidden;
-  layers_ = {random_layer(R, shape.d, H, o), random_layer(R, H, H, o), random_layer(R, H, 1, o)};
+  layers_ = {random_layer(R, shape.d, H, o), random_layer(R, H, H, o), random_layer(R, H, shape.embedding, o)};
   norms_ = {fresh_norm(R, H, o), fresh_norm(R, H, o)};
-  if (shape.final_bn_relu) norms_.push_back(fresh_norm(R, 1, o));
+  if (shape.final_bn_relu) norms_.push_back(fresh_norm(R, shape.embedding, o));
   for (const torch::Tensor& p : parameters()) p.requires_grad_();
 }
 
@@ -142,12 +142,13 @@ torch::Tensor SageNet::forward(const torch::Tensor& x, const Edges& e, bool trai
     if (k < 2) h = torch::dropout(torch::relu(norms_[k].forward(h, train)), shape_.dropout, train);
   }
   if (shape_.final_bn_relu) h = torch::relu(norms_[2].forward(h, train));
-  return h.squeeze(2);
+  return h;
 }
 
 torch::Tensor SageNet::decode(const torch::Tensor& z, const torch::Tensor& origin, const torch::Tensor& destination,
                               const torch::Tensor& w) const {
-  return scale * z.index_select(1, origin) * w.view({1, -1}) * z.index_select(1, destination);
+  const torch::Tensor dot = (z.index_select(1, origin) * z.index_select(1, destination)).sum(2);
+  return scale * dot * w.view({1, -1});
 }
 
 std::vector<torch::Tensor> SageNet::parameters() const {
@@ -182,7 +183,8 @@ SageNet SageNet::member(std::int64_t r, std::int64_t copies) const {
 std::string SageNet::save() const {
   torch::serialize::OutputArchive ar;
   ar.write("shape", torch::tensor({shape_.d, shape_.hidden, shape_.repeats, std::int64_t(shape_.pool),
-                                   std::int64_t(shape_.weight_before_pool), std::int64_t(shape_.final_bn_relu)}));
+                                   std::int64_t(shape_.weight_before_pool), std::int64_t(shape_.final_bn_relu),
+                                   shape_.embedding}));
   ar.write("dropout", torch::tensor(shape_.dropout, torch::kFloat64));
   ar.write("scale", scale.detach());
   const auto s = state();
@@ -206,7 +208,7 @@ SageNet SageNet::load(const std::string& bytes, const torch::Device& dev) {
   const auto v = sh.to(torch::kCPU).contiguous();
   const std::int64_t* p = v.data_ptr<std::int64_t>();
   SageNet net;
-  net.shape_ = {p[0], p[1], p[2], p[3] != 0, p[4] != 0, p[5] != 0, dr.item<double>()};
+  net.shape_ = {p[0], p[1], p[2], v.numel() > 6 ? p[6] : 1, p[3] != 0, p[4] != 0, p[5] != 0, dr.item<double>()};
   ar.read("scale", net.scale);
   const std::int64_t R = net.shape_.repeats;
   net.layers_.resize(3);

@@ -8,8 +8,9 @@
 ///                  (weight_before_pool: p_{j→i} = ReLU(W_pool (w_ji h_j) + b_pool), the paper's Eq. 1)
 ///                  h'_i = W_self h_i + W_neigh hN_i + b          (DGL SAGEConv "pool" with edge weights)
 ///   layer (mean):  hN_i = mean_{j→i} w_ji h_j
-///   stack:         SAGE(d→H) BN ReLU Dropout · SAGE(H→H) BN ReLU Dropout · SAGE(H→1) [BN ReLU] = z
-///   decoder:       t^_ij = s z_i w_ij z_j   (s = 1, or mean(t_train)/mean(w_train) with the literal final BN+ReLU)
+///   stack:         SAGE(d→H) BN ReLU Dropout · SAGE(H→H) BN ReLU Dropout · SAGE(H→k) [BN ReLU] = z
+///   decoder:       t^_ij = s w_ij <z_i, z_j>  (k = 1, the paper: s z_i w_ij z_j; spec §2.3's option k > 1;
+///                  s = 1, or mean(t_train)/mean(w_train) with the literal final BN+ReLU)
 ///
 /// LibTorch header: for models/graphsage_flows sources only.
 #include <cstdint>
@@ -35,6 +36,7 @@ struct Edges {
 /// Everything that fixes the shape of a model.
 struct SageShape {
   std::int64_t d = 0, hidden = 256, repeats = 10;
+  std::int64_t embedding = 1;  ///< k, the width of z (the paper: 1)
   bool pool = true, weight_before_pool = false, final_bn_relu = false;
   double dropout = 0.5;
 };
@@ -56,9 +58,9 @@ class SageNet {
  public:
   /// Fresh weights (DGL's initialisation, drawn on the CPU so a seed gives one model on every device).
   SageNet(const SageShape& shape, const torch::TensorOptions& o);
-  /// z [R, N] for features x [R, N, d]; train: batch statistics (updating the running ones) and dropout.
+  /// z [R, N, k] for features x [R, N, d]; train: batch statistics (updating the running ones) and dropout.
   torch::Tensor forward(const torch::Tensor& x, const Edges& e, bool train, const torch::Tensor& edge_scale = {});
-  /// t^ = s z_i w_ij z_j on record lists (origin, destination, weight), [R, m].
+  /// t^ = s w_ij <z_i, z_j> on record lists (origin, destination, weight), [R, m].
   torch::Tensor decode(const torch::Tensor& z, const torch::Tensor& origin, const torch::Tensor& destination,
                        const torch::Tensor& w) const;
   std::vector<torch::Tensor> parameters() const;

@@ -265,7 +265,7 @@ TEST_CASE("gnn: the spec's hand-checked pool layer (T8), and the weight-before-p
   CHECK(before[2] == 2.5);
 }
 
-TEST_CASE("gnn: a killed fit resumes from its checkpoint to the same ensemble; the kept weights are the best validated", "[gnn]") {
+TEST_CASE("gnn: a killed fit resumes from its checkpoint to the same ensemble, the kept weights are the best validated", "[gnn]") {
   if (!models::have_torch()) return;
   const Points p = random_points(25, 31);
   const FlowGraph g = build_graph(p.x, p.y, random_records(25, 4, 32), WeightNorm::Row, EdgeSet::Observed, 0);
@@ -330,7 +330,65 @@ TEST_CASE("gnn: node outputs are local (T10), scenarios with factor 1 are the ba
   CHECK(near_changed > 0);
 }
 
-TEST_CASE("gnn: net flows sum to zero (T5); symmetric W on the complete graph gives no net flow (T12)", "[gnn]") {
+TEST_CASE("gnn: a K-wide node output decodes as w_ij <z_i, z_j>, stays local, and learns a rank-2 law", "[gnn]") {
+  if (!models::have_torch()) return;
+  const int n = 40, d = 2, K = 3;
+  Trained t{random_points(n, 21), {}, gaussian(size_t(n * d), 22), {}};
+  t.g = build_graph(t.p.x, t.p.y, random_records(n, 3, 23), WeightNorm::Row, EdgeSet::Observed, 0);
+  SageConfig cfg;
+  cfg.hidden = 16, cfg.repeats = 2, cfg.steps = 10, cfg.log_every = 5, cfg.seed = 4, cfg.float64 = true, cfg.embedding = K;
+  t.res = train_sage(t.g, t.X, d, cfg);
+  const SagePrediction p = predict_sage(t.res.net, t.g, t.X, d);
+  REQUIRE(p.z.size() == size_t(2 * n * K));
+  const size_t m = t.g.records.size();
+  for (int r = 0; r < 2; ++r)
+    for (size_t e = 0; e < m; ++e) {
+      const Record& rec = t.g.records[e];
+      double dot = 0;
+      for (int k = 0; k < K; ++k) dot += p.z[size_t((r * n + rec.origin) * K + k)] * p.z[size_t((r * n + rec.destination) * K + k)];
+      CHECK(p.per_repeat[size_t(r) * m + e] == Approx(std::max(0.0, t.g.record_weight[e] * dot)).epsilon(1e-12).margin(1e-300));
+    }
+  // T10 with K outputs: a node more than 3 hops downstream of a changed node keeps all of its z.
+  std::vector<double> X = t.X;
+  X[0] += 1.0;
+  const SagePrediction moved = predict_sage(t.res.net, t.g, X, d);
+  std::vector<int> hops(size_t(n), 99);
+  hops[0] = 0;
+  for (int h = 0; h < 3; ++h)
+    for (size_t e = 0; e < t.g.msg_src.size(); ++e)
+      if (hops[size_t(t.g.msg_src[e])] == h) hops[size_t(t.g.msg_dst[e])] = std::min(hops[size_t(t.g.msg_dst[e])], h + 1);
+  for (int i = 0; i < n; ++i)
+    if (hops[size_t(i)] > 3)
+      for (int k = 0; k < K; ++k) CHECK(moved.z[size_t(i * K + k)] == p.z[size_t(i * K + k)]);
+  // A law of rank 2, t_ij = w_ij (u_i u_j + v_i v_j), which no scalar z_i z_j can fit: the
+  // 2-wide output does better than the paper's scalar on the train records.
+  const int N = 60;
+  const Points q = random_points(N, 81);
+  const std::vector<double> Xq = gaussian(size_t(N * d), 82);
+  const auto W = inverse_distance_weights(q.x, q.y, WeightNorm::Row);
+  std::vector<Record> recs = random_records(N, 10, 83);
+  for (Record& r : recs) {
+    const double* a = &Xq[size_t(r.origin * d)];
+    const double* b = &Xq[size_t(r.destination * d)];
+    r.flow = std::max(0.0, W[size_t(r.origin * N + r.destination)] * ((20 + 5 * a[0]) * (20 + 5 * b[0]) + 225 * a[1] * b[1]));
+  }
+  FlowGraph gq = build_graph(q.x, q.y, recs, WeightNorm::Row, EdgeSet::Observed, 0);
+  for (auto& s : gq.split) s = Split::Train;
+  SageConfig fit;
+  fit.hidden = 32, fit.repeats = 1, fit.steps = 1500, fit.dropout = 0, fit.lr = 3e-3, fit.seed = 3;
+  const auto train_rmse = [&](int k) {
+    fit.embedding = k;
+    const SageResult r = train_sage(gq, Xq, d, fit);
+    double se = 0;
+    for (size_t e = 0; e < gq.records.size(); ++e) se += std::pow(r.prediction[e] - gq.records[e].flow, 2);
+    return std::sqrt(se / double(gq.records.size()));
+  };
+  const double scalar = train_rmse(1), wide = train_rmse(2);
+  INFO("train RMSE: scalar z " << scalar << ", 2-wide z " << wide);
+  CHECK(wide < 0.5 * scalar);
+}
+
+TEST_CASE("gnn: net flows sum to zero (T5), symmetric W on the complete graph gives no net flow (T12)", "[gnn]") {
   if (!models::have_torch()) return;
   const int n = 15, d = 2;
   for (WeightNorm w : {WeightNorm::GlobalMax, WeightNorm::Row}) {
@@ -351,6 +409,24 @@ TEST_CASE("gnn: net flows sum to zero (T5); symmetric W on the complete graph gi
     for (int i = 0; i < 5; ++i) set_net += f.net(i);
     CHECK(set_net == Approx(flow_between(all, p.mean, out, in) - flow_between(all, p.mean, in, out)).epsilon(1e-9).margin(1e-9 * scale));
   }
+}
+
+TEST_CASE("gnn: predictions given the observed outflows keep the total and the shares of each origin", "[gnn]") {
+  const int n = 20;
+  const Points p = random_points(n, 61);
+  const FlowGraph g = build_graph(p.x, p.y, random_records(n, 4, 62), WeightNorm::Row, EdgeSet::Observed, 0);
+  std::vector<double> pred = gaussian(g.records.size(), 63), observed;
+  for (double& v : pred) v = std::exp(v);
+  pred[0] = 0;  // a zero prediction stays zero
+  for (const Record& r : g.records) observed.push_back(r.flow);
+  const std::vector<double> given = with_observed_outflows(g, pred);
+  const NodeFlows want = node_flows(g, observed), got = node_flows(g, given);
+  for (int i = 0; i < n; ++i) CHECK(got.out[size_t(i)] == Approx(want.out[size_t(i)]).epsilon(1e-13));
+  CHECK(given[0] == 0);
+  for (size_t a = 0; a < g.records.size(); ++a)
+    for (size_t b = 0; b < g.records.size(); ++b)
+      if (g.records[a].origin == g.records[b].origin && pred[b] > 0)
+        CHECK(given[a] / given[b] == Approx(pred[a] / pred[b]).epsilon(1e-12));
 }
 
 TEST_CASE("gnn: the ensemble overfits a small graph without dropout (T13)", "[gnn]") {
