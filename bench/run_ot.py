@@ -2,7 +2,7 @@
 """Log-domain Sinkhorn, migra against its peers side by side in one invocation on one machine:
 bench/bench_ot (migra, cost recomputed from points and read from a matrix) and
 bench/peers/ot_pot.py (POT's sinkhorn_log on NumPy, and on torch tensors when python3-torch
-is installed), n = m = 1k..16k, d = 2, eps = 1% of the mean cost, a fixed iteration count.
+is installed; without POT, the same iterations in torch), n = m = 1k..16k, d = 2, eps = 1% of the mean cost, a fixed iteration count.
 Writes bench/results/ot-<cpu|gpu>-<host>.{json,md}.
 Usage: bench/run_ot.py [--build build] [--device cpu] [--sizes 1024,...,16384] [--iters 40]
        [--peer-iters-large 10] [--peer-max 16384]"""
@@ -74,11 +74,11 @@ md = [f"Log-domain Sinkhorn benchmark, {meta['date']}, commit {meta['commit']}, 
       f"({meta['machine']}), device {args.device}.", meta["problem"] + ".",
       "Peers build their cost matrix before the clock starts; migra 'points' recomputes the cost on every pass "
       "(no n x m storage), 'matrix' reads a stored one. ms/iteration = one f- and one g-update.", "",
-      "| n = m | migra points (ms/it) | migra matrix (ms/it) | POT NumPy (ms/it) | POT torch (ms/it) | "
+      "| n = m | migra points (ms/it) | migra matrix (ms/it) | POT NumPy (ms/it) | POT torch or torch logsumexp (ms/it) | "
       "fastest peer | migra (best) vs fastest peer |", "|---|---|---|---|---|---|---|"]
 for n in sizes:
     get = lambda impl, cost: next((r["ms_per_iter"] for r in rows if r["n"] == n and r["impl"] == impl and r["cost"] == cost), None)
-    mp, mm, pn, pt = get("migra", "points"), get("migra", "matrix"), get("pot-numpy", "matrix"), get("pot-torch", "matrix")
+    mp, mm, pn, pt = get("migra", "points"), get("migra", "matrix"), get("pot-numpy", "matrix"), get("pot-torch", "matrix") or get("torch-logsumexp", "matrix")
     fmt = lambda v: "-" if v is None else f"{v:.1f}"
     peers = {k: v for k, v in (("POT NumPy", pn), ("POT torch", pt)) if v is not None}
     best = min(v for v in (mp, mm) if v is not None)

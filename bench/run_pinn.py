@@ -6,8 +6,10 @@ Problems: the first N-1 nodes of data/pinn_us51 plus the external node (N = 17 a
 paper's E2 and E3). Time to 20,000 epochs is per-epoch x 20,000 unless --full-epochs runs it.
 The peer runs with OPENBLAS_NUM_THREADS=1, which migra sets for itself (models/torch_runtime.hpp):
 without it both lose about 2x on 2 threads to OpenBLAS's pool fighting OpenMP's.
-Writes bench/results/pinn-<tag>.json (every line) and .md (the table).
-usage: run_pinn.py [--build build] [--epochs 200] [--peer-epochs 10] [--tag cpu-vm] [--full-epochs N]"""
+Writes bench/results/pinn-<tag>.json (every line) and .md (the table). --device cuda runs both
+on a GPU (the malloc-tuned peer run is then skipped: it concerns host memory).
+usage: run_pinn.py [--build build] [--epochs 200] [--peer-epochs 10] [--tag cpu-vm] [--full-epochs N]
+                   [--device cpu] [--python /usr/bin/python3] [--out bench/results]"""
 import argparse
 import csv
 import json
@@ -24,12 +26,16 @@ ap.add_argument("--threads", default="1,2")
 ap.add_argument("--sizes", default="17,52")
 ap.add_argument("--full-epochs", type=int, default=0, help="also run migra this many epochs at N=17, 2 threads")
 ap.add_argument("--tag", default="cpu-vm")
+ap.add_argument("--device", default="cpu", help="cpu or cuda (migra and the peer)")
+ap.add_argument("--python", default="/usr/bin/python3", help="the interpreter with torch for the peer")
+ap.add_argument("--out", default=None, help="results folder (default bench/results)")
 args = ap.parse_args()
 root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 commit = subprocess.run(["git", "-C", root, "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
 cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), platform.processor())
 migra = os.path.join(root, args.build, "host", "migra")
 data = os.path.join(root, "data", "pinn_us51")
+out_dir = args.out or os.path.join(root, "bench", "results")
 
 
 def subset(tmp, n_real):
@@ -49,7 +55,7 @@ def subset(tmp, n_real):
 def run_migra(nf, bf, epochs, threads, out, derivatives="autograd"):
     env = dict(os.environ, OMP_NUM_THREADS=str(threads))
     subprocess.run([migra, "pinn", "fit", "--nodes", nf, "--balances", bf, "--epochs", str(epochs), "--derivatives",
-                    derivatives, "--out", out, "-q"], check=True, env=env, capture_output=True)
+                    derivatives, "--device", args.device, "--out", out, "-q"], check=True, env=env, capture_output=True)
     m = json.load(open(os.path.join(out, "metrics.json")))
     man = json.load(open(os.path.join(out, "manifest.json")))
     timing = next(iter(man["tasks"].values()))["result"]
@@ -70,18 +76,18 @@ with tempfile.TemporaryDirectory() as tmp:
                 lines.append(dict(r, nodes=n, threads=th))
             # the peer as users run it, and with glibc tuned as migra tunes it for itself
             # (models::reuse_freed_memory: freed tensors stay in the heap); the faster counts
-            for tuned in (False, True):
+            for tuned in (False, True) if args.device == "cpu" else (False,):
                 env = dict(os.environ, OPENBLAS_NUM_THREADS="1")
                 if tuned:
                     env["GLIBC_TUNABLES"] = "glibc.malloc.mmap_max=0:glibc.malloc.trim_threshold=4294967295"
-                o = subprocess.run(["/usr/bin/python3", os.path.join(root, "bench", "peers", "pinn_torch.py"), nf, bf,
-                                    "--epochs", str(args.peer_epochs), "--threads", str(th)],
+                o = subprocess.run([args.python, os.path.join(root, "bench", "peers", "pinn_torch.py"), nf, bf,
+                                    "--epochs", str(args.peer_epochs), "--threads", str(th), "--device", args.device],
                                    capture_output=True, text=True, check=True, env=env).stdout
                 p = json.loads(o)
                 lines.append({"impl": p["peer"] + (" (malloc tuned)" if tuned else ""),
                               "seconds_per_epoch": p["seconds_per_epoch"], "final_loss": p["final_loss"],
                               "epochs": args.peer_epochs, "nodes": n, "threads": th})
-            print(json.dumps(lines[-4:]), flush=True)
+            print(json.dumps(lines[-4:]), flush=True)  # (or 3 on a GPU)
     if args.full_epochs:
         nf, bf = subset(tmp, 16)
         out = os.path.join(tmp, "full")
@@ -91,12 +97,12 @@ with tempfile.TemporaryDirectory() as tmp:
         lines.append(dict(r, nodes=17, threads=2, wall_seconds=time.perf_counter() - t0, full=True))
 
 meta = {"commit": commit, "cpu": cpu, "date": subprocess.run(["date", "-u", "+%Y-%m-%d"], capture_output=True, text=True).stdout.strip()}
-os.makedirs(os.path.join(root, "bench", "results"), exist_ok=True)
-with open(os.path.join(root, "bench", "results", f"pinn-{args.tag}.json"), "w") as f:
+os.makedirs(out_dir, exist_ok=True)
+with open(os.path.join(out_dir, f"pinn-{args.tag}.json"), "w") as f:
     for l in lines:
         f.write(json.dumps(dict(l, **meta)) + "\n")
 md = [f"# PINN (paper 000): time per epoch, migra vs PyTorch eager (one module per node)\n",
-      f"{meta['cpu']}, commit {commit}, {meta['date']}. Problem: data/pinn_us51 subsets, width 64, "
+      f"{meta['cpu']}, commit {commit}, {meta['date']}, device {args.device}. Problem: data/pinn_us51 subsets, width 64, "
       f"{args.epochs} migra epochs and {args.peer_epochs} peer epochs timed (after one warm-up epoch for the peer), float32.\n",
       "| N | threads | migra autograd ms/epoch | migra taylor ms/epoch | PyTorch eager ms/epoch | PyTorch eager, malloc tuned | speed-up (best migra vs faster peer) | migra 20k epochs (est.) |",
       "|---|---|---|---|---|---|---|---|"]
@@ -106,7 +112,7 @@ for n in sorted({l["nodes"] for l in lines if not l.get("full")}):
         ma = next(l for l in sel if l["impl"] == "migra autograd")["seconds_per_epoch"]
         mt = next(l for l in sel if l["impl"] == "migra taylor")["seconds_per_epoch"]
         pe = next(l for l in sel if l["impl"].startswith("pytorch") and "tuned" not in l["impl"])["seconds_per_epoch"]
-        pt = next(l for l in sel if l["impl"].startswith("pytorch") and "tuned" in l["impl"])["seconds_per_epoch"]
+        pt = next((l for l in sel if l["impl"].startswith("pytorch") and "tuned" in l["impl"]), {"seconds_per_epoch": pe})["seconds_per_epoch"]
         best = min(ma, mt)
         md.append(f"| {n} | {th} | {1e3*ma:.1f} | {1e3*mt:.1f} | {1e3*pe:.1f} | {1e3*pt:.1f} | {min(pe, pt)/best:.1f}x | "
                   f"{20000*best/60:.1f} min |")
@@ -118,5 +124,5 @@ if full:
               f"data R² mean {f['r2_mean']:.4f} (min {f['r2_min']:.4f}); mean physics residual² {f['physics_residual_mean_sq']:.3g} "
               f"against mean (c_e λ)² {f['forcing_mean_sq']:.3g}; ODE self-consistency RMSE mean {f['self_consistency_rmse_mean']:.3f} "
               f"(max {f['self_consistency_rmse_max']:.3f}).")
-open(os.path.join(root, "bench", "results", f"pinn-{args.tag}.md"), "w").write("\n".join(md) + "\n")
+open(os.path.join(out_dir, f"pinn-{args.tag}.md"), "w").write("\n".join(md) + "\n")
 print("\n".join(md))

@@ -25,9 +25,12 @@ ap.add_argument("--width", type=int, default=64)
 ap.add_argument("--collocation", type=int, default=100)
 ap.add_argument("--seed", type=int, default=0)
 ap.add_argument("--log-every", type=int, default=0, help="print the loss every k epochs (stderr)")
+ap.add_argument("--device", default="cpu")
 args = ap.parse_args()
 torch.set_num_threads(args.threads)
 torch.manual_seed(args.seed)
+dev = torch.device(args.device)
+sync = torch.cuda.synchronize if dev.type == "cuda" else (lambda: None)
 
 # ---- data and preprocessing (spec 1.2-1.3, 2.3) ----
 nodes = list(csv.DictReader(open(args.nodes)))
@@ -75,21 +78,21 @@ class Net(nn.Module):
         return self.l6(self.l5(torch.relu(self.l4(h))))
 
 
-nets_R = nn.ModuleList([Net(args.width) for _ in range(n)])
-nets_L = nn.ModuleList([Net(args.width) for _ in range(n)])
-C_r = nn.Parameter(torch.zeros(n, n))
-C_d = nn.Parameter(torch.zeros(n, n))
-W = nn.Parameter(torch.zeros(n, n))
-c_a = nn.Parameter(torch.zeros(()))
-c_e = nn.Parameter(torch.ones(()))
+nets_R = nn.ModuleList([Net(args.width) for _ in range(n)]).to(dev)
+nets_L = nn.ModuleList([Net(args.width) for _ in range(n)]).to(dev)
+C_r = nn.Parameter(torch.zeros(n, n, device=dev))
+C_d = nn.Parameter(torch.zeros(n, n, device=dev))
+W = nn.Parameter(torch.zeros(n, n, device=dev))
+c_a = nn.Parameter(torch.zeros((), device=dev))
+c_e = nn.Parameter(torch.ones((), device=dev))
 params = list(nets_R.parameters()) + list(nets_L.parameters()) + [C_r, C_d, W, c_a, c_e]
 opt = torch.optim.AdamW(params, lr=2e-3, weight_decay=0.01)
 sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=args.epochs, eta_min=2e-4)
-Ft, Dt = torch.tensor(F, dtype=torch.float32), torch.tensor(D, dtype=torch.float32)
-at = torch.tensor(a, dtype=torch.float32)
-Robs = torch.tensor(Rs, dtype=torch.float32)
-tg = torch.tensor(grid, dtype=torch.float32).view(-1, 1)
-didx = torch.tensor(data_idx)
+Ft, Dt = torch.tensor(F, dtype=torch.float32, device=dev), torch.tensor(D, dtype=torch.float32, device=dev)
+at = torch.tensor(a, dtype=torch.float32, device=dev)
+Robs = torch.tensor(Rs, dtype=torch.float32, device=dev)
+tg = torch.tensor(grid, dtype=torch.float32, device=dev).view(-1, 1)
+didx = torch.tensor(data_idx, device=dev)
 
 
 def step():
@@ -118,11 +121,13 @@ def step():
 
 
 step()  # warm-up (not timed)
+sync()
 t0 = time.perf_counter()
 for k in range(args.epochs - 1):
     loss = step()
     if args.log_every and (k + 2) % args.log_every == 0:
         print(f"{k + 2},{loss}", file=sys.stderr, flush=True)
+sync()
 sec = (time.perf_counter() - t0) / max(1, args.epochs - 1)
-print(json.dumps({"peer": "pytorch-eager " + torch.__version__, "nodes": n, "grid": len(grid), "width": args.width,
+print(json.dumps({"peer": "pytorch-eager " + torch.__version__, "device": args.device, "nodes": n, "grid": len(grid), "width": args.width,
                   "threads": args.threads, "epochs": args.epochs, "seconds_per_epoch": sec, "final_loss": loss}))
