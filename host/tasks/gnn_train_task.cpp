@@ -80,6 +80,7 @@ void run(job::TaskContext& ctx) {
   gnn::SageConfig cfg;
   cfg.hidden = int(p["hidden"].get<long long>());
   cfg.embedding = int(p["embedding"].get<long long>());
+  cfg.directed = p["decoder"] == "directed";
   cfg.steps = int(p["steps"].get<long long>());
   cfg.repeats = int(p["repeats"].get<long long>());
   cfg.dropout = p["dropout"];
@@ -152,7 +153,7 @@ void run(job::TaskContext& ctx) {
       {"null", scores(g, null_pred)},
       {"nodes", n}, {"records", m}, {"self_flows_dropped", data.self_flows}, {"features", nodes.features},
       {"coordinates", nodes.coordinates},
-      {"config", {{"hidden", cfg.hidden}, {"embedding", cfg.embedding}, {"steps", cfg.steps}, {"repeats", cfg.repeats}, {"dropout", cfg.dropout},
+      {"config", {{"hidden", cfg.hidden}, {"embedding", cfg.embedding}, {"decoder", p["decoder"]}, {"steps", cfg.steps}, {"repeats", cfg.repeats}, {"dropout", cfg.dropout},
                   {"lr", cfg.lr}, {"aggregator", cfg.aggregator}, {"weight_before_pool", cfg.weight_before_pool},
                   {"final_bn_relu", cfg.final_bn_relu}, {"keep", p["keep"]}, {"val_every", cfg.log_every}, {"fanout", cfg.fanout},
                   {"weights", p["weights"]}, {"edges", p["edges"]}, {"dtype", cfg.float64 ? "float64" : "float32"},
@@ -243,6 +244,9 @@ job::TaskKind gnn_train_task_kind() {
       {"hidden", ParamType::Int, "Hidden width (the paper: 256)", 256, {}, false, 1.0},
       {"embedding", ParamType::Int, "Width k of the node output z; the decoder is t_ij = w_ij <z_i, z_j> (the paper: 1)",
        1, {}, false, 1.0},
+      {"decoder", ParamType::String, "symmetric: the paper's t_ij = w_ij <z_i, z_j>; directed: z_i = (a_i, b_i) and "
+                                     "t_ij = w_ij <a_i, b_j>, a node's origin and destination roles apart", "symmetric",
+       {"symmetric", "directed"}},
       {"dropout", ParamType::Real, "Dropout on the hidden layers", 0.5, {}, false, 0.0},
       {"lr", ParamType::Real, "Adam learning rate", 1e-3, {}, false, 0.0},
       {"aggregator", ParamType::String, "Neighbour aggregation", "pool", {"pool", "mean"}},

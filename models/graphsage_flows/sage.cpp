@@ -144,7 +144,7 @@ SageResult train_sage(const FlowGraph& g, const std::vector<double>& X, int d, c
   const auto o = torch::TensorOptions().dtype(cfg.float64 ? torch::kFloat64 : torch::kFloat32).device(dev);
   torch::manual_seed(cfg.seed);
   const std::int64_t R = cfg.repeats;
-  SageNet net({d, cfg.hidden, R, cfg.embedding, cfg.aggregator == "pool", cfg.weight_before_pool, cfg.final_bn_relu, cfg.dropout}, o);
+  SageNet net({d, cfg.hidden, R, cfg.embedding, cfg.directed, cfg.aggregator == "pool", cfg.weight_before_pool, cfg.final_bn_relu, cfg.dropout}, o);
   const Edges e(g, o.dtype().toScalarType(), dev);
   const torch::Tensor x = features(X, g, d, R, o);
   const RecordSet train(g, int(Split::Train), o), val(g, int(Split::Val), o);

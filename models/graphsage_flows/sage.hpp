@@ -23,6 +23,7 @@ struct SageConfig {
   int hidden = 256, steps = 10000, repeats = 10, log_every = 100;
   int fanout = 0;                   ///< > 0: each training step samples at most this many in-edges per node
   int embedding = 1;                ///< k: the width of z; t^_ij = w_ij <z_i, z_j> (the paper: 1)
+  bool directed = false;            ///< z_i = (a_i, b_i), each k wide: t^_ij = w_ij <a_i, b_j> (not the paper's)
   double dropout = 0.5, lr = 1e-3;
   std::string aggregator = "pool";  ///< pool | mean
   bool weight_before_pool = false;  ///< the paper's literal Eq. 1: w_ji scales h_j before the pool MLP
@@ -55,7 +56,7 @@ struct SagePrediction {
   int repeats = 0;
   std::vector<double> mean;        ///< per record
   std::vector<double> per_repeat;  ///< repeats × records
-  std::vector<double> z;           ///< repeats × nodes × k: the node outputs
+  std::vector<double> z;           ///< repeats × nodes × k (2k directed): the node outputs
   long long negatives = 0;
 };
 

@@ -129,9 +129,9 @@ std::vector<torch::Tensor*> slots(std::vector<Layer>& layers, std::vector<Norm>&
 SageNet::SageNet(const SageShape& shape, const torch::TensorOptions& o) : scale(torch::ones({}, o)), shape_(shape) {
   MIGRA_THROW_IF_NOT_FMT(shape.d >= 1 && shape.hidden >= 1 && shape.repeats >= 1 && shape.embedding >= 1, "GraphSAGE: bad model shape");
   const std::int64_t R = shape.repeats, H = shape.hidden;
-  layers_ = {random_layer(R, shape.d, H, o), random_layer(R, H, H, o), random_layer(R, H, shape.embedding, o)};
+  layers_ = {random_layer(R, shape.d, H, o), random_layer(R, H, H, o), random_layer(R, H, shape.width(), o)};
   norms_ = {fresh_norm(R, H, o), fresh_norm(R, H, o)};
-  if (shape.final_bn_relu) norms_.push_back(fresh_norm(R, shape.embedding, o));
+  if (shape.final_bn_relu) norms_.push_back(fresh_norm(R, shape.width(), o));
   for (const torch::Tensor& p : parameters()) p.requires_grad_();
 }
 
@@ -147,7 +147,9 @@ torch::Tensor SageNet::forward(const torch::Tensor& x, const Edges& e, bool trai
 
 torch::Tensor SageNet::decode(const torch::Tensor& z, const torch::Tensor& origin, const torch::Tensor& destination,
                               const torch::Tensor& w) const {
-  const torch::Tensor dot = (z.index_select(1, origin) * z.index_select(1, destination)).sum(2);
+  const std::int64_t K = shape_.embedding;
+  const torch::Tensor a = shape_.directed ? z.narrow(2, 0, K) : z, b = shape_.directed ? z.narrow(2, K, K) : z;
+  const torch::Tensor dot = (a.index_select(1, origin) * b.index_select(1, destination)).sum(2);
   return scale * dot * w.view({1, -1});
 }
 
@@ -184,7 +186,7 @@ std::string SageNet::save() const {
   torch::serialize::OutputArchive ar;
   ar.write("shape", torch::tensor({shape_.d, shape_.hidden, shape_.repeats, std::int64_t(shape_.pool),
                                    std::int64_t(shape_.weight_before_pool), std::int64_t(shape_.final_bn_relu),
-                                   shape_.embedding}));
+                                   shape_.embedding, std::int64_t(shape_.directed)}));
   ar.write("dropout", torch::tensor(shape_.dropout, torch::kFloat64));
   ar.write("scale", scale.detach());
   const auto s = state();
@@ -208,7 +210,8 @@ SageNet SageNet::load(const std::string& bytes, const torch::Device& dev) {
   const auto v = sh.to(torch::kCPU).contiguous();
   const std::int64_t* p = v.data_ptr<std::int64_t>();
   SageNet net;
-  net.shape_ = {p[0], p[1], p[2], v.numel() > 6 ? p[6] : 1, p[3] != 0, p[4] != 0, p[5] != 0, dr.item<double>()};
+  net.shape_ = {p[0], p[1], p[2], v.numel() > 6 ? p[6] : 1, v.numel() > 7 && p[7] != 0, p[3] != 0, p[4] != 0, p[5] != 0,
+                dr.item<double>()};
   ar.read("scale", net.scale);
   const std::int64_t R = net.shape_.repeats;
   net.layers_.resize(3);

@@ -11,6 +11,8 @@
 ///   stack:         SAGE(d→H) BN ReLU Dropout · SAGE(H→H) BN ReLU Dropout · SAGE(H→k) [BN ReLU] = z
 ///   decoder:       t^_ij = s w_ij <z_i, z_j>  (k = 1, the paper: s z_i w_ij z_j; spec §2.3's option k > 1;
 ///                  s = 1, or mean(t_train)/mean(w_train) with the literal final BN+ReLU)
+///   directed:      z_i = (a_i, b_i), k = 2K: t^_ij = s w_ij <a_i, b_j>, a node's roles as origin and as
+///                  destination apart (not the paper's: its decoder makes t^_ij / w_ij symmetric in i, j)
 ///
 /// LibTorch header: for models/graphsage_flows sources only.
 #include <cstdint>
@@ -36,7 +38,9 @@ struct Edges {
 /// Everything that fixes the shape of a model.
 struct SageShape {
   std::int64_t d = 0, hidden = 256, repeats = 10;
-  std::int64_t embedding = 1;  ///< k, the width of z (the paper: 1)
+  std::int64_t embedding = 1;  ///< K: the width of z, or of each half of it when directed (the paper: 1)
+  bool directed = false;       ///< z = (origin part, destination part)
+  std::int64_t width() const { return directed ? 2 * embedding : embedding; }
   bool pool = true, weight_before_pool = false, final_bn_relu = false;
   double dropout = 0.5;
 };
@@ -60,7 +64,7 @@ class SageNet {
   SageNet(const SageShape& shape, const torch::TensorOptions& o);
   /// z [R, N, k] for features x [R, N, d]; train: batch statistics (updating the running ones) and dropout.
   torch::Tensor forward(const torch::Tensor& x, const Edges& e, bool train, const torch::Tensor& edge_scale = {});
-  /// t^ = s w_ij <z_i, z_j> on record lists (origin, destination, weight), [R, m].
+  /// t^ = s w_ij <z_i, z_j> (directed: <a_i, b_j>) on record lists (origin, destination, weight), [R, m].
   torch::Tensor decode(const torch::Tensor& z, const torch::Tensor& origin, const torch::Tensor& destination,
                        const torch::Tensor& w) const;
   std::vector<torch::Tensor> parameters() const;
