@@ -4,6 +4,7 @@
 // model; CPC, RMSE and Pearson per split for each, and CPCs within node subsets.
 #include <cmath>
 #include <cstdio>
+#include <optional>
 
 #include "host/report/svg.hpp"
 #include "host/tasks/gnn_io.hpp"
@@ -65,6 +66,33 @@ nlohmann::json subset_scores(const gnn::FlowGraph& g, const NodeGroups& groups,
   return out;
 }
 
+/// The gravity baselines on the first feature column, fitted before the GNN (they take
+/// moments). A column they cannot use (a mass <= 0; no spread for the log-linear fit) skips
+/// them with a notice that names it, rather than failing the task after hours of training.
+struct Baselines {
+  std::optional<gnn::ConstrainedGravityFit> grav;
+  std::optional<gnn::GravityFit> loglin;
+};
+
+Baselines fit_baselines(job::TaskContext& ctx, const gnn::FlowGraph& g, const GnnNodes& nodes) {
+  std::vector<double> mass;
+  for (int i = 0; i < nodes.n(); ++i) mass.push_back(nodes.X[size_t(i) * size_t(nodes.d())]);
+  const std::string column = "column '" + nodes.features[0] + "' (the gravity models' mass, the first of --features)";
+  for (int i = 0; i < nodes.n(); ++i)
+    if (!(mass[size_t(i)] > 0)) {
+      ctx.log("gravity baselines skipped: " + column + " is not positive at node '" + nodes.ids[size_t(i)] + "'");
+      return {};
+    }
+  Baselines b;
+  b.grav = gnn::fit_constrained_gravity(g, mass, nodes.x, nodes.y);
+  try {
+    b.loglin = gnn::fit_gravity_baseline(g, mass, nodes.x, nodes.y);
+  } catch (const Error& e) {
+    ctx.log(std::string("log-linear gravity baseline skipped (") + column + "): " + e.what());
+  }
+  return b;
+}
+
 void run(job::TaskContext& ctx) {
   const Params& p = ctx.params();
   GraphOptions go;
@@ -102,14 +130,11 @@ void run(job::TaskContext& ctx) {
   const double gnn_share = mlp_epochs > 0 ? 0.8 : 1.0;  // of the progress bar
   ctx.log("training " + std::to_string(cfg.repeats) + " GraphSAGE repeat(s) on " + std::to_string(n) + " nodes, " +
           std::to_string(g.records.size()) + " records, " + std::to_string(cfg.steps) + " steps");
+  const Baselines base = fit_baselines(ctx, g, nodes);
   const gnn::SageResult res = gnn::train_sage(g, Xs, d, cfg, [&](double f) { ctx.progress(gnn_share * f); }, ck);
   if (res.negatives) ctx.log(std::to_string(res.negatives) + " negative predictions clamped to 0 (of " +
                              std::to_string(g.records.size() * size_t(cfg.repeats)) + ")");
 
-  std::vector<double> mass;
-  for (int i = 0; i < n; ++i) mass.push_back(nodes.X[size_t(i * d)]);
-  const gnn::ConstrainedGravityFit grav = gnn::fit_constrained_gravity(g, mass, nodes.x, nodes.y);
-  const gnn::GravityFit loglin = gnn::fit_gravity_baseline(g, mass, nodes.x, nodes.y);
   double mean_train = 0, n_train = 0;
   for (size_t k = 0; k < g.records.size(); ++k)
     if (g.split[k] == gnn::Split::Train) mean_train += g.records[k].flow, ++n_train;
@@ -143,13 +168,6 @@ void run(job::TaskContext& ctx) {
       {"gnn_repeats", {{"test_cpc", rep_cpc}, {"test_cpc_mean", cm}, {"test_cpc_sd", std::sqrt(cv)},
                        {"kept_step", res.best_step}, {"negatives_clamped", res.negatives}}},
       {"gnn_outflows_given", scores(g, gnn::with_observed_outflows(g, res.prediction))},
-      {"gravity", scores(g, grav.prediction)},
-      {"gravity_fit", {{"beta", grav.beta}, {"gamma", grav.gamma}, {"iterations", grav.iterations}, {"converged", grav.converged},
-                       {"law", "t_ij = O_i P_j^beta d_ij^-gamma / sum_k P_k^beta d_ik^-gamma (singly constrained), multinomial "
-                               "likelihood on train records; P = " + nodes.features[0]}}},
-      {"gravity_loglinear", scores(g, loglin.prediction)},
-      {"gravity_loglinear_fit", {{"c", loglin.c}, {"a", loglin.a}, {"b", loglin.b}, {"g", loglin.g},
-                                 {"law", "log t = c + a log m_i + b log m_j - g log d_ij, OLS on positive train records"}}},
       {"null", scores(g, null_pred)},
       {"nodes", n}, {"records", m}, {"self_flows_dropped", data.self_flows}, {"features", nodes.features},
       {"coordinates", nodes.coordinates},
@@ -158,8 +176,20 @@ void run(job::TaskContext& ctx) {
                   {"final_bn_relu", cfg.final_bn_relu}, {"keep", p["keep"]}, {"val_every", cfg.log_every}, {"fanout", cfg.fanout},
                   {"weights", p["weights"]}, {"edges", p["edges"]}, {"dtype", cfg.float64 ? "float64" : "float32"},
                   {"seed", cfg.seed}}}};
-  std::vector<std::pair<std::string, const std::vector<double>*>> preds{
-      {"gnn", &res.prediction}, {"gravity", &grav.prediction}, {"gravity_loglinear", &loglin.prediction}};
+  std::vector<std::pair<std::string, const std::vector<double>*>> preds{{"gnn", &res.prediction}};
+  if (const auto& f = base.grav) {
+    metrics["gravity"] = scores(g, f->prediction);
+    metrics["gravity_fit"] = {{"beta", f->beta}, {"gamma", f->gamma}, {"iterations", f->iterations}, {"converged", f->converged},
+                              {"law", "t_ij = O_i P_j^beta d_ij^-gamma / sum_k P_k^beta d_ik^-gamma (singly constrained), "
+                                      "multinomial likelihood on train records; P = " + nodes.features[0]}};
+    preds.emplace_back("gravity", &f->prediction);
+  }
+  if (const auto& f = base.loglin) {
+    metrics["gravity_loglinear"] = scores(g, f->prediction);
+    metrics["gravity_loglinear_fit"] = {{"c", f->c}, {"a", f->a}, {"b", f->b}, {"g", f->g},
+                                        {"law", "log t = c + a log m_i + b log m_j - g log d_ij, OLS on positive train records"}};
+    preds.emplace_back("gravity_loglinear", &f->prediction);
+  }
   if (mlp_epochs > 0) {
     metrics["mlp"] = scores(g, mlp.prediction);
     metrics["mlp_fit"] = {{"epochs_run", mlp.val_cpc.size()}, {"best_epoch", mlp.best_epoch}, {"val_cpc", mlp.val_cpc}};
@@ -212,13 +242,13 @@ void run(job::TaskContext& ctx) {
   ctx.drop_checkpoint();
   // Timings, device and the resume point go to the manifest, so that metrics.json is the same
   // for a resumed fit as for an uninterrupted one.
-  ctx.result = {{"gnn_test_cpc", metrics["gnn"]["test"]["cpc"]}, {"gravity_test_cpc", metrics["gravity"]["test"]["cpc"]},
-                {"device", res.device}, {"seconds_per_step", res.seconds_per_step}, {"resumed_at_step", res.resumed_at}};
+  ctx.result = {{"gnn_test_cpc", metrics["gnn"]["test"]["cpc"]}, {"device", res.device}, {"seconds_per_step", res.seconds_per_step}, {"resumed_at_step", res.resumed_at}};
+  if (base.grav) ctx.result["gravity_test_cpc"] = metrics["gravity"]["test"]["cpc"];
   if (mlp_epochs > 0) ctx.result["mlp_test_cpc"] = metrics["mlp"]["test"]["cpc"], ctx.result["mlp_seconds_per_epoch"] = mlp.seconds_per_epoch;
   std::snprintf(line, sizeof line,
-                "test CPC: GraphSAGE %.4f (%.4f given the outflows), gravity %.4f%s (%zu records, %d repeats, %.2f ms/step on %s)",
+                "test CPC: GraphSAGE %.4f (%.4f given the outflows), gravity %s%s (%zu records, %d repeats, %.2f ms/step on %s)",
                 metrics["gnn"]["test"]["cpc"].get<double>(), metrics["gnn_outflows_given"]["test"]["cpc"].get<double>(),
-                metrics["gravity"]["test"]["cpc"].get<double>(),
+                base.grav ? std::to_string(metrics["gravity"]["test"]["cpc"].get<double>()).substr(0, 6).c_str() : "skipped",
                 mlp_epochs > 0 ? (", MLP " + std::to_string(metrics["mlp"]["test"]["cpc"].get<double>()).substr(0, 6)).c_str() : "",
                 m, cfg.repeats, 1e3 * res.seconds_per_step, res.device.c_str());
   ctx.summary.push_back(line);

@@ -7,6 +7,7 @@
 #include <set>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <sstream>
 #include <nlohmann/json.hpp>
 
@@ -703,6 +704,21 @@ TEST_CASE("migra gnn train: GraphSAGE and gravity on the NY 2011 flows, and bad 
                                " --features population,income --progress none --out " + (out / "bad2").string());
   REQUIRE(nofeat.status == 2);
   REQUIRE(nofeat.output.find("missing column 'income'") != std::string::npos);
+  // A mass the gravity models cannot use skips them with a notice; the GNN still trains.
+  std::ifstream counties(data("ny2011/counties.csv"));
+  std::string table((std::istreambuf_iterator<char>(counties)), std::istreambuf_iterator<char>());
+  REQUIRE(table.find("36001,304564,") != std::string::npos);
+  table.replace(table.find("36001,304564,"), 13, "36001,0,");
+  const Run nomass = run_migra("gnn train --nodes " + write(out / "zero.csv", table) + " --flows " +
+                               data("ny2011/commuting_flows.csv") + " --steps 5 --repeats 1 --hidden 8 --mlp-epochs 0 "
+                               "--progress json --out " + (out / "nomass").string());
+  INFO(nomass.output);
+  REQUIRE(nomass.status == 0);
+  REQUIRE(nomass.output.find("gravity baselines skipped: column 'population' (the gravity models' mass, the first of "
+                             "--features) is not positive at node '36001'") != std::string::npos);
+  const auto nm = read_json(out / "nomass" / "metrics.json");
+  REQUIRE(nm.contains("gnn"));
+  REQUIRE(!nm.contains("gravity"));
   // The shipped synthetic city system is what its generator writes.
   const Run syn = run_migra("gnn synth --seed 2024 --progress none --out " + (out / "syn").string());
   REQUIRE(syn.status == 0);
