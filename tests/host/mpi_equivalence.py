@@ -29,17 +29,19 @@ env = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIR
            OMPI_MCA_btl_vader_single_copy_mechanism="none", OMPI_MCA_rmaps_base_oversubscribe="1")
 mpi = [mpirun, "-np", "2"]
 
-# The main job plus a batch of independent tasks, so that both ranks get work, and an
-# ensemble, whose maps both ranks share.
+# The main job plus an ensemble, whose maps both ranks share, and a batch of independent
+# tasks after it, so that both ranks get work. They wait for the ensemble, which needs rank 1,
+# so rank 1 has said hello before they are queued: otherwise, on a loaded machine, rank 0's
+# own workers could finish them all while rank 1 is still starting.
 job = os.path.join(work, "job.toml")
 with open(os.path.join(src, "data/jobs/ny2011.toml")) as f:
     text = f.read().replace('"../ny2011/', '"' + os.path.join(src, "data/ny2011/"))
-for k in range(12):
-    text += (f'\n[tasks.extra{k}]\nkind = "flows"\nmodel = "gravity"\nbeta = {0.01 + 0.005 * k}\n'
-             f'sites = "{os.path.join(src, "data/ny2011/counties.csv")}"\n')
 counties = os.path.join(src, "data/us2010/counties.csv")
 text += (f'\n[tasks.ens]\nkind = "ensemble"\nmodel = "gravity"\nmaps = 5\nsites = 300\nsteps = 200\n'
          f'score-every = 3\nreference = "{counties}"\n')
+for k in range(12):
+    text += (f'\n[tasks.extra{k}]\nkind = "flows"\nmodel = "gravity"\nbeta = {0.01 + 0.005 * k}\n'
+             f'sites = "{os.path.join(src, "data/ny2011/counties.csv")}"\nafter = ["ens"]\n')
 with open(job, "w") as f:
     f.write(text)
 
