@@ -54,7 +54,9 @@ std::pair<double, double> refined_min(const std::vector<double>& alphas, double 
 
 /// Relaxed controls (ControlGrid::temperature): the soft-min of J over the grid and the Gibbs
 /// mixture pi ~ exp(-J / T) (weights below 1e-12 dropped, the rest renormalised) in `mix`, as
-/// (grid index, weight); returns (soft-min, mean control). `values` is scratch.
+/// (grid index, weight); returns (soft-min, mean control). `values` is scratch. Controls more
+/// than 40 T above the minimum get weight 0 without an exp: e^-40 = 4e-18 is far below the
+/// kept 1e-12, and the sum z >= 1 moves by at most K e^-40 relative.
 template <class GridObjective>
 std::pair<double, double> relaxed_min(const std::vector<double>& alphas, double T, const GridObjective& Jk,
                                       std::vector<double>& values, std::vector<std::pair<int, double>>& mix) {
@@ -62,7 +64,8 @@ std::pair<double, double> relaxed_min(const std::vector<double>& alphas, double 
   double bv = INFINITY;
   for (size_t k = 0; k < alphas.size(); ++k) bv = std::min(bv, values[k] = Jk(int(k)));
   double z = 0.0, mean = 0.0;
-  for (size_t k = 0; k < alphas.size(); ++k) z += values[k] = std::exp(-(values[k] - bv) / T);
+  const double cut = bv + 40.0 * T;
+  for (size_t k = 0; k < alphas.size(); ++k) z += values[k] = values[k] > cut ? 0.0 : std::exp(-(values[k] - bv) / T);
   mix.clear();
   for (size_t k = 0; k < alphas.size(); ++k)
     if (values[k] / z > 1e-12) mix.emplace_back(int(k), values[k] / z);
