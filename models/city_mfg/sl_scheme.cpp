@@ -225,11 +225,13 @@ std::vector<double> solve_hj(const Grid& g, const Population& pop, const Control
     double* cur = U.data() + size_t(n) * size_t(N);
     double* alpha_n = ctl.alpha.data() + size_t(n) * size_t(ctl.slots);
     long long saturated = 0;
-#pragma omp parallel for schedule(static) reduction(+ : saturated) if (N > 256)
+#pragma omp parallel reduction(+ : saturated) if (N > 256)
+    {
+    std::vector<double> J;                    // per thread: relaxed_min's scratch
+    std::vector<std::pair<int, double>> mix;  // per thread: swapped with the slots' mixtures
+#pragma omp for schedule(static)
     for (int q = 0; q < N; ++q) {
       Expectation s{next};
-      std::vector<double> J;
-      std::vector<std::pair<int, double>> mix;
       // min over controls of E[U^{n+1}] + dt L, for one edge choice (control slot)
       const auto best = [&](int edge, int slot_k, auto&& stencil_of) {
         const double h = housing(g, pop, edge);
@@ -264,6 +266,7 @@ std::vector<double> solve_hj(const Grid& g, const Population& pop, const Control
         if (cg.temperature > 0.0) step_mix[size_t(slot)].swap(mix);
       }
       cur[q] = value + dt * G[size_t(n) * size_t(N) + size_t(q)];
+    }
     }
     ctl.saturated += saturated;
     if (cg.temperature > 0.0) {
