@@ -6,9 +6,12 @@
 //    different beta) with real outputs, in tasks/s; then the same job again, all up to date
 //    (the cost of a resume check per task);
 //  - peer: the same flows tasks as one `migra flows` process each (a shell loop, GNU
-//    parallel's model), timed on a sample and reported per task.
+//    parallel's model), timed on a sample and reported per task;
+//  - mixed (--mixed K): K ensembles that may run on a GPU (device auto) and K pinned to the
+//    CPU, as one job on the devices found (a GPU worker beside the CPU workers), against the
+//    same tasks run one after another: the speed-up of concurrent GPU + CPU execution.
 // One JSON object per line.
-//   bench_scheduler MIGRA_BINARY WORK_DIR [--tasks 10000] [--workers 2]
+//   bench_scheduler MIGRA_BINARY WORK_DIR [--tasks 10000] [--workers 2] [--mixed 0] [--mixed-maps 32]
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -45,17 +48,19 @@ struct Timed {
   job::RunSummary summary;
 };
 
-Timed time_job(const std::string& text, const job::TaskRegistry& kinds, const fs::path& out, int workers) {
+/// devices: where tasks may run (none given: the CPU only).
+Timed time_job(const std::string& text, const job::TaskRegistry& kinds, const fs::path& out, int workers,
+               job::Devices* devices = nullptr) {
+  job::Devices cpu_only;
   const auto t0 = clock_type::now();
   const job::JobSpec job = job::parse_job(text, "bench.toml", "", kinds);
   const double parse_s = seconds_since(t0);
-  job::Devices devices;
   job::RunOptions o;
   o.out = out.string();
   o.progress = host::ProgressMode::None;
   o.cpu_workers = workers;
   const auto t1 = clock_type::now();
-  job::RunSummary s = job::run_job(job, devices, o);
+  job::RunSummary s = job::run_job(job, devices ? *devices : cpu_only, o);
   job::throw_if_failed(s);
   return {parse_s, seconds_since(t1), std::move(s)};
 }
@@ -68,6 +73,29 @@ void print(const char* name, int tasks, int workers, const Timed& t, const char*
   std::fflush(stdout);
 }
 
+/// Concurrent GPU + CPU execution against serial: 2K ensembles (K device auto, K cpu), as one
+/// job on the devices found, then each task alone as its own job, one after another.
+void mixed_bench(const job::TaskRegistry& kinds, const fs::path& work, int K, int maps) {
+  std::vector<std::string> tasks;
+  for (int i = 0; i < 2 * K; ++i)
+    tasks.push_back("[tasks.e" + std::to_string(i) + "]\nkind = \"ensemble\"\nmodel = \"gravity\"\nmaps = " +
+                    std::to_string(maps) + "\nsites = 1000\nsteps = 100\nseed = " + std::to_string(i + 1) +
+                    "\ndevice = \"" + (i % 2 ? "cpu" : "auto") + "\"\n");
+  std::string all;
+  for (const auto& t : tasks) all += t;
+  job::Devices devices = job::discover_devices();
+  const Timed together = time_job(all, kinds, work / "concurrent", 0, &devices);
+  double serial_s = 0;
+  for (size_t i = 0; i < tasks.size(); ++i)
+    serial_s += time_job(tasks[i], kinds, work / ("serial" + std::to_string(i)), 0, &devices).run_s;
+  std::string placed;
+  for (const auto& t : together.summary.tasks) placed += (placed.empty() ? "\"" : ", \"") + t.device + "\"";
+  std::printf("{\"bench\": \"mixed-gpu-cpu\", \"tasks\": %d, \"gpus\": %zu, \"concurrent_s\": %.3f, \"serial_s\": %.3f, "
+              "\"speedup\": %.3f, \"devices\": [%s]}\n",
+              2 * K, devices.gpus.size(), together.run_s, serial_s, serial_s / together.run_s, placed.c_str());
+  std::fflush(stdout);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -77,11 +105,13 @@ int main(int argc, char** argv) {
   }
   const std::string migra = argv[1];
   const fs::path work = argv[2];
-  int n = 10000, workers = 2;
+  int n = 10000, workers = 2, mixed = 0, mixed_maps = 32;
   for (int a = 3; a + 1 < argc; a += 2) {
     const std::string k = argv[a];
     if (k == "--tasks") n = std::stoi(argv[a + 1]);
     else if (k == "--workers") workers = std::stoi(argv[a + 1]);
+    else if (k == "--mixed") mixed = std::stoi(argv[a + 1]);
+    else if (k == "--mixed-maps") mixed_maps = std::stoi(argv[a + 1]);
   }
   fs::remove_all(work);
   fs::create_directories(work);
@@ -131,5 +161,6 @@ int main(int argc, char** argv) {
   const double per = seconds_since(t0) / sample;
   std::printf("{\"bench\": \"flows-process-per-task\", \"tasks\": %d, \"workers\": 1, \"per_task_ms\": %.4f, "
               "\"tasks_per_s\": %.1f}\n", sample, 1e3 * per, 1.0 / per);
+  if (mixed > 0) mixed_bench(builtin, work / "mixed", mixed, mixed_maps);
   return 0;
 }

@@ -6,7 +6,8 @@
 #   build     configure and build build-gpu/ (-DMIGRA_CUDA=ON, arch ${CUDA_ARCH:-90})
 #   test      ctest on build-gpu, test_cuda included (CUDA against the CPU oracle)
 #   sanitize  test_cuda under compute-sanitizer memcheck, then racecheck on the kernel tests
-#   bench     the GPU benchmarks: flows, dynamics, OT, GraphSAGE (with PyG when installed), PINN
+#   bench     the GPU benchmarks: flows, dynamics, OT, GraphSAGE (with PyG when installed), PINN,
+#             and the scheduler's concurrent GPU + CPU execution against serial
 #   all       build test sanitize bench
 #
 # Stages run in the order given and go on after a failure (the build excepted); OUT/summary.txt
@@ -60,6 +61,10 @@ stage_bench() {
   "$py" bench/run_gnn.py --build "$build" --device cuda --python "$py" --threads 1 --tag gpu \
     --accuracy-steps 2000 --out "$out/results" || rc=1
   "$py" bench/run_pinn.py --build "$build" --device cuda --python "$py" --threads 1 --tag gpu --out "$out/results" || rc=1
+  # scheduler overhead, and concurrent GPU + CPU ensembles against the same tasks one by one
+  "$build/bench/bench_scheduler" "$build/host/migra" "$out/scheduler-work" --tasks 2000 --workers 16 --mixed 8 \
+    >"$out/results/scheduler-gpu.jsonl" || rc=1
+  rm -rf "$out/scheduler-work"
   return $rc
 }
 
