@@ -5,7 +5,7 @@
 #
 #   build     configure and build build-gpu/ (-DMIGRA_CUDA=ON, arch ${CUDA_ARCH:-90})
 #   test      ctest on build-gpu, test_cuda included (CUDA against the CPU oracle)
-#   sanitize  test_cuda under compute-sanitizer memcheck, then racecheck on the kernel tests
+#   sanitize  test_cuda's cases for our kernels under compute-sanitizer memcheck, racecheck, initcheck
 #   bench     the GPU benchmarks: flows, dynamics, OT, GraphSAGE (with PyG when installed), PINN,
 #             and the scheduler's concurrent GPU + CPU execution against serial
 #   all       build test sanitize bench
@@ -46,9 +46,11 @@ stage_test() {
 }
 
 stage_sanitize() {
-  compute-sanitizer --tool memcheck --leak-check full --error-exitcode 1 "$build/tests/test_cuda" || return 1
-  # racecheck on our kernels (shared-memory tiles, warp reductions); the GNN's and PINN's are LibTorch's
-  compute-sanitizer --tool racecheck --error-exitcode 1 "$build/tests/test_cuda" "~[gnn]~[pinn]"
+  # our kernels only: the GNN's and PINN's CUDA work is LibTorch's
+  local ours="~[gnn]~[pinn]"
+  compute-sanitizer --tool memcheck --leak-check full --error-exitcode 1 "$build/tests/test_cuda" "$ours" || return 1
+  compute-sanitizer --tool racecheck --error-exitcode 1 "$build/tests/test_cuda" "$ours" || return 1
+  compute-sanitizer --tool initcheck --error-exitcode 1 "$build/tests/test_cuda" "$ours"
 }
 
 stage_bench() {
