@@ -61,7 +61,7 @@ stage_bench() {
   "$py" bench/run_dynamics.py --build "$build" --device cuda --maps "$maps" --out "$out/results" || rc=1
   "$py" bench/run_ot.py --build "$build" --device cuda --sizes "$ot_sizes" --out "$out/results" || rc=1
   "$py" bench/run_gnn.py --build "$build" --device cuda --python "$py" --threads 1 --tag gpu \
-    --accuracy-steps 2000 --out "$out/results" || rc=1
+    --accuracy-steps 2000 --accuracy-big --out "$out/results" || rc=1
   "$py" bench/run_pinn.py --build "$build" --device cuda --python "$py" --threads 1 --tag gpu --out "$out/results" || rc=1
   # scheduler overhead, and concurrent GPU + CPU ensembles against the same tasks one by one
   "$build/bench/bench_scheduler" "$build/host/migra" "$out/scheduler-work" --tasks 2000 --workers 16 --mixed 8 \
