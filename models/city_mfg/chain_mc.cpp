@@ -92,7 +92,8 @@ ChainSample sample_chain(const Grid& g, const Population& pop, const ControlGrid
   const NoiseBranches noise = noise_branches(pop, dt);
   const Walker walk(g, pop);
   const bool relaxed = !ctl.mixture.empty();
-  const double log_controls = std::log(double(cg.values().size()));
+  const std::vector<double> alphas = cg.values();  // the grid the mixtures index
+  const double log_controls = std::log(double(alphas.size()));
   std::vector<double> cdf(M0.size());
   std::partial_sum(M0.begin(), M0.end(), cdf.begin());
   MIGRA_THROW_IF_NOT_FMT(cdf.back() > 0.0, "chain: the initial masses sum to %g", cdf.back());
@@ -107,7 +108,7 @@ ChainSample sample_chain(const Grid& g, const Population& pop, const ControlGrid
     size_t k = 0;
     while (k + 1 < mix.size && (u -= mix.weight[k]) >= 0.0) ++k;
     cost += cg.temperature * (std::log(mix.weight[k]) + log_controls);
-    return ctl.grid[mix.index[k]];
+    return alphas[mix.index[k]];
   };
 
   constexpr long long kChunk = 4096;

@@ -218,7 +218,7 @@ std::vector<double> solve_hj(const Grid& g, const Population& pop, const Control
   }
   const auto shared_table = std::make_shared<const StencilTable>(stencil_table(g, st, ctl, alphas));
   const StencilTable& table = *shared_table;
-  if (cg.temperature > 0.0) ctl.grid = alphas, ctl.table = shared_table;
+  if (cg.temperature > 0.0) ctl.table = shared_table;
   std::vector<double> U(size_t(NT + 1) * size_t(N), 0.0);
   for (int n = NT - 1; n >= 0; --n) {
     const double* next = U.data() + size_t(n + 1) * size_t(N);

@@ -159,7 +159,7 @@ struct StencilTable {
 struct Mixtures {
   struct Step {
     std::vector<std::uint32_t> start;  ///< slots + 1
-    std::vector<std::uint16_t> index;  ///< into Controls::grid
+    std::vector<std::uint16_t> index;  ///< into the ControlGrid's values()
     std::vector<double> weight;
   };
   struct Row {
@@ -183,10 +183,9 @@ struct Controls {
   std::vector<int> slot_of_node;  ///< first slot of each node
   int slots = 0;
   std::vector<double> alpha;      ///< N_T x slots (relaxed controls: the mixture's mean)
-  /// Relaxed controls only: per (n, slot) the (index into grid, weight) pairs of the mixture,
-  /// the grid's values, and their stencils (which the FP reuses).
+  /// Relaxed controls only: per (n, slot) the (index into the ControlGrid's values(), weight)
+  /// pairs of the mixture, and the grid controls' stencils (which the FP reuses).
   Mixtures mixture;
-  std::vector<double> grid;
   std::shared_ptr<const StencilTable> table;
   long long saturated = 0;        ///< argmins at +-a_max
 };
