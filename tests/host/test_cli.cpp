@@ -17,6 +17,7 @@
 #include "host/cli/torch_binary.hpp"
 #include "models/torch_runtime.hpp"
 #include "tests/host/run_migra.hpp"
+#include "tests/skip.hpp"
 
 namespace fs = std::filesystem;
 
@@ -599,6 +600,7 @@ TEST_CASE("migra settle: bad units and flows name the file, line and field", "[c
 }
 
 TEST_CASE("migra gnn scenario: the paper's sector groups on the synthetic set", "[cli][gnn]") {
+  MIGRA_SKIP_UNLESS(migra::models::have_torch(), "LibTorch");
   const fs::path out = fresh_dir("gnn-sectors");
   std::string features = "population";
   for (int f = 1; f <= 19; ++f) features += (f < 10 ? ",F0" : ",F") + std::to_string(f);
@@ -627,6 +629,7 @@ TEST_CASE("migra gnn scenario: the paper's sector groups on the synthetic set", 
 }
 
 TEST_CASE("migra gnn train: GraphSAGE and gravity on the NY 2011 flows, and bad input", "[cli][gnn][ny2011]") {
+  MIGRA_SKIP_UNLESS(migra::models::have_torch(), "LibTorch");
   const fs::path out = fresh_dir("gnn-ny");
   const Run r = run_migra("gnn train --nodes " + data("ny2011/counties.csv") + " --flows " + data("ny2011/commuting_flows.csv") +
                           " --steps 40 --repeats 2 --hidden 16 --seed 3 --mlp-epochs 5 --progress none --out " + out.string());
@@ -727,6 +730,7 @@ TEST_CASE("migra gnn train: GraphSAGE and gravity on the NY 2011 flows, and bad 
 }
 
 TEST_CASE("migra pinn: the shipped synthetic set, a short fit, the invariant density, bad input", "[cli][pinn]") {
+  MIGRA_SKIP_UNLESS(migra::models::have_torch(), "LibTorch");
   const fs::path out = fresh_dir("pinn");
   // The shipped data set is what its generator writes.
   const Run syn = run_migra("pinn synth --sites " + data("us2010/states.csv") + " --seed 2025 --progress none --out " +

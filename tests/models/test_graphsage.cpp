@@ -18,6 +18,7 @@
 #include "models/graphsage_flows/sage.hpp"
 #include "models/graphsage_flows/sector_groups.hpp"
 #include "models/torch_runtime.hpp"
+#include "tests/skip.hpp"
 
 using namespace migra;
 using namespace migra::gnn;
@@ -94,7 +95,7 @@ TEST_CASE("gnn: inverse-distance weights and the 60/20/20 split", "[gnn]") {
 }
 
 TEST_CASE("gnn: one pool and one mean layer against a hand computation", "[gnn]") {
-  if (!models::have_torch()) return;
+  MIGRA_SKIP_UNLESS(models::have_torch(), "LibTorch");
   // 3 nodes; edges 0->2, 1->2, 2->0 with row-normalised weights; fin = 2, fout = 1.
   const Points p{{0, 3, 0}, {0, 0, 4}};
   const FlowGraph g = build_graph(p.x, p.y, {{0, 2, 1}, {1, 2, 1}, {2, 0, 1}, {0, 1, 1}, {1, 0, 1}}, WeightNorm::Row,
@@ -125,7 +126,7 @@ TEST_CASE("gnn: one pool and one mean layer against a hand computation", "[gnn]"
 }
 
 TEST_CASE("gnn: layer outputs follow a relabelling of the nodes", "[gnn]") {
-  if (!models::have_torch()) return;
+  MIGRA_SKIP_UNLESS(models::have_torch(), "LibTorch");
   const int n = 7, fin = 3, fout = 2;
   const Points p = random_points(n, 4);
   std::vector<Record> recs;
@@ -158,7 +159,7 @@ TEST_CASE("gnn: layer outputs follow a relabelling of the nodes", "[gnn]") {
 }
 
 TEST_CASE("gnn: training is deterministic with a seed and learns an expressible flow law", "[gnn]") {
-  if (!models::have_torch()) return;
+  MIGRA_SKIP_UNLESS(models::have_torch(), "LibTorch");
   const int n = 30;
   const Points p = random_points(n, 7);
   // Features (2 per node) and a flow law the decoder can express: t_ij = z_i w_ij z_j with
@@ -260,7 +261,7 @@ double best_train_rmse(FlowGraph g, const std::vector<double>& X, int d, SageCon
 }  // namespace
 
 TEST_CASE("gnn: the spec's hand-checked pool layer (T8), and the weight-before-pool variant", "[gnn]") {
-  if (!models::have_torch()) return;
+  MIGRA_SKIP_UNLESS(models::have_torch(), "LibTorch");
   // Edges 1->0 (w 0.5), 2->0 (w 1), 0->1 (w 2); node 2 has no in-edges. W_pool = I, b_pool = 0,
   // W_self = [1,1], W_neigh = [1,-1], b = 0.5: hN = [1,1], [2,0], [0,0]; z = [1.5, 3.5, 2.5].
   const FlowGraph g = hand_graph(3, {{1, 0, 0.5}, {2, 0, 1.0}, {0, 1, 2.0}});
@@ -281,7 +282,7 @@ TEST_CASE("gnn: the spec's hand-checked pool layer (T8), and the weight-before-p
 }
 
 TEST_CASE("gnn: a killed fit resumes from its checkpoint to the same ensemble, the kept weights are the best validated", "[gnn]") {
-  if (!models::have_torch()) return;
+  MIGRA_SKIP_UNLESS(models::have_torch(), "LibTorch");
   const Points p = random_points(25, 31);
   const FlowGraph g = build_graph(p.x, p.y, random_records(25, 4, 32), WeightNorm::Row, EdgeSet::Observed, 0);
   const std::vector<double> X = gaussian(25 * 3, 33);
@@ -315,7 +316,7 @@ TEST_CASE("gnn: a killed fit resumes from its checkpoint to the same ensemble, t
 }
 
 TEST_CASE("gnn: node outputs are local (T10), scenarios with factor 1 are the baseline (T21)", "[gnn]") {
-  if (!models::have_torch()) return;
+  MIGRA_SKIP_UNLESS(models::have_torch(), "LibTorch");
   const int n = 40, d = 2;
   const Trained t = trained(n, d, 10);
   const SagePrediction base = predict_sage(t.res.net, t.g, t.X, d);
@@ -346,7 +347,7 @@ TEST_CASE("gnn: node outputs are local (T10), scenarios with factor 1 are the ba
 }
 
 TEST_CASE("gnn: a K-wide node output decodes as w_ij <z_i, z_j>, stays local, and learns a rank-2 law", "[gnn]") {
-  if (!models::have_torch()) return;
+  MIGRA_SKIP_UNLESS(models::have_torch(), "LibTorch");
   const int n = 40, d = 2, K = 3;
   Trained t{random_points(n, 21), {}, gaussian(size_t(n * d), 22), {}};
   t.g = build_graph(t.p.x, t.p.y, random_records(n, 3, 23), WeightNorm::Row, EdgeSet::Observed, 0);
@@ -398,7 +399,7 @@ TEST_CASE("gnn: a K-wide node output decodes as w_ij <z_i, z_j>, stays local, an
 }
 
 TEST_CASE("gnn: the directed decoder w_ij <a_i, b_j> keeps the roles apart and fits origin and destination masses", "[gnn]") {
-  if (!models::have_torch()) return;
+  MIGRA_SKIP_UNLESS(models::have_torch(), "LibTorch");
   const int N = 60, d = 2, K = 2;
   const Points q = random_points(N, 91);
   const std::vector<double> X = gaussian(size_t(N * d), 92);
@@ -434,7 +435,7 @@ TEST_CASE("gnn: the directed decoder w_ij <a_i, b_j> keeps the roles apart and f
 }
 
 TEST_CASE("gnn: net flows sum to zero (T5), symmetric W on the complete graph gives no net flow (T12)", "[gnn]") {
-  if (!models::have_torch()) return;
+  MIGRA_SKIP_UNLESS(models::have_torch(), "LibTorch");
   const int n = 15, d = 2;
   for (WeightNorm w : {WeightNorm::GlobalMax, WeightNorm::Row}) {
     Trained t = trained(n, d, 5, EdgeSet::Complete, w);
@@ -475,7 +476,7 @@ TEST_CASE("gnn: predictions given the observed outflows keep the total and the s
 }
 
 TEST_CASE("gnn: the ensemble overfits a small graph without dropout (T13)", "[gnn]") {
-  if (!models::have_torch()) return;
+  MIGRA_SKIP_UNLESS(models::have_torch(), "LibTorch");
   // The spec's T13 has 20 nodes. Evaluated in eval mode, BatchNorm's running variance is
   // PyTorch's unbiased one, n/(n−1) = 20/19 times the variance training normalised by, which
   // alone leaves a floor of 5.5 % (measured; 0.2 % with the biased variance). 100 nodes lower
@@ -533,7 +534,7 @@ TEST_CASE("gnn: the constrained gravity fit recovers its law's exponents and kee
 }
 
 TEST_CASE("gnn: Deep Gravity shares each origin's outflow among its destinations and learns", "[gnn]") {
-  if (!models::have_torch()) return;
+  MIGRA_SKIP_UNLESS(models::have_torch(), "LibTorch");
   const int n = 30, d = 2;
   const Points p = random_points(n, 61);
   const std::vector<double> X = gaussian(size_t(n * d), 62);
@@ -555,7 +556,7 @@ TEST_CASE("gnn: Deep Gravity shares each origin's outflow among its destinations
 }
 
 TEST_CASE("gnn: explainer masks and z-scores (T19), receptive fields, and a planted driver (T20)", "[gnn]") {
-  if (!models::have_torch()) return;
+  MIGRA_SKIP_UNLESS(models::have_torch(), "LibTorch");
   // Receptive edges against reachability by matrix powers: an edge j->k reaches i within 3
   // layers iff k is i or reaches i in one or two edges.
   const int n = 12;
@@ -636,7 +637,7 @@ TEST_CASE("gnn: neighbour sampling keeps min(in-degree, fan-out) in-edges per no
   std::vector<int> kept(size_t(n), 0);
   for (int e : a) ++kept[size_t(g.msg_dst[size_t(e)])];
   for (int i = 0; i < n; ++i) CHECK(kept[size_t(i)] == std::min(deg[size_t(i)], 4));
-  if (!models::have_torch()) return;
+  MIGRA_SKIP_UNLESS(models::have_torch(), "LibTorch");
   // The expressible law of the determinism test, trained with 4 sampled in-edges a step.
   const std::vector<double> X = gaussian(size_t(n * 2), 83);
   const auto W = inverse_distance_weights(p.x, p.y, WeightNorm::Row);

@@ -24,6 +24,7 @@
 #include "models/pinn_migration/transfer.hpp"
 #include "models/torch_runtime.hpp"
 #include "host/io/csv.hpp"
+#include "tests/skip.hpp"
 
 using namespace migra;
 using namespace migra::pinn;
@@ -225,10 +226,7 @@ TEST_CASE("U9: RK45 and RK4 against analytic solutions", "[pinn]") {
 }
 
 TEST_CASE("the batched RK4 on a LibTorch device equals the host RK4", "[pinn]") {
-  if (!models::have_torch()) {
-    WARN("SKIPPED: this build has no LibTorch");
-    return;
-  }
+  MIGRA_SKIP_UNLESS(models::have_torch(), "LibTorch");
   SyntheticOptions so;
   so.n = 7, so.seed = 21;
   const SyntheticSystem sys = synthetic_system(so);
@@ -300,10 +298,7 @@ TEST_CASE("linear baseline recovers an exact linear law", "[pinn]") {
 }
 
 TEST_CASE("S4: the regression protocol, and U10: TreeSHAP additivity", "[pinn]") {
-  if (!have_xgboost()) {
-    WARN("SKIPPED: this build has no XGBoost");
-    return;
-  }
+  MIGRA_SKIP_UNLESS(have_xgboost(), "XGBoost");
   // 10 features per row, λ a non-linear function of the first five plus 5 % noise
   std::mt19937_64 rng(10);
   std::normal_distribution<double> N01;
