@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "host/tasks/task_kinds.hpp"
+#include "kernels/core/error.hpp"
 #include "models/graphsage_flows/synthetic.hpp"
 
 namespace migra::tasks {
@@ -26,6 +27,8 @@ gnn::SyntheticSystem system(const Params& p, std::uint64_t seed) {
     c.seed = seed;
     return gnn::sg_system(c);
   }
+  MIGRA_THROW_IF_NOT_FMT(double(p["gamma"]) == 1.0 && double(p["noise"]) == 0.0,
+                         "'gamma' and 'noise' set the law of --law sg; the paper law has its own constants");
   gnn::SyntheticSystemConfig c;
   c.n = int(p["cities"].get<long long>());
   if (top_k > 0) c.top_k = top_k;

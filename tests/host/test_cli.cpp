@@ -1,6 +1,7 @@
 // End-to-end tests of the real `migra` binary, run as a subprocess.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <map>
@@ -722,11 +723,23 @@ TEST_CASE("migra gnn train: GraphSAGE and gravity on the NY 2011 flows, and bad 
   const auto nm = read_json(out / "nomass" / "metrics.json");
   REQUIRE(nm.contains("gnn"));
   REQUIRE(!nm.contains("gravity"));
+}
+
+TEST_CASE("migra gnn synth: the shipped set regenerates, the spec's generator SG, options of the other law refused", "[cli][gnn]") {
+  const fs::path out = fresh_dir("gnn-synth");
   // The shipped synthetic city system is what its generator writes.
   const Run syn = run_migra("gnn synth --seed 2024 --progress none --out " + (out / "syn").string());
   REQUIRE(syn.status == 0);
   for (const char* f : {"nodes.csv", "flows.csv"})
     REQUIRE(migra::io::sha256_file((out / "syn" / f).string()) == migra::io::sha256_file(data(std::string("synthetic366/") + f)));
+  const Run sg = run_migra("gnn synth --law sg --cities 60 --gamma 2 --noise 0.3 --seed 3 --progress none --out " + (out / "sg").string());
+  INFO(sg.output);
+  REQUIRE(sg.status == 0);
+  std::ifstream nodes(out / "sg" / "nodes.csv");
+  REQUIRE(std::count(std::istreambuf_iterator<char>(nodes), std::istreambuf_iterator<char>(), '\n') == 61);
+  const Run bad = run_migra("gnn synth --gamma 2 --progress none --out " + (out / "bad").string());
+  CHECK(bad.status != 0);
+  CHECK(bad.output.find("'gamma' and 'noise' set the law of --law sg") != std::string::npos);
 }
 
 TEST_CASE("migra pinn: the shipped synthetic set, a short fit, the invariant density, bad input", "[cli][pinn]") {
