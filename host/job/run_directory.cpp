@@ -1,6 +1,9 @@
 #include "host/job/run_directory.hpp"
 
+#include <signal.h>
+
 #include <cerrno>
+#include <cstdlib>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -15,8 +18,25 @@
 namespace migra::job {
 namespace fs = std::filesystem;
 
+namespace {
+/// Removes ".manifest.json.tmp-PID" files in `dir` whose writer is gone: a run killed while it
+/// wrote its manifest leaves one (io::AtomicFile), and a resume would otherwise keep it. A file
+/// whose PID is still alive (another process at work here) is left alone.
+void remove_stale_manifest_temporaries(const std::string& dir) {
+  std::error_code ec;
+  const std::string prefix = ".manifest.json.tmp-";
+  for (const auto& e : fs::directory_iterator(dir, ec)) {
+    const std::string f = e.path().filename().string();
+    if (f.rfind(prefix, 0) != 0 || !e.is_regular_file(ec)) continue;
+    const long pid = std::strtol(f.c_str() + prefix.size(), nullptr, 10);
+    if (pid > 0 && ::kill(pid_t(pid), 0) != 0 && errno == ESRCH) fs::remove(e.path(), ec);
+  }
+}
+}  // namespace
+
 RunDirectory::RunDirectory(std::string path, bool flat) : path_(std::move(path)), flat_(flat) {
   existed_ = fs::exists(path_);
+  if (existed_) remove_stale_manifest_temporaries(path_);
   const std::string file = path_ + "/manifest.json";
   if (std::ifstream in{file}) {
     had_manifest_ = true;
