@@ -4,10 +4,10 @@
 /// so a build without LibTorch or XGBoost never counts those cases as passed.
 #include <catch2/catch.hpp>
 
-#define MIGRA_SKIP_UNLESS(have, what)        \
-  do {                                       \
-    if (!(have)) {                           \
-      WARN("SKIPPED: this build has no " what); \
-      return;                                \
-    }                                        \
+#define MIGRA_SKIP_UNLESS(have, what)             \
+  do {                                            \
+    if (!(have)) {                                \
+      WARN("SKIPPED: this build has no " what);   \
+      return;                                     \
+    }                                             \
   } while (0)

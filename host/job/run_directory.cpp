@@ -19,16 +19,16 @@ namespace migra::job {
 namespace fs = std::filesystem;
 
 namespace {
-/// Removes ".manifest.json.tmp-PID" files in `dir` whose writer is gone: a run killed while it
-/// wrote its manifest leaves one (io::AtomicFile), and a resume would otherwise keep it. A file
-/// whose PID is still alive (another process at work here) is left alone.
-void remove_stale_manifest_temporaries(const std::string& dir) {
+/// Removes the ".NAME.tmp-PID" files io::AtomicFile leaves in `dir` when its writer is killed
+/// (in a task directory, or the manifest's in the run's root, which a resume would otherwise
+/// keep). A file whose PID is still alive (another process at work here) is left alone.
+void remove_dead_temporaries(const std::string& dir) {
   std::error_code ec;
-  const std::string prefix = ".manifest.json.tmp-";
   for (const auto& e : fs::directory_iterator(dir, ec)) {
     const std::string f = e.path().filename().string();
-    if (f.rfind(prefix, 0) != 0 || !e.is_regular_file(ec)) continue;
-    const long pid = std::strtol(f.c_str() + prefix.size(), nullptr, 10);
+    const size_t at = f.find(".tmp-");
+    if (f.size() < 2 || f[0] != '.' || at == std::string::npos || !e.is_regular_file(ec)) continue;
+    const long pid = std::strtol(f.c_str() + at + 5, nullptr, 10);
     if (pid > 0 && ::kill(pid_t(pid), 0) != 0 && errno == ESRCH) fs::remove(e.path(), ec);
   }
 }
@@ -36,7 +36,7 @@ void remove_stale_manifest_temporaries(const std::string& dir) {
 
 RunDirectory::RunDirectory(std::string path, bool flat) : path_(std::move(path)), flat_(flat) {
   existed_ = fs::exists(path_);
-  if (existed_) remove_stale_manifest_temporaries(path_);
+  if (existed_) remove_dead_temporaries(path_);
   const std::string file = path_ + "/manifest.json";
   if (std::ifstream in{file}) {
     had_manifest_ = true;
@@ -94,12 +94,7 @@ void RunDirectory::prepare_task_dir(const std::string& name) {
     if (!fs::exists(dir)) created_.insert(dir);
     host::ensure_directory(dir);
   }
-  // io::AtomicFile writes ".NAME.tmp-PID"; a killed run leaves them behind.
-  for (const auto& e : fs::directory_iterator(dir)) {
-    const std::string f = e.path().filename().string();
-    if (f.size() > 1 && f[0] == '.' && f.find(".tmp-") != std::string::npos && e.is_regular_file())
-      fs::remove(e.path());
-  }
+  remove_dead_temporaries(dir);
 }
 
 void RunDirectory::discard_task_dir(const std::string& name) {
