@@ -59,6 +59,7 @@ struct Reader {
            {"h", [&](auto& n, auto& k) { real(n, k, p.sl.h); }},
            {"branches", [&](auto& n, auto& k) { integer(n, k, p.sl.branches); }},
            {"overshoot", [&](auto& n, auto& k) { text(n, k, p.sl.overshoot); }},
+           {"diffusion", [&](auto& n, auto& k) { text(n, k, p.sl.diffusion); }},
            {"a", [&](auto& n, auto& k) { real(n, k, p.a); }},
            {"b", [&](auto& n, auto& k) { real(n, k, p.b); }},
            {"C", [&](auto& n, auto& k) { real(n, k, p.C); }},
@@ -76,6 +77,8 @@ struct Reader {
             }}});
     if (p.sl.lambda <= 0.0 || p.sl.nu <= 0.0) problems.push_back(name + ": [" + what + "] lambda and nu must be > 0");
     if (p.sl.branches != 2 && p.sl.branches != 3) problems.push_back(name + ": [" + what + "] branches must be 2 or 3");
+    if (p.sl.diffusion != "branches" && p.sl.diffusion != "implicit")
+      problems.push_back(name + ": [" + what + "] diffusion must be \"branches\" or \"implicit\", got '" + p.sl.diffusion + "'");
     if (p.sl.overshoot != "all" && p.sl.overshoot != "onward")
       problems.push_back(name + ": [" + what + "] overshoot must be \"all\" or \"onward\", got '" + p.sl.overshoot + "'");
   }

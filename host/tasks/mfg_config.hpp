@@ -6,7 +6,7 @@
 ///   [mfg]      T dt dx eps cost potential r eta rent-kernel (ball|gaussian) tol max-iter theta a-max n-alpha refine-controls
 ///              control-temperature
 ///              ot separation overcrowding ot-tol ot-max-iter
-///   [workers]  lambda nu h a b C branches overshoot (onward|all)   initial = { kind, base, amplitude, mode, phase, cx, cy, width }
+///   [workers]  lambda nu h a b C branches overshoot (onward|all) diffusion (branches|implicit)   initial = { kind, base, amplitude, mode, phase, cx, cy, width }
 ///   [firms]    (the same)
 #include <string>
 

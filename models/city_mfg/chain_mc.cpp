@@ -89,6 +89,9 @@ ChainSample sample_chain(const Grid& g, const Population& pop, const ControlGrid
                          particles);
   MIGRA_ASSERT(G.size() == size_t(NT) * size_t(N) && M0.size() == size_t(N));
   MIGRA_ASSERT(ctl.alpha.size() == size_t(NT) * size_t(ctl.slots));
+  MIGRA_THROW_IF_NOT_FMT(pop.diffusion == "branches",
+                         "chain: the Monte Carlo check simulates the noise branches; diffusion = '%s' has none",
+                         pop.diffusion.c_str());
   const NoiseBranches noise = noise_branches(pop, dt);
   const Walker walk(g, pop);
   const bool relaxed = !ctl.mixture.empty();

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "kernels/core/error.hpp"
+#include "models/city_mfg/graph_diffusion.hpp"
 
 namespace migra::mfg {
 namespace {
@@ -83,10 +84,18 @@ double housing(const Grid& g, const Population& pop, int edge) {
 }
 
 NoiseBranches noise_branches(const Population& pop, double dt) {
+  MIGRA_THROW_IF_NOT_FMT(pop.diffusion == "branches" || pop.diffusion == "implicit",
+                         "diffusion must be 'branches' or 'implicit', got '%s'", pop.diffusion.c_str());
+  if (pop.diffusion == "implicit") return {{0.0}, {1.0}};  // the drift only: GraphDiffusion diffuses
   MIGRA_THROW_IF_NOT_FMT(pop.branches == 2 || pop.branches == 3, "noise branches must be 2 or 3, got %d", pop.branches);
   const double sigma = std::sqrt(2.0 * pop.nu * dt);
   if (pop.branches == 2) return {{sigma, -sigma}, {0.5, 0.5}};
   return {{std::sqrt(3.0) * sigma, 0.0, -std::sqrt(3.0) * sigma}, {1.0 / 6.0, 2.0 / 3.0, 1.0 / 6.0}};
+}
+
+std::unique_ptr<GraphDiffusion> implicit_diffusion(const Grid& g, const Population& pop, double dt) {
+  if (pop.diffusion != "implicit") return nullptr;
+  return std::make_unique<GraphDiffusion>(g, pop.nu * dt);
 }
 
 Stencils::Stencils(const Grid& g, const Population& pop, double dt)
@@ -220,8 +229,15 @@ std::vector<double> solve_hj(const Grid& g, const Population& pop, const Control
   const StencilTable& table = *shared_table;
   if (cg.temperature > 0.0) ctl.table = shared_table;
   std::vector<double> U(size_t(NT + 1) * size_t(N), 0.0);
+  const std::unique_ptr<GraphDiffusion> diffusion = implicit_diffusion(g, pop, dt);
+  std::vector<double> diffused(diffusion ? size_t(N) : 0);
   for (int n = NT - 1; n >= 0; --n) {
     const double* next = U.data() + size_t(n + 1) * size_t(N);
+    if (diffusion) {  // E[U^{n+1}] after the step's diffusion, then the drift's P1 landing below
+      std::copy(next, next + N, diffused.begin());
+      diffusion->smooth_values(diffused.data());
+      next = diffused.data();
+    }
     double* cur = U.data() + size_t(n) * size_t(N);
     double* alpha_n = ctl.alpha.data() + size_t(n) * size_t(ctl.slots);
     long long saturated = 0;
@@ -318,6 +334,7 @@ std::vector<double> solve_fp(const Grid& g, const Population& pop, double dt, in
   const Stencils st(g, pop, dt);
   std::vector<double> M(size_t(NT + 1) * size_t(N), 0.0);
   std::copy(M0.begin(), M0.end(), M.begin());
+  const std::unique_ptr<GraphDiffusion> diffusion = implicit_diffusion(g, pop, dt);
   for (int n = 0; n < NT; ++n) {
     const double* cur = M.data() + size_t(n) * size_t(N);
     Scatter push{M.data() + size_t(n + 1) * size_t(N)};
@@ -327,6 +344,7 @@ std::vector<double> solve_fp(const Grid& g, const Population& pop, double dt, in
       push.m = cur[i];
       fp_row(g, st, ctl, n, i, push);
     }
+    if (diffusion) diffusion->spread_masses(push.next);  // the adjoint of the HJ's smoothing
   }
   return M;
 }

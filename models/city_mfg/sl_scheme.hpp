@@ -25,6 +25,9 @@
 /// FP (forward, the adjoint): masses M^{n+1}_q = sum_i B^n[i, q] M^n_i with B^n's rows the
 /// stencils of the stored optimal controls: non-negative and summing to 1, so mass is
 /// conserved exactly and stays >= 0.
+/// Population::diffusion = "implicit" keeps the drift in the stencils (sigma = 0) and diffuses
+/// by one backward Euler step per time step (graph_diffusion.hpp): HJ on E[S U^{n+1}], FP
+/// M^{n+1} = S^T B^n^T M^n with S = A^{-1} |C|.
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -68,6 +71,10 @@ struct NoiseBranches {
   std::vector<double> offset, weight;
 };
 NoiseBranches noise_branches(const Population& pop, double dt);
+
+class GraphDiffusion;
+/// The step's backward Euler diffusion under Population::diffusion = "implicit", else null.
+std::unique_ptr<GraphDiffusion> implicit_diffusion(const Grid& g, const Population& pop, double dt);
 
 /// The housing cost h of a population on an edge (the edge's own h when the network gives one).
 double housing(const Grid& g, const Population& pop, int edge);
@@ -118,6 +125,12 @@ struct Population {
   /// (order 0.5-0.6 on the triangle and the diamond, where "onward" gives 0.93-1.0), and a
   /// seed's decay is off by up to 4x against the linearised game (issue 5 note).
   std::string overshoot = "onward";
+  /// How the noise is stepped: "branches" (the spec's scheme, above) or "implicit": the
+  /// trajectories keep only the drift (one branch, sigma = 0) and every step also applies one
+  /// backward Euler diffusion step on the node graph (graph_diffusion.hpp), to U^{n+1} before
+  /// the HJ's minimisation and to the masses after the FP's scatter. The branches leave waves
+  /// of wavelength ~sqrt(dt) undamped; backward Euler damps every wave (issue 5 note).
+  std::string diffusion = "branches";
 };
 
 struct ControlGrid {
