@@ -498,7 +498,7 @@ TEST_CASE("Monotone case: different first iterates converge to the same solution
   // F^w = F^f = C (m^w + m^f - b)^+ at each node (a ball of one node), no separation, OT
   // variant B: a monotone game, so the fixed point is unique whatever M^(0) is. Picard stalls
   // here and fictitious play (damping 1/(s+1)) converges like 1/s, so tol is 1e-3 (about 350
-  // iterations); with three-point noise and relaxed controls as in data/mfg/test2-*.toml.
+  // iterations); with three-point noise and relaxed controls.
   auto cpu = make_cpu_backend();
   const Network net = parse_network(kTriangle, "triangle.net");
   const Grid g = make_grid(net, 0.1);

@@ -220,15 +220,15 @@ TEST_CASE("Implicit diffusion: a decoupled game with per-edge housing costs self
 }
 
 TEST_CASE("Implicit diffusion: Test 2 with the linear cost self-converges (spec test 18)", "[mfg]") {
-  // The shipped config (data/mfg/test2-linear.toml: OT coupling, potential C, rents, relaxed
-  // controls) with both populations on implicit diffusion, dt = 5 dx, Picard to 1e-6 so that its
-  // error stays below the distances. Measured (ctest's levels): workers 1.76e-3, 1.14e-3,
-  // 6.8e-4; firms 4.1e-3, 7.4e-4, 3.7e-4. Under the noise branches the distances fall by only
-  // 1.0-1.5x per halving (README, test 18).
+  // The shipped config (data/mfg/test2-linear.toml: OT coupling with potential B, rents, argmin
+  // controls, implicit diffusion), dt = 5 dx, Picard to 1e-6 so that its error stays below the
+  // distances. Under the noise branches the distances fall by only 1.0-1.5x per halving
+  // (README, test 18).
   const std::string root = MIGRA_SOURCE_DIR;
   const Network net = read_network(root + "/data/networks/theta.net");
   MfgConfig cfg = tasks::read_mfg_config(root + "/data/mfg/test2-linear.toml");
-  cfg.workers.sl.diffusion = cfg.firms.sl.diffusion = "implicit";
+  REQUIRE(cfg.workers.sl.diffusion == "implicit");
+  REQUIRE(cfg.firms.sl.diffusion == "implicit");
   cfg.tol = 1e-6;
   auto cpu = make_cpu_backend();
   std::vector<Grid> grids;
