@@ -58,6 +58,9 @@ def parser():
     ap.add_argument("--scheme-dt", type=float, default=0.0,
                     help="> 0: diffuse as the SL scheme's three-point noise does with this step, at the rate "
                          "-log(2/3 + cos(sqrt(3) sigma k) / 3) / dt (sigma = sqrt(2 nu dt)) instead of nu k^2")
+    ap.add_argument("--scheme-diffusion", choices=["branches", "implicit"], default="branches",
+                    help="with --scheme-dt: the three noise branches, or backward Euler steps (diffusion = "
+                         "\"implicit\"), rate log(1 + dt nu k^2) / dt")
     ap.add_argument("--modes", type=int, nargs="+", default=[1, 2, 3, 4, 6])
     ap.add_argument("--run", help="a `migra mfg` output directory to compare with")
     ap.add_argument("--mode", type=int, default=2, help="the mode compared with --run")
@@ -111,10 +114,13 @@ class LinearModes:
         return G, kh
 
     def diffusion_rate(self, k):
-        """Per population: nu k^2, or the SL scheme's three-point noise rate (--scheme-dt)."""
+        """Per population: nu k^2, or the scheme's rate at step --scheme-dt: its three-point noise,
+        or its backward Euler steps (--scheme-diffusion implicit)."""
         dt = self.a.scheme_dt
         if dt <= 0.0:
             return self.nu * k * k
+        if self.a.scheme_diffusion == "implicit":
+            return np.log1p(dt * self.nu * k * k) / dt
         sigma = np.sqrt(2.0 * self.nu * dt)
         return -np.log(2.0 / 3.0 + np.cos(np.sqrt(3.0) * sigma * k) / 3.0) / dt
 
