@@ -15,6 +15,10 @@ void GraphDiffusion::chain_solve(const Chain& c, double* x) {
 
 GraphDiffusion::GraphDiffusion(const Grid& g, double nu_dt) : g_(g), V_(g.net->vertices()) {
   MIGRA_THROW_IF_NOT_FMT(nu_dt > 0.0, "implicit diffusion needs nu dt > 0, got %g", nu_dt);
+  MIGRA_THROW_IF_NOT_FMT(g.net->vertices() <= kMaxVertices,
+                         "implicit diffusion factors a dense system on the vertices: %d vertices is more than "
+                         "its limit of %d (use diffusion = \"branches\" for this network)",
+                         g.net->vertices(), kMaxVertices);
   const size_t V = size_t(V_);
   vertex_diag_.resize(V);
   for (size_t v = 0; v < V; ++v) vertex_diag_[v] = g.measure[v];

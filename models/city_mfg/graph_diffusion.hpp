@@ -22,7 +22,8 @@
 /// Solve: every edge's interior is a tridiagonal chain between its two vertices. Its response
 /// to the right side and to a unit value at either vertex (Thomas algorithm, factored once)
 /// leaves a dense V x V system on the vertices (LU with partial pivoting, factored once); then
-/// the interiors follow. O(N + V^2) per step.
+/// the interiors follow. O(N + V^2) per step, O(V^3) once: meant for networks of up to a few
+/// thousand vertices (kMaxVertices; the paper's have 3 to 64).
 #include <vector>
 
 #include "models/city_mfg/network.hpp"
@@ -31,6 +32,7 @@ namespace migra::mfg {
 
 class GraphDiffusion {
  public:
+  static constexpr int kMaxVertices = 4000;  ///< dense V x V: 128 MB, a few seconds to factor
   /// nu_dt = nu * dt > 0.
   GraphDiffusion(const Grid& g, double nu_dt);
   /// z = A^{-1} r (N each; z may alias r).
