@@ -60,6 +60,10 @@ void run(job::TaskContext& ctx) {
   const mfg::Network net = mfg::read_network(p["network"]);
   mfg::MfgConfig cfg = p.contains("config") ? read_mfg_config(p["config"]) : default_mfg_config();
   if (p.contains("max-iter")) cfg.max_iter = p["max-iter"];
+  MIGRA_THROW_IF_NOT_FMT(!p.contains("monte-carlo") || (cfg.workers.sl.diffusion == "branches" &&
+                                                         cfg.firms.sl.diffusion == "branches"),
+                         "mfg: --monte-carlo simulates the noise branches, and this config diffuses implicitly "
+                         "(diffusion = \"implicit\"): drop one of the two");
   const mfg::Grid g = mfg::make_grid(net, cfg.dx);
   const int N = g.nodes();
   ctx.log("grid: " + std::to_string(N) + " nodes, " + std::to_string(cfg.steps()) + " time steps");

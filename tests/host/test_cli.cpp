@@ -412,6 +412,7 @@ TEST_CASE("migra mfg: a small triangle run, its outputs, and config errors with 
       {"[mfg]\ncost = \"cubic\"\n", "cost must be linear, sqrt or quadratic"},
       {"[mfg]\nrent-kernel = \"box\"\n", "rent-kernel must be ball or gaussian, got 'box'"},
       {"[firms]\novershoot = \"sideways\"\n", "[firms] overshoot must be \"all\" or \"onward\", got 'sideways'"},
+      {"[workers]\ndiffusion = \"spectral\"\n", "[workers] diffusion must be \"branches\" or \"implicit\", got 'spectral'"},
       {"[mfg\n", "bad.toml:1"},
   };
   for (const auto& [text, expect] : bad) {
@@ -421,6 +422,11 @@ TEST_CASE("migra mfg: a small triangle run, its outputs, and config errors with 
     REQUIRE(e.status == 2);
     REQUIRE(e.output.find(expect) != std::string::npos);
   }
+  const Run refused = run_migra("mfg --network " + net + " --config " +
+                               write(dir / "implicit.toml", "[workers]\ndiffusion = \"implicit\"\n") +
+                               " --monte-carlo 1000 --progress none --out " + (dir / "bad").string());
+  REQUIRE(refused.status == 2);
+  REQUIRE(refused.output.find("--monte-carlo simulates the noise branches") != std::string::npos);
   const Run nonet = run_migra("mfg --network " + write(dir / "x.net", "vertex a 0 0\nedge a b\n") +
                               " --progress none --out " + (dir / "bad").string());
   REQUIRE(nonet.status == 2);
