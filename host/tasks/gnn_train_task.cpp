@@ -27,10 +27,7 @@ using job::Params;
 /// CPC, RMSE, Pearson of a prediction over the records `keep` accepts.
 template <class Keep>
 nlohmann::json score(const gnn::FlowGraph& g, const std::vector<double>& pred, Keep keep) {
-  stats::FlowMetricsAccumulator acc;
-  for (size_t k = 0; k < g.records.size(); ++k)
-    if (keep(k)) acc.add(g.records[k].flow, pred[k]);
-  const stats::FlowMetrics m = acc.metrics();
+  const stats::FlowMetrics m = gnn::record_metrics(g, pred.data(), keep);
   return {{"cpc", m.cpc}, {"rmse", m.rmse}, {"pearson", m.pearson}, {"records", m.pairs}};
 }
 

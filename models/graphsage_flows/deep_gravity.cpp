@@ -4,7 +4,6 @@
 #include <cmath>
 
 #include "kernels/core/error.hpp"
-#include "kernels/stats/flow_metrics.hpp"
 
 #ifdef MIGRA_HAVE_TORCH
 #include "models/torch_device.hpp"
@@ -95,11 +94,7 @@ DeepGravityResult fit_deep_gravity(const FlowGraph& g, const std::vector<double>
     return (outflow.index_select(0, origin_all) * torch::exp(group_log_softmax(s, origin_all, g.n))).to(torch::kCPU, torch::kFloat64);
   };
   const auto val_cpc = [&](const torch::Tensor& pred) {
-    stats::FlowMetricsAccumulator acc;
-    const double* p = pred.data_ptr<double>();
-    for (size_t k = 0; k < m; ++k)
-      if (g.split[k] == Split::Val) acc.add(flow[k], p[k]);
-    return acc.metrics().cpc;
+    return split_metrics(g, pred.data_ptr<double>(), Split::Val).cpc;
   };
 
   DeepGravityResult res;

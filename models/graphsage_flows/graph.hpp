@@ -14,6 +14,8 @@
 #include <string>
 #include <vector>
 
+#include "kernels/stats/flow_metrics.hpp"
+
 namespace migra::gnn {
 
 enum class WeightNorm { Row, GlobalMax };
@@ -34,6 +36,20 @@ struct FlowGraph {
   std::vector<int> msg_src, msg_dst;     ///< message edges j -> i
   std::vector<double> msg_weight;        ///< w_ji of each
 };
+
+/// CPC, RMSE and Pearson of `pred` (one value per record) against the observed flows, over the
+/// records k that keep(k) accepts.
+template <class Keep>
+stats::FlowMetrics record_metrics(const FlowGraph& g, const double* pred, Keep keep) {
+  stats::FlowMetricsAccumulator acc;
+  for (size_t k = 0; k < g.records.size(); ++k)
+    if (keep(k)) acc.add(g.records[k].flow, pred[k]);
+  return acc.metrics();
+}
+/// The same over the records of one split.
+inline stats::FlowMetrics split_metrics(const FlowGraph& g, const double* pred, Split s) {
+  return record_metrics(g, pred, [&](size_t k) { return g.split[k] == s; });
+}
 
 /// w_ij for any pair from planar coordinates (km) without the n×n matrix: one O(n²) pass
 /// (OpenMP over rows) finds each row's Σ_k 1/d_ik, or the smallest distance; O(n) memory, so

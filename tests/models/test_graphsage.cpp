@@ -10,7 +10,6 @@
 #include <numeric>
 #include <random>
 
-#include "kernels/stats/flow_metrics.hpp"
 #include "models/graphsage_flows/deep_gravity.hpp"
 #include "models/graphsage_flows/explainer.hpp"
 #include "models/graphsage_flows/gravity_baseline.hpp"
@@ -45,12 +44,6 @@ std::vector<Record> all_pairs(int n) {
   return r;
 }
 
-double cpc(const std::vector<double>& obs, const std::vector<double>& pred, const FlowGraph& g, Split s) {
-  stats::FlowMetricsAccumulator acc;
-  for (size_t k = 0; k < obs.size(); ++k)
-    if (g.split[k] == s) acc.add(obs[k], pred[k]);
-  return acc.metrics().cpc;
-}
 
 }  // namespace
 
@@ -183,11 +176,11 @@ TEST_CASE("gnn: training is deterministic with a seed and learns an expressible 
   CHECK(a.prediction == b.prediction);
   cfg.steps = 1500;
   const SageResult r = train_sage(g, st.apply(X, n, 2), 2, cfg);
-  std::vector<double> obs, mass;
-  for (const Record& rec : g.records) obs.push_back(rec.flow);
+  std::vector<double> mass;
   for (int i = 0; i < n; ++i) mass.push_back(std::exp(X[size_t(2 * i)]));
   const GravityFit grav = fit_gravity_baseline(g, mass, p.x, p.y);
-  const double c_gnn = cpc(obs, r.prediction, g, Split::Test), c_grav = cpc(obs, grav.prediction, g, Split::Test);
+  const double c_gnn = split_metrics(g, r.prediction.data(), Split::Test).cpc;
+  const double c_grav = split_metrics(g, grav.prediction.data(), Split::Test).cpc;
   INFO("test CPC: GNN " << c_gnn << ", gravity " << c_grav);
   CHECK(c_gnn > 0.85);
   CHECK(c_gnn > c_grav);
@@ -648,9 +641,7 @@ TEST_CASE("gnn: neighbour sampling keeps min(in-degree, fan-out) in-edges per no
   SageConfig cfg;
   cfg.hidden = 32, cfg.repeats = 2, cfg.steps = 1200, cfg.lr = 3e-3, cfg.dropout = 0.1, cfg.seed = 1, cfg.fanout = 4;
   const SageResult r = train_sage(gf, X, 2, cfg);
-  std::vector<double> obs;
-  for (const Record& rec : gf.records) obs.push_back(rec.flow);
-  const double sampled_cpc = cpc(obs, r.prediction, gf, Split::Test);
+  const double sampled_cpc = split_metrics(gf, r.prediction.data(), Split::Test).cpc;
   INFO("test CPC with fan-out 4: " << sampled_cpc);
   CHECK(sampled_cpc > 0.8);
 }

@@ -13,7 +13,6 @@
 #include <cmath>
 #include <set>
 
-#include "kernels/stats/flow_metrics.hpp"
 #include "models/graphsage_flows/gravity_baseline.hpp"
 #include "models/graphsage_flows/sage.hpp"
 #include "models/graphsage_flows/synthetic.hpp"
@@ -39,10 +38,7 @@ std::vector<double> population(const SyntheticSystem& s) {
 
 /// CPC over the records of one split.
 double cpc(const FlowGraph& g, const std::vector<double>& pred, Split split) {
-  stats::FlowMetricsAccumulator acc;
-  for (size_t k = 0; k < g.records.size(); ++k)
-    if (g.split[k] == split) acc.add(g.records[k].flow, pred[k]);
-  return acc.metrics().cpc;
+  return split_metrics(g, pred.data(), split).cpc;
 }
 
 double distance(const SyntheticSystem& s, int i, int j) {
