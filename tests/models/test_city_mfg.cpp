@@ -593,15 +593,14 @@ TEST_CASE("A Picard solve resumed from a checkpoint ends with the uninterrupted 
   REQUIRE_THROWS_WITH(solve_mfg(*cpu, g, D, cfg, {}, wrong), Catch::Contains("too short"));
 }
 
-TEST_CASE("Pure diffusion converges to the heat equation on a segment, and to uniform on the triangle (spec test 13)", "[mfg]") {
+TEST_CASE("Pure diffusion converges to the heat equation on a segment (branches and implicit), and to uniform on the triangle (spec test 13)", "[mfg]") {
   // m_t = nu m'' on [0, 1] with reflecting ends: m = 1 + e^{-nu pi^2 t} cos(pi x); dt = dx
   const Network seg = parse_network("vertex a 0 0\nvertex b 1 0\nedge a b\n", "segment.net");
   const double nu = 0.4, T = 0.5;
-  const auto l1_error = [&](double dx, int branches) {
+  const auto l1_error = [&](double dx, const Population& pop) {
     const double dt = dx;
     const int NT = int(std::lround(T / dt));
     const Grid g = make_grid(seg, dx);
-    const Population pop{1.0, nu, 0.0, branches};
     ControlGrid cg;
     Controls ctl;
     // no coupling and a constant h: every optimal control is exactly 0 (test 10)
@@ -616,13 +615,22 @@ TEST_CASE("Pure diffusion converges to the heat equation on a segment, and to un
     }
     return err;
   };
-  const std::vector<double> dxs = {0.04, 0.02, 0.01, 0.005};
+  const Population two{1.0, nu, 0.0, 2}, three{1.0, nu, 0.0, 3};
+  Population implicit{1.0, nu, 0.0};
+  implicit.diffusion = "implicit";
+  const std::vector<double> dxs = {0.04, 0.02, 0.01, 0.005, 0.0025};
   for (size_t k = 1; k < dxs.size(); ++k) {
-    const double coarse = l1_error(dxs[k - 1], 2), fine = l1_error(dxs[k], 2);
+    const double coarse = l1_error(dxs[k - 1], two), fine = l1_error(dxs[k], two);
     INFO("two-point rule: L1 errors " << coarse << " -> " << fine);
     REQUIRE(std::log2(coarse / fine) >= 0.7);  // the spec's observed order
     // the three-point rule matches the Gaussian's moments to order 5: far smaller errors
-    REQUIRE(l1_error(dxs[k], 3) < 0.1 * fine);
+    REQUIRE(l1_error(dxs[k], three) < 0.1 * fine);
+    // implicit diffusion (backward Euler) is first order in dt; from dx = 0.02 on, T / dt is
+    // whole (at 0.04 rounding lengthens T)
+    if (k < 2) continue;
+    const double coarse_be = l1_error(dxs[k - 1], implicit), fine_be = l1_error(dxs[k], implicit);
+    INFO("implicit diffusion: L1 errors " << coarse_be << " -> " << fine_be);
+    REQUIRE(std::log2(coarse_be / fine_be) >= 0.9);
   }
   // the triangle: a bump spreads to the uniform density 1/|Gamma| (per unit mass). Here
   // sigma = sqrt(2 nu dt) = 0.2 is 10 cells, so the paper's two-point rule lands on nodes only

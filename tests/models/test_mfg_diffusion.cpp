@@ -1,7 +1,7 @@
 // The MFG's implicit diffusion (models/city_mfg/graph_diffusion.hpp, Population::diffusion =
 // "implicit"): the graph solve against a dense brute force, the stochastic and adjoint maps, the
-// heat equation and the uniform limit, and self-convergence of a decoupled game (spec test 18's
-// criterion) where the noise branches do not converge.
+// uniform limit and the exact HJ case, and self-convergence (spec test 18) of a decoupled game,
+// where the noise branches do not converge, and of Test 2 itself.
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <cmath>
@@ -121,44 +121,16 @@ TEST_CASE("Implicit diffusion: the graph solve equals a dense solve, values are 
   }
 }
 
-TEST_CASE("Implicit diffusion: the heat equation on a segment at order 1, uniform limits, the exact HJ case", "[mfg]") {
-  // m_t = nu m'' on [0, 1] with reflecting ends: m = 1 + e^{-nu pi^2 t} cos(pi x); dt = dx
-  const Network seg = parse_network("vertex a 0 0\nvertex b 1 0\nedge a b\n", "segment.net");
-  const double nu = 0.4, T = 0.5;
-  Population pop{1.0, nu, 0.0};
-  pop.diffusion = "implicit";
-  const auto l1_error = [&](double dx) {
-    const double dt = dx;
-    const int NT = int(std::lround(T / dt));
-    const Grid g = make_grid(seg, dx);
-    ControlGrid cg;
-    Controls ctl;
-    solve_hj(g, pop, cg, dt, NT, std::vector<double>(size_t(NT) * g.nodes(), 0.0), ctl);
-    std::vector<double> M0(static_cast<size_t>(g.nodes()));
-    for (int q = 0; q < g.nodes(); ++q) M0[size_t(q)] = (1.0 + std::cos(M_PI * g.px[size_t(q)])) * g.measure[size_t(q)];
-    const std::vector<double> M = solve_fp(g, pop, dt, NT, ctl, M0);
-    double err = 0.0;
-    for (int q = 0; q < g.nodes(); ++q) {
-      const double exact = 1.0 + std::exp(-nu * M_PI * M_PI * T) * std::cos(M_PI * g.px[size_t(q)]);
-      err += std::fabs(M[size_t(NT) * g.nodes() + q] / g.measure[size_t(q)] - exact) * g.measure[size_t(q)];
-    }
-    return err;
-  };
-  double coarse = l1_error(0.02);  // T / dt whole from here (at 0.04 rounding lengthens T)
-  for (double dx : {0.01, 0.005, 0.0025}) {
-    const double fine = l1_error(dx);
-    INFO("L1 errors " << coarse << " -> " << fine);
-    REQUIRE(std::log2(coarse / fine) >= 0.9);  // backward Euler in time: order 1 at dt = dx
-    coarse = fine;
-  }
-  // a point mass on the triangle and on the diamond relaxes to 1/|Gamma|; U = h0 (T - t) exactly
+TEST_CASE("Implicit diffusion: a point mass relaxes to uniform, and the exact HJ case (spec tests 10, 13)", "[mfg]") {
+  // A point mass on the triangle and on the diamond relaxes to 1/|Gamma|; U = h0 (T - t)
+  // exactly. (The heat equation on a segment is in test_city_mfg.cpp's test 13.)
+  Population p{1.0, 0.4, 1.7};
+  p.diffusion = "implicit";
   const char* kTriangle = "vertex v1 0 0\nvertex v2 1 0\nvertex v3 0.5 0.8660254037844386\nedge v1 v2\nedge v2 v3\nedge v3 v1\n";
   for (const char* text : {kTriangle, kTheta}) {
     const Network net = parse_network(text, "net");
     const Grid g = make_grid(net, 0.02);
     const int NT = 1600;
-    Population p = pop;
-    p.h = 1.7;
     Controls ctl;
     ControlGrid cg;
     const std::vector<double> U = solve_hj(g, p, cg, 0.05, NT, std::vector<double>(size_t(NT) * g.nodes(), 0.0), ctl);
