@@ -60,12 +60,12 @@ void run(job::TaskContext& ctx) {
   const mfg::Network net = mfg::read_network(p["network"]);
   mfg::MfgConfig cfg = p.contains("config") ? read_mfg_config(p["config"]) : default_mfg_config();
   if (p.contains("max-iter")) cfg.max_iter = p["max-iter"];
-  MIGRA_THROW_IF_NOT_FMT(!p.contains("monte-carlo") || (cfg.workers.sl.diffusion == "branches" &&
-                                                         cfg.firms.sl.diffusion == "branches"),
-                         "mfg: --monte-carlo simulates the noise branches, and this config diffuses implicitly "
-                         "(diffusion = \"implicit\"): drop one of the two");
   const mfg::Grid g = mfg::make_grid(net, cfg.dx);
   const int N = g.nodes();
+  const bool implicit = cfg.workers.sl.diffusion == "implicit" || cfg.firms.sl.diffusion == "implicit";
+  MIGRA_THROW_IF_NOT_FMT(!p.contains("monte-carlo") || !implicit || N <= mfg::kMaxDiffusionNodes,
+                         "mfg: --monte-carlo under implicit diffusion keeps an N x N transition table; this grid has "
+                         "%d nodes, more than %d (use a coarser dx)", N, mfg::kMaxDiffusionNodes);
   ctx.log("grid: " + std::to_string(N) + " nodes, " + std::to_string(cfg.steps()) + " time steps");
   const std::vector<double> D = mfg::node_distances(g);
   const models::Checkpointing ck = fit_checkpointing(ctx, 1);  // saves at most every checkpoint_every_s()

@@ -6,6 +6,7 @@
 
 #include "kernels/core/error.hpp"
 #include "kernels/random/philox.hpp"
+#include "models/city_mfg/graph_diffusion.hpp"
 
 namespace migra::mfg {
 namespace {
@@ -89,10 +90,13 @@ ChainSample sample_chain(const Grid& g, const Population& pop, const ControlGrid
                          particles);
   MIGRA_ASSERT(G.size() == size_t(NT) * size_t(N) && M0.size() == size_t(N));
   MIGRA_ASSERT(ctl.alpha.size() == size_t(NT) * size_t(ctl.slots));
-  MIGRA_THROW_IF_NOT_FMT(pop.diffusion == "branches",
-                         "chain: the Monte Carlo check simulates the noise branches; diffusion = '%s' has none",
-                         pop.diffusion.c_str());
   const NoiseBranches noise = noise_branches(pop, dt);
+  // implicit diffusion: after the drift's landing, one jump of the backward Euler step's chain
+  const std::unique_ptr<GraphDiffusion> diffusion = implicit_diffusion(g, pop, dt);
+  MIGRA_THROW_IF_NOT_FMT(!diffusion || N <= kMaxDiffusionNodes,
+                         "chain: implicit diffusion's transition table is N x N; %d nodes is more than %d", N,
+                         kMaxDiffusionNodes);
+  const std::vector<double> jump = diffusion ? diffusion->transition_cdfs() : std::vector<double>{};
   const Walker walk(g, pop);
   const bool relaxed = !ctl.mixture.empty();
   const std::vector<double> alphas = cg.values();  // the grid the mixtures index
@@ -150,6 +154,10 @@ ChainSample sample_chain(const Grid& g, const Population& pop, const ControlGrid
           const double shift = alpha * dt + noise.offset[b];
           if (x >= V) x = walk.land(edge, g.node_y[size_t(x)] + shift, 0, r);
           else x = shift >= 0.0 ? walk.land(edge, walk.enter_at(edge, x, shift), 0, r) : walk.split(x, edge, -shift, r);
+          if (diffusion) {
+            const double* row = jump.data() + size_t(x) * size_t(N);
+            x = std::min(int(std::upper_bound(row, row + N, r.next()) - row), N - 1);
+          }
           ++count[size_t(n + 1) * size_t(N) + size_t(x)];
         }
         chunk_sum[size_t(c)] += cost;

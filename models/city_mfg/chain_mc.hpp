@@ -5,7 +5,8 @@
 /// every choice instead of weighing all of them: at a vertex the edge m with p_vm = 1/deg, the
 /// control (the stored argmin, or a draw from the relaxed mixture), one noise branch, at every
 /// vertex crossing one edge of the split, and finally one node by randomised P1 rounding
-/// (node q with probability beta_q(z)). So the chain's law at t_n is exactly the FP masses
+/// (node q with probability beta_q(z)); under implicit diffusion (no branches) then one jump of
+/// the backward Euler step's Markov chain (GraphDiffusion::transition_cdfs). So the chain's law at t_n is exactly the FP masses
 /// M_{., n} = (B_{n-1}^T ... B_0^T) M_0, and its realised cost
 ///   sum_n dt (lambda/2 alpha_n^2 + h + G_{X_n, n})   [+ T log(pi(alpha_n) |A|) for relaxed controls]
 /// has expectation U_{X_0, 0} (the soft-min's entropy term makes the relaxed case exact too).
@@ -17,6 +18,9 @@
 #include "models/city_mfg/sl_scheme.hpp"
 
 namespace migra::mfg {
+
+/// Implicit diffusion's transition table is dense: grids up to this many nodes (200 MB).
+inline constexpr int kMaxDiffusionNodes = 5000;
 
 struct ChainSample {
   long long particles = 0;

@@ -120,4 +120,18 @@ void GraphDiffusion::spread_masses(double* M) const {
     for (size_t q = 0; q < N; ++q) M[q] *= before / after;
 }
 
+std::vector<double> GraphDiffusion::transition_cdfs() const {
+  const size_t N = g_.measure.size();
+  std::vector<double> cdf(N * N, 0.0);
+  for (size_t r = 0; r < N; ++r) {
+    double* row = cdf.data() + r * N;
+    row[r] = 1.0;
+    solve(row, row);  // row = A^{-1} e_r, the r-th row of A^{-1} (symmetric)
+    double sum = 0.0;
+    for (size_t q = 0; q < N; ++q) row[q] = sum += row[q] * g_.measure[q];
+    for (size_t q = 0; q < N; ++q) row[q] /= sum;  // sum is 1 up to round-off
+  }
+  return cdf;
+}
+
 }  // namespace migra::mfg

@@ -41,6 +41,10 @@ class GraphDiffusion {
   void smooth_values(double* u) const;
   /// M <- |C| A^{-1} M (masses, FP), its sum kept to round-off.
   void spread_masses(double* M) const;
+  /// The step as a Markov chain on the nodes: row r holds P(r -> q) = |C_q| (A^{-1})_{rq}
+  /// (the mass that spread_masses moves from r to q, and the weight smooth_values gives U_q
+  /// at r: A is symmetric) as a cumulative distribution over q. N x N, one solve per row.
+  std::vector<double> transition_cdfs() const;
 
  private:
   struct Chain {

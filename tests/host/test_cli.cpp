@@ -423,10 +423,10 @@ TEST_CASE("migra mfg: a small triangle run, its outputs, and config errors with 
     REQUIRE(e.output.find(expect) != std::string::npos);
   }
   const Run refused = run_migra("mfg --network " + net + " --config " +
-                               write(dir / "implicit.toml", "[workers]\ndiffusion = \"implicit\"\n") +
+                               write(dir / "implicit.toml", "[mfg]\ndx = 0.0001\n[workers]\ndiffusion = \"implicit\"\n") +
                                " --monte-carlo 1000 --progress none --out " + (dir / "bad").string());
   REQUIRE(refused.status == 2);
-  REQUIRE(refused.output.find("--monte-carlo simulates the noise branches") != std::string::npos);
+  REQUIRE(refused.output.find("keeps an N x N transition table") != std::string::npos);
   const Run nonet = run_migra("mfg --network " + write(dir / "x.net", "vertex a 0 0\nedge a b\n") +
                               " --progress none --out " + (dir / "bad").string());
   REQUIRE(nonet.status == 2);

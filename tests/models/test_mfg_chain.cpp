@@ -63,7 +63,7 @@ void require_cost(const ChainSample& s, const std::vector<double>& U, const std:
 
 }  // namespace
 
-TEST_CASE("Monte Carlo of the chain: node masses match FP and the mean cost matches U (spec test 14)", "[mfg]") {
+TEST_CASE("Monte Carlo of the chain: node masses match FP and the mean cost matches U, branches and implicit diffusion (spec test 14)", "[mfg]") {
   const Network net = parse_network(kTheta, "theta.net");
   const Grid g = make_grid(net, 0.05);
   const std::vector<double> G = coupling(g), M0 = bump(g, 0.5, 0.0);
@@ -71,13 +71,17 @@ TEST_CASE("Monte Carlo of the chain: node masses match FP and the mean cost matc
     int branches;
     const char* overshoot;
     double temperature;
+    const char* diffusion = "branches";
   };
-  for (const Case c : {Case{2, "all", 0.0}, Case{3, "all", 0.0}, Case{3, "onward", 0.0}, Case{3, "all", 2e-3}}) {
-    INFO(c.branches << " branches, overshoot " << c.overshoot << ", temperature " << c.temperature);
+  for (const Case c : {Case{2, "all", 0.0}, Case{3, "all", 0.0}, Case{3, "onward", 0.0}, Case{3, "all", 2e-3},
+                       Case{3, "onward", 0.0, "implicit"}, Case{3, "onward", 2e-3, "implicit"}}) {
+    INFO(c.branches << " branches, overshoot " << c.overshoot << ", temperature " << c.temperature << ", diffusion "
+                    << c.diffusion);
     Population pop;
     pop.nu = 0.4;
     pop.branches = c.branches;
     pop.overshoot = c.overshoot;
+    pop.diffusion = c.diffusion;
     ControlGrid cg;
     cg.temperature = c.temperature;
     Controls ctl;
@@ -107,7 +111,7 @@ TEST_CASE("Monte Carlo of the chain: large random controls, the depth cap and a 
   require_agreement(compare_chain(s, M, kNT, g.nodes()));
 }
 
-TEST_CASE("Monte Carlo of the chain: the check tells the two vertex rules apart", "[mfg]") {
+TEST_CASE("Monte Carlo of the chain: the check tells the two vertex rules apart, and the two diffusions", "[mfg]") {
   // FP under the spec's rule, the chain under "onward": the same controls, different laws
   const Network net = parse_network(kTheta, "theta.net");
   const Grid g = make_grid(net, 0.05);
@@ -125,4 +129,15 @@ TEST_CASE("Monte Carlo of the chain: the check tells the two vertex rules apart"
   INFO("max |z| " << a.max_abs_z << ", mean z^2 " << a.mean_z2);
   REQUIRE(a.max_abs_z > 6.0);
   REQUIRE(a.mean_z2 > 2.0);
+  // and the two diffusions: FP with three branches, the chain with implicit diffusion
+  Population branches = onward, implicit = onward;
+  branches.branches = 3;
+  implicit.diffusion = "implicit";
+  solve_hj(g, branches, cg, kDt, kNT, G, ctl);
+  const std::vector<double> Mb = solve_fp(g, branches, kDt, kNT, ctl, M0);
+  const ChainAgreement d = compare_chain(sample_chain(g, implicit, cg, kDt, kNT, ctl, G, M0, kParticles, 11), Mb,
+                                         kNT, g.nodes());
+  INFO("branches against implicit: max |z| " << d.max_abs_z << ", mean z^2 " << d.mean_z2);
+  REQUIRE(d.max_abs_z > 6.0);
+  REQUIRE(d.mean_z2 > 2.0);
 }
