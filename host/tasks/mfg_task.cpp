@@ -35,6 +35,27 @@ std::vector<double> densities(const mfg::Grid& g, const std::vector<double>& M) 
   return m;
 }
 
+/// The first Picard iterate from an earlier run's densities (guess-w, guess-f): masses
+/// m |C| on this grid, which must be the earlier run's ((N_T + 1) x nodes).
+mfg::MfgGuess read_guess(const Params& p, const mfg::Grid& g, int NT) {
+  mfg::MfgGuess guess;
+  for (const auto& [key, masses] : {std::pair{"guess-w", &guess.Mw}, std::pair{"guess-f", &guess.Mf}}) {
+    const std::string path = p[key];
+    const io::NpyMatrix m = io::read_npy_matrix(path);
+    MIGRA_THROW_IF_NOT_FMT(m.rows == NT + 1 && m.cols == g.nodes(),
+                           "mfg: %s (%s) is %lld x %lld; this grid needs %d x %d (N_T + 1 times by nodes): the guess "
+                           "must come from a run with the same network, dx, dt and T",
+                           key, path.c_str(), (long long)m.rows, (long long)m.cols, NT + 1, g.nodes());
+    masses->resize(m.data.size());
+    for (size_t k = 0; k < m.data.size(); ++k) {
+      MIGRA_THROW_IF_NOT_FMT(std::isfinite(m.data[k]) && m.data[k] >= 0.0, "mfg: %s (%s) holds %g at row %zu, node %zu",
+                             key, path.c_str(), m.data[k], k / size_t(g.nodes()), k % size_t(g.nodes()));
+      (*masses)[k] = m.data[k] * g.measure[k % size_t(g.nodes())];
+    }
+  }
+  return guess;
+}
+
 /// Spec test 14 on one population of the solve: `particles` draws of the discrete chain with the
 /// last iteration's controls against its FP masses (binomial z-scores) and its HJ value.
 nlohmann::json chain_check(const mfg::Grid& g, const mfg::MfgConfig& cfg, const mfg::PopulationConfig& pop,
@@ -68,10 +89,12 @@ void run(job::TaskContext& ctx) {
                          "%d nodes, more than %d (use a coarser dx)", N, mfg::kMaxDiffusionNodes);
   ctx.log("grid: " + std::to_string(N) + " nodes, " + std::to_string(cfg.steps()) + " time steps");
   const std::vector<double> D = mfg::node_distances(g);
+  MIGRA_THROW_IF_NOT_FMT(p.contains("guess-w") == p.contains("guess-f"), "mfg: give both guess-w and guess-f, or neither");
+  const mfg::MfgGuess guess = p.contains("guess-w") ? read_guess(p, g, cfg.steps()) : mfg::MfgGuess{};
   const models::Checkpointing ck = fit_checkpointing(ctx, 1);  // saves at most every checkpoint_every_s()
   const mfg::MfgResult r = mfg::solve_mfg(ctx.backend(), g, D, cfg, [&](int s, double err) {
     ctx.progress(std::min(0.99, std::max(double(s + 1) / cfg.max_iter, std::log(err) / std::log(cfg.tol) * 0.99)));
-  }, ck);
+  }, ck, guess.Mw.empty() ? nullptr : &guess);
   const int rows = r.NT + 1;
   const std::vector<double> mw = densities(g, r.Mw), mf = densities(g, r.Mf);
   ctx.add_output("densities_w.npy", write_npy(ctx, "densities_w.npy", mw, rows, N));
@@ -166,6 +189,10 @@ job::TaskKind mfg_task_kind() {
       {"network", ParamType::Path, "Network file: 'vertex ID X Y' and 'edge A B [length=L] [h=H]' lines", nullptr, {}, true},
       {"config", ParamType::Path, "MFG configuration (TOML: [mfg], [workers], [firms]); default: paper 001's Table 1"},
       {"max-iter", ParamType::Int, "Override the Picard iteration cap of the config", nullptr, {}, false, 1.0},
+      {"guess-w", ParamType::Path,
+       "densities_w.npy of an earlier mfg run with the same network, dx, dt and T: with guess-f, the first Picard "
+       "iterate instead of m0 held at every time (continuation in a parameter; in a job, \"@TASK/densities_w.npy\")"},
+      {"guess-f", ParamType::Path, "densities_f.npy of the same earlier run (with guess-w)"},
       {"monte-carlo", ParamType::Int,
        "Check the last iteration with this many simulated particles per population (spec test 14): monte_carlo.json "
        "with binomial z-scores of the node counts against the FP masses and the mean realised cost against U",

@@ -405,6 +405,20 @@ TEST_CASE("migra mfg: a small triangle run, its outputs, and config errors with 
   }
   for (const char* f : {"values_w.npy", "residuals.csv", "final_densities.svg", "residuals.svg"})
     REQUIRE(fs::exists(dir / "out" / f));
+  // the converged densities as the first iterate: the fixed point holds after one iteration
+  const std::string guess = " --guess-w " + (dir / "out" / "densities_w.npy").string() + " --guess-f " +
+                            (dir / "out" / "densities_f.npy").string();
+  const Run again = run_migra("mfg --network " + net + " --config " + cfg + guess + " --progress none --out " +
+                              (dir / "again").string());
+  INFO(again.output);
+  REQUIRE(again.status == 0);
+  REQUIRE(read_json(dir / "again" / "metrics.json")["iterations"] == 1);
+  REQUIRE(int(m["iterations"]) > 1);
+  const Run mismatched = run_migra("mfg --network " + net + " --config " +
+                                   write(dir / "fine.toml", "[mfg]\ndx = 0.025\nT = 0.5\n") + guess +
+                                   " --progress none --out " + (dir / "bad").string());
+  REQUIRE(mismatched.status == 2);
+  REQUIRE(mismatched.output.find("is 11 x 60; this grid needs 11 x 120") != std::string::npos);
 
   const std::pair<std::string, std::string> bad[] = {
       {"[mfg]\ndx = 0.05\ncolour = 3\n", "bad.toml:3:10: unknown key 'colour' in [mfg]"},
