@@ -1,5 +1,6 @@
 #include "models/city_mfg/graph_diffusion.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <utility>
 
@@ -9,6 +10,7 @@ namespace migra::mfg {
 
 void GraphDiffusion::chain_solve(const Chain& c, double* x) {
   const size_t m = c.node.size();
+  if (m == 0) return;
   for (size_t i = 0; i < m; ++i) x[i] = (x[i] + (i ? c.link * x[i - 1] : 0.0)) * c.pivot[i];
   for (size_t i = m - 1; i-- > 0;) x[i] -= c.upper[i] * x[i + 1];
 }
@@ -20,16 +22,17 @@ GraphDiffusion::GraphDiffusion(const Grid& g, double nu_dt) : g_(g), V_(g.net->v
                          "its limit of %d (use diffusion = \"branches\" for this network)",
                          g.net->vertices(), kMaxVertices);
   const size_t V = size_t(V_);
-  vertex_diag_.resize(V);
-  for (size_t v = 0; v < V; ++v) vertex_diag_[v] = g.measure[v];
-  std::vector<double> S(V * V, 0.0);  // the Schur complement on the vertices, before the diagonal
+  // the Schur complement on the vertices; its diagonal starts at |C_v| + dt nu sum 1/dx_j
+  std::vector<double> S(V * V, 0.0);
+  for (size_t v = 0; v < V; ++v) S[v * V + v] = g.measure[v];
   for (int j = 0; j < int(g.cells.size()); ++j) {
     Chain c;
     const Edge& e = g.net->edges[size_t(j)];
     c.a = e.a, c.b = e.b;
     c.link = nu_dt / g.dx[size_t(j)];
-    vertex_diag_[size_t(c.a)] += c.link;
-    vertex_diag_[size_t(c.b)] += c.link;
+    S[size_t(c.a) * V + size_t(c.a)] += c.link;
+    S[size_t(c.b) * V + size_t(c.b)] += c.link;
+    longest_ = std::max(longest_, size_t(std::max(0, g.cells[size_t(j)] - 1)));
     for (int q = 1; q < g.cells[size_t(j)]; ++q) c.node.push_back(g.node(j, q));
     const size_t m = c.node.size();
     if (m == 0) {  // one cell: the two vertices are linked directly
@@ -55,7 +58,6 @@ GraphDiffusion::GraphDiffusion(const Grid& g, double nu_dt) : g_(g), V_(g.net->v
     S[size_t(c.b) * V + size_t(c.b)] -= c.link * c.from_b[m - 1];
     chains_.push_back(std::move(c));
   }
-  for (size_t v = 0; v < V; ++v) S[v * V + v] += vertex_diag_[v];
   // LU with partial pivoting (the matrix is diagonally dominant; pivoting costs nothing here)
   perm_.resize(V);
   for (size_t k = 0; k < V; ++k) {
@@ -76,16 +78,15 @@ GraphDiffusion::GraphDiffusion(const Grid& g, double nu_dt) : g_(g), V_(g.net->v
 
 void GraphDiffusion::solve(const double* r, double* z) const {
   const size_t V = size_t(V_);
-  std::vector<double> rv(r, r + V);
-  std::vector<std::vector<double>> y(chains_.size());
-  for (size_t j = 0; j < chains_.size(); ++j) {
-    const Chain& c = chains_[j];
+  std::vector<double> rv(r, r + V), y(longest_);
+  // each chain with its vertices at 0, into z's interior nodes (each read from r just before)
+  for (const Chain& c : chains_) {
     if (c.node.empty()) continue;
-    y[j].resize(c.node.size());
-    for (size_t i = 0; i < c.node.size(); ++i) y[j][i] = r[c.node[i]];
-    chain_solve(c, y[j].data());
-    rv[size_t(c.a)] += c.link * y[j].front();
-    rv[size_t(c.b)] += c.link * y[j].back();
+    for (size_t i = 0; i < c.node.size(); ++i) y[i] = r[c.node[i]];
+    chain_solve(c, y.data());
+    for (size_t i = 0; i < c.node.size(); ++i) z[c.node[i]] = y[i];
+    rv[size_t(c.a)] += c.link * y[0];
+    rv[size_t(c.b)] += c.link * y[c.node.size() - 1];
   }
   for (size_t k = 0; k < V; ++k) std::swap(rv[k], rv[size_t(perm_[k])]);
   for (size_t i = 0; i < V; ++i)
@@ -95,11 +96,8 @@ void GraphDiffusion::solve(const double* r, double* z) const {
     rv[i] /= lu_[i * V + i];
   }
   for (size_t v = 0; v < V; ++v) z[v] = rv[v];
-  for (size_t j = 0; j < chains_.size(); ++j) {
-    const Chain& c = chains_[j];
-    for (size_t i = 0; i < c.node.size(); ++i)
-      z[c.node[i]] = y[j][i] + c.from_a[i] * rv[size_t(c.a)] + c.from_b[i] * rv[size_t(c.b)];
-  }
+  for (const Chain& c : chains_)  // then the vertices' share
+    for (size_t i = 0; i < c.node.size(); ++i) z[c.node[i]] += c.from_a[i] * rv[size_t(c.a)] + c.from_b[i] * rv[size_t(c.b)];
 }
 
 void GraphDiffusion::smooth_values(double* u) const {

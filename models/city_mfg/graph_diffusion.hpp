@@ -24,6 +24,7 @@
 /// leaves a dense V x V system on the vertices (LU with partial pivoting, factored once); then
 /// the interiors follow. O(N + V^2) per step, O(V^3) once: meant for networks of up to a few
 /// thousand vertices (kMaxVertices; the paper's have 3 to 64).
+#include <cstddef>
 #include <vector>
 
 #include "models/city_mfg/network.hpp"
@@ -60,7 +61,7 @@ class GraphDiffusion {
   const Grid& g_;
   int V_ = 0;
   std::vector<Chain> chains_;
-  std::vector<double> vertex_diag_;  ///< |C_v| + dt nu sum 1/dx_j over its edge ends
+  std::size_t longest_ = 0;          ///< the most interior nodes of one chain
   std::vector<double> lu_;           ///< V x V Schur complement, LU factored
   std::vector<int> perm_;            ///< its row pivots
 };
