@@ -299,15 +299,15 @@ MfgResult solve_mfg(Backend& be, const Grid& g, const std::vector<double>& D, co
       }
       err = std::max({err, ew / r.mass_w, ef / r.mass_f});
     }
-    // damping: plain Picard, then 0.5, then fictitious play 1/(s+1), each time the residual
-    // has not dropped by 10% over kStallIterations iterations
+    // damping: the configured theta, then half of it, then fictitious play 1/(s+1), each time
+    // the residual has not dropped by 10% over kStallIterations iterations
     if (since_stage >= kStallIterations && stage < 2 &&
         err > 0.9 * r.residuals[r.residuals.size() - size_t(kStallIterations)]) {
       ++stage;
       since_stage = 0;
     }
     ++since_stage;
-    theta = stage == 0 ? cfg.theta : stage == 1 ? 0.5 : 1.0 / double(s + 1);
+    theta = stage == 0 ? cfg.theta : stage == 1 ? 0.5 * cfg.theta : 1.0 / double(s + 1);
     for (size_t k = 0; k < r.Mw.size(); ++k) {
       r.Mw[k] = (1.0 - theta) * r.Mw[k] + theta * Mw[k];
       r.Mf[k] = (1.0 - theta) * r.Mf[k] + theta * Mf[k];

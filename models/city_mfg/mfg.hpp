@@ -13,7 +13,8 @@
 ///   S^k = (m#_k / (m#_w + m#_f + eta) - a^k)^-     O^k = C^k (m#_w + m#_f - b^k)^+
 /// Picard iteration M <- (1 - theta) M + theta FP(HJ(OT(M), F(M))) until
 ///   err = max_{k,n} sum_q |M~^k_{q,n} - M^k_{q,n}| / Mass^k < tol,
-/// with theta = 1, then 0.5 after 5 iterations without progress, then 1/(s+1) (fictitious play).
+/// with theta = cfg.theta (1), then half of it after 5 iterations without progress, then 1/(s+1)
+/// (fictitious play).
 #include <functional>
 #include <string>
 #include <vector>
