@@ -13,13 +13,12 @@ iterations and residual, overlap, peaks, clusters); --json writes them with mach
 import argparse
 import json
 import os
-import platform
 import subprocess
 import sys
 import tempfile
 import time
 
-from mfg_self_convergence import config_with
+from mfg_self_convergence import config_with, provenance
 
 
 def main():
@@ -79,13 +78,9 @@ def main():
               % (s, "converged" if rec["converged"] else "NOT converged", rec["iterations"], rec["residual"],
                  rec["overlap"], rec["peak_w"], rec["peak_f"], rec["clusters_w"], rec["clusters_f"]), flush=True)
     if args.json:
-        commit = subprocess.run(["git", "-C", root, "rev-parse", "--short", "HEAD"], capture_output=True,
-                                text=True).stdout.strip()
-        cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")),
-                   platform.processor())
         json.dump({"network": os.path.relpath(args.network, root), "config": os.path.relpath(args.config, root),
-                   "settings": extra, "seconds": round(time.time() - start, 1), "commit": commit, "machine": cpu,
-                   "date": time.strftime("%Y-%m-%d"), "records": records}, open(args.json, "w"), indent=1)
+                   "settings": extra, "seconds": round(time.time() - start, 1), **provenance(root),
+                   "records": records}, open(args.json, "w"), indent=1)
 
 
 if __name__ == "__main__":

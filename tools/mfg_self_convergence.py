@@ -99,6 +99,15 @@ def total_variation(functions):
     return float(sum(np.abs(np.diff(v)).sum() for _, v in functions))
 
 
+def provenance(root):
+    """Commit, machine and date for a results file."""
+    commit = subprocess.run(["git", "-C", root, "rev-parse", "--short", "HEAD"], capture_output=True,
+                            text=True).stdout.strip()
+    cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")),
+               platform.processor())
+    return {"commit": commit, "machine": cpu, "date": time.strftime("%Y-%m-%d")}
+
+
 def config_with(config_text, settings, table="mfg"):
     """The config with `settings` written into its [table] (added when missing); the same keys
     elsewhere in that table are dropped."""
@@ -168,13 +177,10 @@ def main():
         records.append(rec)
         print(json.dumps(rec), flush=True)
     if args.json:
-        commit = subprocess.run(["git", "-C", root, "rev-parse", "--short", "HEAD"],
-                                capture_output=True, text=True).stdout.strip()
-        cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")),
-                   platform.processor())
         json.dump({"network": os.path.relpath(args.network, root), "config": os.path.relpath(args.config, root),
-                   "settings": extra, "population_settings": populations, "smooth": args.smooth, "dt_over_dx": None if args.dt else args.dt_over_dx, "dt": args.dt, "commit": commit, "machine": cpu,
-                   "date": time.strftime("%Y-%m-%d"), "records": records}, open(args.json, "w"), indent=1)
+                   "settings": extra, "population_settings": populations, "smooth": args.smooth,
+                   "dt_over_dx": None if args.dt else args.dt_over_dx, "dt": args.dt, **provenance(root),
+                   "records": records}, open(args.json, "w"), indent=1)
 
 
 if __name__ == "__main__":
