@@ -128,7 +128,9 @@ void run(job::TaskContext& ctx) {
                       {"overlap", rm.overlap}, {"peak_w", rm.peak_w}, {"peak_f", rm.peak_f},
                       {"clusters_w", rm.clusters_w}, {"clusters_f", rm.clusters_f},
                       {"mass_w", r.mass_w}, {"mass_f", r.mass_f}, {"cost", cfg.cost}, {"potential", cfg.potential},
-                      {"eps", cfg.eps}, {"ot_method", r.ot_method}, {"ot_iterations", r.ot_iterations}, {"ot_weight_floor_hits", r.floor_hits},
+                      {"eps", cfg.eps}, {"control_temperature", cfg.controls.temperature},
+                      {"diffusion", {{"workers", cfg.workers.sl.diffusion}, {"firms", cfg.firms.sl.diffusion}}},
+                      {"ot_method", r.ot_method}, {"ot_iterations", r.ot_iterations}, {"ot_weight_floor_hits", r.floor_hits},
                       {"saturated_controls", r.saturated}};
   ctx.write_output("metrics.json", m.dump(2) + "\n");
   if (p.contains("monte-carlo")) {

@@ -413,6 +413,21 @@ TEST_CASE("migra mfg: a small triangle run, its outputs, and config errors with 
   INFO(again.output);
   REQUIRE(again.status == 0);
   REQUIRE(read_json(dir / "again" / "metrics.json")["iterations"] == 1);
+  REQUIRE(m["diffusion"]["workers"] == "branches");
+  // implicit diffusion from the CLI, with its Monte Carlo check
+  const Run implicit = run_migra("mfg --network " + net + " --config " +
+                                 write(dir / "implicit-ok.toml", "[mfg]\ndx = 0.05\nT = 0.5\n[workers]\ndiffusion = "
+                                                                 "\"implicit\"\n[firms]\ndiffusion = \"implicit\"\n") +
+                                 " --monte-carlo 100000 --progress none --out " + (dir / "implicit").string());
+  INFO(implicit.output);
+  REQUIRE(implicit.status == 0);
+  REQUIRE(read_json(dir / "implicit" / "metrics.json")["diffusion"]["firms"] == "implicit");
+  const auto mci = read_json(dir / "implicit" / "monte_carlo.json");
+  for (const char* pop : {"workers", "firms"}) {
+    INFO(pop << ": " << mci[pop].dump());
+    REQUIRE(double(mci[pop]["max_abs_z"]) < 4.5);
+    REQUIRE(std::fabs(double(mci[pop]["cost_z"])) < 4.0);
+  }
   REQUIRE(int(m["iterations"]) > 1);
   const Run mismatched = run_migra("mfg --network " + net + " --config " +
                                    write(dir / "fine.toml", "[mfg]\ndx = 0.025\nT = 0.5\n") + guess +
