@@ -1,10 +1,10 @@
 #include "models/city_mfg/graph_diffusion.hpp"
 
 #include <algorithm>
-#include <cmath>
 #include <utility>
 
 #include "kernels/core/error.hpp"
+#include "kernels/linalg/cholesky.hpp"
 
 namespace migra::mfg {
 
@@ -32,9 +32,9 @@ GraphDiffusion::GraphDiffusion(const Grid& g, double nu_dt) : g_(g), V_(g.net->v
     c.link = nu_dt / g.dx[size_t(j)];
     S[size_t(c.a) * V + size_t(c.a)] += c.link;
     S[size_t(c.b) * V + size_t(c.b)] += c.link;
-    longest_ = std::max(longest_, size_t(std::max(0, g.cells[size_t(j)] - 1)));
     for (int q = 1; q < g.cells[size_t(j)]; ++q) c.node.push_back(g.node(j, q));
     const size_t m = c.node.size();
+    longest_ = std::max(longest_, m);
     if (m == 0) {  // one cell: the two vertices are linked directly
       S[size_t(c.a) * V + size_t(c.b)] -= c.link;
       S[size_t(c.b) * V + size_t(c.a)] -= c.link;
@@ -49,7 +49,7 @@ GraphDiffusion::GraphDiffusion(const Grid& g, double nu_dt) : g_(g), V_(g.net->v
       c.upper[i] = prev = -c.link / denom;
     }
     c.from_a.assign(m, 0.0), c.from_b.assign(m, 0.0);
-    c.from_a[0] = c.link, c.from_b[m - 1] += c.link;
+    c.from_a[0] = c.link, c.from_b[m - 1] = c.link;
     chain_solve(c, c.from_a.data());
     chain_solve(c, c.from_b.data());
     S[size_t(c.a) * V + size_t(c.a)] -= c.link * c.from_a[0];
@@ -58,22 +58,10 @@ GraphDiffusion::GraphDiffusion(const Grid& g, double nu_dt) : g_(g), V_(g.net->v
     S[size_t(c.b) * V + size_t(c.b)] -= c.link * c.from_b[m - 1];
     chains_.push_back(std::move(c));
   }
-  // LU with partial pivoting (the matrix is diagonally dominant; pivoting costs nothing here)
-  perm_.resize(V);
-  for (size_t k = 0; k < V; ++k) {
-    size_t p = k;
-    for (size_t i = k + 1; i < V; ++i)
-      if (std::fabs(S[i * V + k]) > std::fabs(S[p * V + k])) p = i;
-    perm_[k] = int(p);
-    if (p != k)
-      for (size_t c = 0; c < V; ++c) std::swap(S[k * V + c], S[p * V + c]);
-    MIGRA_ASSERT(S[k * V + k] != 0.0);
-    for (size_t i = k + 1; i < V; ++i) {
-      const double l = S[i * V + k] /= S[k * V + k];
-      for (size_t c = k + 1; c < V; ++c) S[i * V + c] -= l * S[k * V + c];
-    }
-  }
-  lu_ = std::move(S);
+  // symmetric (the chains' T is) and positive definite (a Schur complement of the SPD A)
+  const bool spd = linalg::cholesky_factor(S, V_);
+  MIGRA_ASSERT(spd);
+  cholesky_ = std::move(S);
 }
 
 void GraphDiffusion::solve(const double* r, double* z) const {
@@ -88,13 +76,7 @@ void GraphDiffusion::solve(const double* r, double* z) const {
     rv[size_t(c.a)] += c.link * y[0];
     rv[size_t(c.b)] += c.link * y[c.node.size() - 1];
   }
-  for (size_t k = 0; k < V; ++k) std::swap(rv[k], rv[size_t(perm_[k])]);
-  for (size_t i = 0; i < V; ++i)
-    for (size_t c = 0; c < i; ++c) rv[i] -= lu_[i * V + c] * rv[c];
-  for (size_t i = V; i-- > 0;) {
-    for (size_t c = i + 1; c < V; ++c) rv[i] -= lu_[i * V + c] * rv[c];
-    rv[i] /= lu_[i * V + i];
-  }
+  linalg::cholesky_solve(cholesky_, V_, rv);
   for (size_t v = 0; v < V; ++v) z[v] = rv[v];
   for (const Chain& c : chains_)  // then the vertices' share
     for (size_t i = 0; i < c.node.size(); ++i) z[c.node[i]] += c.from_a[i] * rv[size_t(c.a)] + c.from_b[i] * rv[size_t(c.b)];

@@ -21,7 +21,8 @@
 ///
 /// Solve: every edge's interior is a tridiagonal chain between its two vertices. Its response
 /// to the right side and to a unit value at either vertex (Thomas algorithm, factored once)
-/// leaves a dense V x V system on the vertices (LU with partial pivoting, factored once); then
+/// leaves a dense V x V symmetric positive-definite system on the vertices (Cholesky,
+/// linalg::cholesky_factor, once); then
 /// the interiors follow. O(N + V^2) per step, O(V^3) once: meant for networks of up to a few
 /// thousand vertices (kMaxVertices; the paper's have 3 to 64).
 #include <cstddef>
@@ -62,8 +63,7 @@ class GraphDiffusion {
   int V_ = 0;
   std::vector<Chain> chains_;
   std::size_t longest_ = 0;          ///< the most interior nodes of one chain
-  std::vector<double> lu_;           ///< V x V Schur complement, LU factored
-  std::vector<int> perm_;            ///< its row pivots
+  std::vector<double> cholesky_;     ///< V x V Schur complement, Cholesky factored (linalg)
 };
 
 }  // namespace migra::mfg
