@@ -83,10 +83,8 @@ void run(job::TaskContext& ctx) {
   if (p.contains("max-iter")) cfg.max_iter = p["max-iter"];
   const mfg::Grid g = mfg::make_grid(net, cfg.dx);
   const int N = g.nodes();
-  const bool implicit = cfg.workers.sl.diffusion == "implicit" || cfg.firms.sl.diffusion == "implicit";
-  MIGRA_THROW_IF_NOT_FMT(!p.contains("monte-carlo") || !implicit || N <= mfg::kMaxDiffusionNodes,
-                         "mfg: --monte-carlo under implicit diffusion keeps an N x N transition table; this grid has "
-                         "%d nodes, more than %d (use a coarser dx)", N, mfg::kMaxDiffusionNodes);
+  if (p.contains("monte-carlo"))  // refused now rather than after the solve
+    for (const mfg::PopulationConfig* pop : {&cfg.workers, &cfg.firms}) mfg::check_chain_fits(g, pop->sl);
   ctx.log("grid: " + std::to_string(N) + " nodes, " + std::to_string(cfg.steps()) + " time steps");
   const std::vector<double> D = mfg::node_distances(g);
   MIGRA_THROW_IF_NOT_FMT(p.contains("guess-w") == p.contains("guess-f"), "mfg: give both guess-w and guess-f, or neither");

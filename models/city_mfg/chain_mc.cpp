@@ -82,6 +82,12 @@ class Walker {
 
 }  // namespace
 
+void check_chain_fits(const Grid& g, const Population& pop) {
+  MIGRA_THROW_IF_NOT_FMT(pop.diffusion != "implicit" || g.nodes() <= kMaxDiffusionNodes,
+                         "chain: the Monte Carlo check under implicit diffusion keeps an N x N transition table; "
+                         "this grid has %d nodes, more than %d (use a coarser dx)", g.nodes(), kMaxDiffusionNodes);
+}
+
 ChainSample sample_chain(const Grid& g, const Population& pop, const ControlGrid& cg, double dt, int NT,
                          const Controls& ctl, const std::vector<double>& G, const std::vector<double>& M0,
                          long long particles, std::uint64_t seed) {
@@ -91,11 +97,9 @@ ChainSample sample_chain(const Grid& g, const Population& pop, const ControlGrid
   MIGRA_ASSERT(G.size() == size_t(NT) * size_t(N) && M0.size() == size_t(N));
   MIGRA_ASSERT(ctl.alpha.size() == size_t(NT) * size_t(ctl.slots));
   const NoiseBranches noise = noise_branches(pop, dt);
+  check_chain_fits(g, pop);
   // implicit diffusion: after the drift's landing, one jump of the backward Euler step's chain
   const std::unique_ptr<GraphDiffusion> diffusion = implicit_diffusion(g, pop, dt);
-  MIGRA_THROW_IF_NOT_FMT(!diffusion || N <= kMaxDiffusionNodes,
-                         "chain: implicit diffusion's transition table is N x N; %d nodes is more than %d", N,
-                         kMaxDiffusionNodes);
   const std::vector<double> jump = diffusion ? diffusion->transition_cdfs() : std::vector<double>{};
   const Walker walk(g, pop);
   const bool relaxed = !ctl.mixture.empty();

@@ -21,6 +21,9 @@ namespace migra::mfg {
 
 /// Implicit diffusion's transition table is dense: grids up to this many nodes (200 MB).
 inline constexpr int kMaxDiffusionNodes = 5000;
+/// Throws migra::Error when sample_chain cannot simulate `pop` on `g` (implicit diffusion on a
+/// grid past kMaxDiffusionNodes), so a caller can refuse before a long solve.
+void check_chain_fits(const Grid& g, const Population& pop);
 
 struct ChainSample {
   long long particles = 0;
