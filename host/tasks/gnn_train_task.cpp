@@ -106,6 +106,7 @@ void run(job::TaskContext& ctx) {
   cfg.hidden = int(p["hidden"].get<long long>());
   cfg.embedding = int(p["embedding"].get<long long>());
   cfg.directed = p["decoder"] == "directed";
+  cfg.learn_power = p["weight-power"] == "learned";
   cfg.steps = int(p["steps"].get<long long>());
   cfg.repeats = int(p["repeats"].get<long long>());
   cfg.dropout = p["dropout"];
@@ -163,12 +164,14 @@ void run(job::TaskContext& ctx) {
   nlohmann::json metrics = {
       {"gnn", scores(g, res.prediction)},
       {"gnn_repeats", {{"test_cpc", rep_cpc}, {"test_cpc_mean", cm}, {"test_cpc_sd", std::sqrt(cv)},
-                       {"kept_step", res.best_step}, {"negatives_clamped", res.negatives}}},
+                       {"kept_step", res.best_step}, {"negatives_clamped", res.negatives},
+                       {"weight_power", res.power}}},
       {"gnn_outflows_given", scores(g, gnn::with_observed_outflows(g, res.prediction))},
       {"null", scores(g, null_pred)},
       {"nodes", n}, {"records", m}, {"self_flows_dropped", data.self_flows}, {"features", nodes.features},
       {"coordinates", nodes.coordinates},
-      {"config", {{"hidden", cfg.hidden}, {"embedding", cfg.embedding}, {"decoder", p["decoder"]}, {"steps", cfg.steps}, {"repeats", cfg.repeats}, {"dropout", cfg.dropout},
+      {"config", {{"hidden", cfg.hidden}, {"embedding", cfg.embedding}, {"decoder", p["decoder"]},
+                  {"weight_power", p["weight-power"]}, {"steps", cfg.steps}, {"repeats", cfg.repeats}, {"dropout", cfg.dropout},
                   {"lr", cfg.lr}, {"aggregator", cfg.aggregator}, {"weight_before_pool", cfg.weight_before_pool},
                   {"final_bn_relu", cfg.final_bn_relu}, {"keep", p["keep"]}, {"val_every", cfg.log_every}, {"fanout", cfg.fanout},
                   {"weights", p["weights"]}, {"edges", p["edges"]}, {"dtype", cfg.float64 ? "float64" : "float32"},
@@ -274,6 +277,9 @@ job::TaskKind gnn_train_task_kind() {
       {"decoder", ParamType::String, "symmetric: the paper's t_ij = w_ij <z_i, z_j>; directed: z_i = (a_i, b_i) and "
                                      "t_ij = w_ij <a_i, b_j>, a node's origin and destination roles apart", "symmetric",
        {"symmetric", "directed"}},
+      {"weight-power", ParamType::String, "The decoder's t_ij = w_ij^theta <z_i, z_j>: fixed theta = 1 (the paper), or "
+                                          "learned, one theta per repeat trained from 1 (a deterrence d^-theta the data choose)",
+       "fixed", {"fixed", "learned"}},
       {"dropout", ParamType::Real, "Dropout on the hidden layers", 0.5, {}, false, 0.0},
       {"lr", ParamType::Real, "Adam learning rate", 1e-3, {}, false, 0.0},
       {"aggregator", ParamType::String, "Neighbour aggregation", "pool", {"pool", "mean"}},

@@ -144,13 +144,15 @@ SageResult train_sage(const FlowGraph& g, const std::vector<double>& X, int d, c
   const auto o = torch::TensorOptions().dtype(cfg.float64 ? torch::kFloat64 : torch::kFloat32).device(dev);
   torch::manual_seed(cfg.seed);
   const std::int64_t R = cfg.repeats;
-  SageNet net({d, cfg.hidden, R, cfg.embedding, cfg.directed, cfg.aggregator == "pool", cfg.weight_before_pool, cfg.final_bn_relu, cfg.dropout}, o);
+  SageNet net({d, cfg.hidden, R, cfg.embedding, cfg.directed, cfg.aggregator == "pool", cfg.weight_before_pool, cfg.final_bn_relu, cfg.dropout,
+              cfg.learn_power}, o);
   const Edges e(g, o.dtype().toScalarType(), dev);
   const torch::Tensor x = features(X, g, d, R, o);
   const RecordSet train(g, int(Split::Train), o), val(g, int(Split::Val), o);
   MIGRA_THROW_IF_NOT_FMT(train.t.numel() > 0, "GraphSAGE: no train records");
   // The literal stack ends in ReLU(BN(·)) ~ O(1); s puts t^ on the flows' scale (spec §2.2).
   if (cfg.final_bn_relu) net.scale.fill_((train.t.mean() / train.w.mean()).item<double>());
+  net.pivot.fill_(torch::log(train.w).mean().exp().item<double>());
   torch::optim::Adam opt(net.parameters(), torch::optim::AdamOptions(cfg.lr));
 
   SageResult res;
@@ -218,6 +220,7 @@ SageResult train_sage(const FlowGraph& g, const std::vector<double>& X, int d, c
   }
   const SagePrediction p = predict_with(net, g, x, e);
   res.prediction = p.mean, res.per_repeat = p.per_repeat, res.negatives = p.negatives;
+  res.power = models::values_of(net.power);
   res.net = net.save();
   return res;
 }

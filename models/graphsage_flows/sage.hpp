@@ -24,6 +24,7 @@ struct SageConfig {
   int fanout = 0;                   ///< > 0: each training step samples at most this many in-edges per node
   int embedding = 1;                ///< k: the width of z; t^_ij = w_ij <z_i, z_j> (the paper: 1)
   bool directed = false;            ///< z_i = (a_i, b_i), each k wide: t^_ij = w_ij <a_i, b_j> (not the paper's)
+  bool learn_power = false;         ///< t^_ij = w_ij^theta <z_i, z_j>, theta trained per repeat from 1 (not the paper's)
   double dropout = 0.5, lr = 1e-3;
   std::string aggregator = "pool";  ///< pool | mean
   bool weight_before_pool = false;  ///< the paper's literal Eq. 1: w_ji scales h_j before the pool MLP
@@ -41,6 +42,7 @@ struct SageResult {
   std::vector<double> train_rmse, val_rmse;  ///< mean over the repeats, at the logged steps
   std::vector<double> val_cpc;     ///< CPC of the repeats' mean prediction on the validation records, logged steps
   std::vector<int> best_step;      ///< per repeat: the step whose weights were kept
+  std::vector<double> power;       ///< per repeat: the decoder's theta (1 unless learned)
   long long negatives = 0;         ///< t^ < 0 clamped to 0, over repeats × records
   double seconds_per_step = 0;
   int resumed_at = 0;              ///< the step a checkpoint resumed from (0: none)

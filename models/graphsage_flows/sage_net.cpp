@@ -115,18 +115,20 @@ Norm fresh_norm(std::int64_t R, std::int64_t H, const torch::TensorOptions& o) {
   return {torch::ones({R, 1, H}, o), torch::zeros({R, 1, H}, o), torch::zeros({R, 1, H}, o), torch::ones({R, 1, H}, o)};
 }
 
-std::vector<torch::Tensor*> slots(std::vector<Layer>& layers, std::vector<Norm>& norms) {
+}  // namespace
+
+std::vector<torch::Tensor*> SageNet::slots() {
   std::vector<torch::Tensor*> s;
-  for (Layer& l : layers)
+  for (Layer& l : layers_)
     for (torch::Tensor* t : {&l.w_pool, &l.b_pool, &l.w_self, &l.w_neigh, &l.b}) s.push_back(t);
-  for (Norm& n : norms)
+  for (Norm& n : norms_)
     for (torch::Tensor* t : {&n.gamma, &n.beta, &n.mean, &n.var}) s.push_back(t);
+  if (shape_.learned_power) s.push_back(&power);
   return s;
 }
 
-}  // namespace
-
-SageNet::SageNet(const SageShape& shape, const torch::TensorOptions& o) : scale(torch::ones({}, o)), shape_(shape) {
+SageNet::SageNet(const SageShape& shape, const torch::TensorOptions& o)
+    : scale(torch::ones({}, o)), power(torch::ones({shape.repeats, 1}, o)), pivot(torch::ones({}, o)), shape_(shape) {
   MIGRA_THROW_IF_NOT_FMT(shape.d >= 1 && shape.hidden >= 1 && shape.repeats >= 1 && shape.embedding >= 1, "GraphSAGE: bad model shape");
   const std::int64_t R = shape.repeats, H = shape.hidden;
   layers_ = {random_layer(R, shape.d, H, o), random_layer(R, H, H, o), random_layer(R, H, shape.width(), o)};
@@ -150,7 +152,9 @@ torch::Tensor SageNet::decode(const torch::Tensor& z, const torch::Tensor& origi
   const std::int64_t K = shape_.embedding;
   const torch::Tensor a = shape_.directed ? z.narrow(2, 0, K) : z, b = shape_.directed ? z.narrow(2, K, K) : z;
   const torch::Tensor dot = (a.index_select(1, origin) * b.index_select(1, destination)).sum(2);
-  return scale * dot * w.view({1, -1});
+  if (!shape_.learned_power) return scale * dot * w.view({1, -1});
+  // w_p (w / w_p)^theta = w_p exp(theta log(w / w_p)); w_ij > 0 (distances are floored away from 0).
+  return scale * dot * pivot * torch::exp(power * torch::log(w / pivot).view({1, -1}));
 }
 
 std::vector<torch::Tensor> SageNet::parameters() const {
@@ -160,13 +164,13 @@ std::vector<torch::Tensor> SageNet::parameters() const {
     p.push_back(l.w_self), p.push_back(l.w_neigh), p.push_back(l.b);
   }
   for (const Norm& n : norms_) p.push_back(n.gamma), p.push_back(n.beta);
+  if (shape_.learned_power) p.push_back(power);
   return p;
 }
 
 std::vector<torch::Tensor> SageNet::state() const {
   std::vector<torch::Tensor> s;
-  auto& self = const_cast<SageNet&>(*this);
-  for (torch::Tensor* t : slots(self.layers_, self.norms_)) s.push_back(*t);
+  for (torch::Tensor* t : const_cast<SageNet&>(*this).slots()) s.push_back(*t);
   return s;
 }
 
@@ -174,11 +178,12 @@ SageNet SageNet::member(std::int64_t r, std::int64_t copies) const {
   MIGRA_THROW_IF_NOT_FMT(r >= 0 && r < shape_.repeats, "GraphSAGE: no model %lld", (long long)r);
   SageNet m = *this;
   m.shape_.repeats = copies;
-  for (torch::Tensor* t : slots(m.layers_, m.norms_)) {
+  for (torch::Tensor* t : m.slots()) {
     std::vector<std::int64_t> reps(size_t(t->dim()), 1);
     reps[0] = copies;
     *t = t->detach().narrow(0, r, 1).repeat(reps);
   }
+  if (!shape_.learned_power) m.power = torch::ones({copies, 1}, power.options());
   return m;
 }
 
@@ -186,9 +191,10 @@ std::string SageNet::save() const {
   torch::serialize::OutputArchive ar;
   ar.write("shape", torch::tensor({shape_.d, shape_.hidden, shape_.repeats, std::int64_t(shape_.pool),
                                    std::int64_t(shape_.weight_before_pool), std::int64_t(shape_.final_bn_relu),
-                                   shape_.embedding, std::int64_t(shape_.directed)}));
+                                   shape_.embedding, std::int64_t(shape_.directed), std::int64_t(shape_.learned_power)}));
   ar.write("dropout", torch::tensor(shape_.dropout, torch::kFloat64));
   ar.write("scale", scale.detach());
+  if (shape_.learned_power) ar.write("pivot", pivot.detach());
   const auto s = state();
   for (size_t k = 0; k < s.size(); ++k) ar.write("s" + std::to_string(k), s[k].detach());
   std::ostringstream os;
@@ -211,12 +217,15 @@ SageNet SageNet::load(const std::string& bytes, const torch::Device& dev) {
   const std::int64_t* p = v.data_ptr<std::int64_t>();
   SageNet net;
   net.shape_ = {p[0], p[1], p[2], v.numel() > 6 ? p[6] : 1, v.numel() > 7 && p[7] != 0, p[3] != 0, p[4] != 0, p[5] != 0,
-                dr.item<double>()};
+                dr.item<double>(), v.numel() > 8 && p[8] != 0};
   ar.read("scale", net.scale);
+  net.power = torch::ones({net.shape_.repeats, 1}, net.scale.options());  // read below when learned
+  net.pivot = torch::ones({}, net.scale.options());
+  if (net.shape_.learned_power) ar.read("pivot", net.pivot);
   const std::int64_t R = net.shape_.repeats;
   net.layers_.resize(3);
   net.norms_.resize(net.shape_.final_bn_relu ? 3 : 2);
-  const auto s = slots(net.layers_, net.norms_);
+  const auto s = net.slots();
   for (size_t k = 0; k < s.size(); ++k) {
     ar.read("s" + std::to_string(k), *s[k]);
     MIGRA_THROW_IF_NOT_FMT(s[k]->dim() >= 1 && s[k]->size(0) == R, "GraphSAGE model: tensor %zu has another shape", k);

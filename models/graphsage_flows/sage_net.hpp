@@ -13,6 +13,10 @@
 ///                  s = 1, or mean(t_train)/mean(w_train) with the literal final BN+ReLU)
 ///   directed:      z_i = (a_i, b_i), k = 2K: t^_ij = s w_ij <a_i, b_j>, a node's roles as origin and as
 ///                  destination apart (not the paper's: its decoder makes t^_ij / w_ij symmetric in i, j)
+///   learned power: t^_ij = s w_p (w_ij / w_p)^theta <z_i, z_j>, theta per model trained with it from 1 (not the
+///                  paper's: its w = 1/d fixes the deterrence at d^-1, whatever the data's; theta = gamma recovers
+///                  d^-gamma). The pivot w_p, the train records' geometric mean w, keeps a change of theta from
+///                  rescaling every prediction: z would have to follow it, and its slow growth pins theta near 1.
 ///
 /// LibTorch header: for models/graphsage_flows sources only.
 #include <cstdint>
@@ -43,6 +47,7 @@ struct SageShape {
   std::int64_t width() const { return directed ? 2 * embedding : embedding; }
   bool pool = true, weight_before_pool = false, final_bn_relu = false;
   double dropout = 0.5;
+  bool learned_power = false;  ///< the decoder's w^theta with theta trained (else theta = 1)
 };
 
 /// One batched SAGE layer: h [R, N, fin] -> [R, N, fout].
@@ -64,7 +69,7 @@ class SageNet {
   SageNet(const SageShape& shape, const torch::TensorOptions& o);
   /// z [R, N, k] for features x [R, N, d]; train: batch statistics (updating the running ones) and dropout.
   torch::Tensor forward(const torch::Tensor& x, const Edges& e, bool train, const torch::Tensor& edge_scale = {});
-  /// t^ = s w_ij <z_i, z_j> (directed: <a_i, b_j>) on record lists (origin, destination, weight), [R, m].
+  /// t^ = s w_p (w_ij / w_p)^theta <z_i, z_j> (directed: <a_i, b_j>) on record lists (origin, destination, weight), [R, m].
   torch::Tensor decode(const torch::Tensor& z, const torch::Tensor& origin, const torch::Tensor& destination,
                        const torch::Tensor& w) const;
   std::vector<torch::Tensor> parameters() const;
@@ -79,9 +84,13 @@ class SageNet {
 
   const SageShape& shape() const { return shape_; }
   torch::Tensor scale;  ///< the decoder's s, a 0-d tensor
+  torch::Tensor power;  ///< the decoder's theta per model, [R, 1] (ones unless learned)
+  torch::Tensor pivot;  ///< the learned power's w_p, a 0-d tensor
 
  private:
   SageNet() = default;
+  /// Every per-model tensor (weights, BatchNorm statistics, a learned power): what state() holds.
+  std::vector<torch::Tensor*> slots();
   SageShape shape_;
   std::vector<Layer> layers_;
   std::vector<Norm> norms_;
