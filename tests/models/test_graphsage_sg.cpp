@@ -121,10 +121,11 @@ namespace {
 
 struct SgRun {
   double ensemble = 0, worst_member = 0, null_model = 0;
+  std::vector<double> power;  ///< the decoder's theta per repeat
 };
 
 /// Trains the GNN on an SG set with all 20 features (standardised) and returns test CPCs.
-SgRun train_on_sg(double gamma, double noise, WeightNorm w, int hidden, int steps) {
+SgRun train_on_sg(double gamma, double noise, WeightNorm w, int hidden, int steps, bool learn_power = false) {
   SgConfig c;
   c.gamma = gamma, c.noise = noise, c.seed = 11;
   const SyntheticSystem s = sg_system(c);
@@ -132,9 +133,10 @@ SgRun train_on_sg(double gamma, double noise, WeightNorm w, int hidden, int step
   const int n = c.n, d = 20;
   const std::vector<double> X = Standardizer::fit(s.X, n, d, false).apply(s.X, n, d);
   SageConfig cfg;
-  cfg.hidden = hidden, cfg.repeats = 3, cfg.steps = steps, cfg.seed = 1;
+  cfg.hidden = hidden, cfg.repeats = 3, cfg.steps = steps, cfg.seed = 1, cfg.learn_power = learn_power;
   const SageResult r = train_sage(g, X, d, cfg);
   SgRun out;
+  out.power = r.power;
   out.ensemble = cpc(g, r.prediction, Split::Test);
   const size_t m = g.records.size();
   std::vector<double> member;
@@ -178,4 +180,15 @@ TEST_CASE("gnn: SG misspecified case (T17): gamma 2, noise 0.3, the GNN beats th
   CHECK(r.ensemble >= r.null_model + 0.15);
   CHECK(r.ensemble >= 0.60);
   CHECK(r.ensemble >= r.worst_member);
+}
+
+TEST_CASE("gnn: SG misspecified case (T17) with the decoder's power learned reaches the spec's 0.70", "[gnn]") {
+  MIGRA_SKIP_UNLESS(models::have_torch(), "LibTorch");
+  // Not the paper's decoder: w^theta with theta trained lets the GNN follow d^-2. At this budget
+  // theta is still on its way (1.47 of the law's 2); the paper's budget is in bench/results.
+  const SgRun r = train_on_sg(2, 0.3, WeightNorm::Row, 128, 3000, true);
+  INFO("test CPC " << r.ensemble << ", null " << r.null_model << ", theta " << r.power[0] << ", " << r.power[1] << ", " << r.power[2]);
+  CHECK(r.ensemble >= 0.70);
+  CHECK(r.ensemble >= r.null_model + 0.15);
+  for (double th : r.power) CHECK(th > 1.3);
 }
