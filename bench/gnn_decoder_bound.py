@@ -2,7 +2,8 @@
 """How well can paper 002's decoder t_ij = z_i w_ij z_j (w row-normalised 1/d) fit a data set at
 all? z free per node (no GNN), fitted by Adam on the train records' squared error (a seeded
 60/20/20 split of the records), CPC on the held-out 20 %; also with separate origin and
-destination z. A GNN feeds this decoder, so this bounds what it can reach without overfitting.
+destination z, and each with the decoder's power free (w^theta, `gnn train --weight-power learned`).
+A GNN feeds this decoder, so this bounds what it can reach without overfitting.
 usage: gnn_decoder_bound.py [NODES.csv FLOWS.csv] (default data/synthetic366)"""
 import csv
 import os
@@ -31,13 +32,15 @@ perm = np.random.permutation(len(f)); ntr = len(f) * 6 // 10; nva = len(f) * 2 /
 tr, te = perm[:ntr], perm[ntr + nva:]
 def cpc(a, b): return 2 * np.minimum(a, b).sum() / (a.sum() + b.sum())
 w = torch.tensor(W[o, t]); ft = torch.tensor(f)
-for name, sep in (("one z per node (the paper's decoder)", False), ("separate origin and destination z", True)):
+for name, sep, pw in (("one z per node (the paper's decoder)", False, False), ("separate origin and destination z", True, False),
+                      ("one z per node, w^theta", False, True), ("separate z, w^theta", True, True)):
+    dth = torch.zeros((), dtype=torch.float64, requires_grad=True)  # theta - 1
     lz = torch.zeros(n, dtype=torch.float64, requires_grad=True); lz2 = torch.zeros(n, dtype=torch.float64, requires_grad=True)
     with torch.no_grad(): lz += 0.5 * np.log(f.mean() / W[o, t].mean()); lz2 += 0.5 * np.log(f.mean() / W[o, t].mean())
-    opt = torch.optim.Adam([lz, lz2], lr=0.05)
+    opt = torch.optim.Adam([lz, lz2, dth] if pw else [lz, lz2], lr=0.05)
     for it in range(4000):
         opt.zero_grad()
-        pred = torch.exp(lz[o] + (lz2 if sep else lz)[t]) * w
+        pred = torch.exp(lz[o] + (lz2 if sep else lz)[t] + (1 + dth) * torch.log(w))
         loss = ((pred[tr] - ft[tr]) ** 2).mean(); loss.backward(); opt.step()
     p = pred.detach().numpy()
-    print(f"{name}: train CPC {cpc(f[tr], p[tr]):.4f}, test CPC {cpc(f[te], p[te]):.4f}")
+    print(f"{name}: train CPC {cpc(f[tr], p[tr]):.4f}, test CPC {cpc(f[te], p[te]):.4f}, theta {1 + dth.item():.3f}")
