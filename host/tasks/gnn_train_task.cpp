@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <optional>
 
+#include "host/io/csv.hpp"
 #include "host/report/svg.hpp"
 #include "host/tasks/gnn_io.hpp"
 #include "host/tasks/fit_checkpointing.hpp"
@@ -130,6 +131,11 @@ void run(job::TaskContext& ctx) {
           std::to_string(g.records.size()) + " records, " + std::to_string(cfg.steps) + " steps");
   const Baselines base = fit_baselines(ctx, g, nodes);
   const gnn::SageResult res = gnn::train_sage(g, Xs, d, cfg, [&](double f) { ctx.progress(gnn_share * f); }, ck);
+  if (cfg.learn_power) {
+    std::string th;
+    for (double v : res.power) th += (th.empty() ? "" : ", ") + io::exact_text(v, 4);
+    ctx.log("decoder power theta per repeat: " + th);
+  }
   if (res.negatives) ctx.log(std::to_string(res.negatives) + " negative predictions clamped to 0 (of " +
                              std::to_string(g.records.size() * size_t(cfg.repeats)) + ")");
 
