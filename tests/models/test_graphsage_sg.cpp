@@ -192,3 +192,11 @@ TEST_CASE("gnn: SG misspecified case (T17) with the decoder's power learned reac
   CHECK(r.ensemble >= r.null_model + 0.15);
   for (double th : r.power) CHECK(th > 1.3);
 }
+
+TEST_CASE("gnn: SG noisy case (T16) with the decoder's power learned: theta finds the law's gamma 1", "[gnn]") {
+  MIGRA_SKIP_UNLESS(models::have_torch(), "LibTorch");
+  const SgRun r = train_on_sg(1, 0.2, WeightNorm::Row, 64, 3000, true);
+  INFO("test CPC " << r.ensemble << ", theta " << r.power[0] << ", " << r.power[1] << ", " << r.power[2]);
+  CHECK(r.ensemble >= 0.80);
+  for (double th : r.power) CHECK(std::abs(th - 1) < 0.1);
+}
