@@ -19,7 +19,8 @@ sum |m(edge 1) - m(edge 3)| + |m(edge 2) - m(edge 4)| over the mass, at the fina
 
 usage: mfg_newton.py --start RUN_DIR [--network data/networks/theta.net]
            [--config data/mfg/test2-linear.toml] [--scales 16,32] [--set KEY=VALUE ...]
-           [--tol 1e-4] [--max-newton 30] [--migra build/host/migra] [--json FILE]"""
+           [--tol 1e-4] [--max-newton 30] [--migra build/host/migra] [--out DIR] [--json FILE]
+Each scale's solution is a `migra mfg` run in OUT/nu<scale>/solution (OUT: a temporary folder)."""
 import argparse
 import csv
 import json
@@ -135,16 +136,17 @@ def main():
     ap.add_argument("--tol", type=float, default=1e-4)
     ap.add_argument("--max-newton", type=int, default=30)
     ap.add_argument("--migra", default=os.path.join(root, "build/host/migra"))
+    ap.add_argument("--out", help="keep the runs here (default: a temporary folder)")
     ap.add_argument("--json")
     args = ap.parse_args()
     nu_w, nu_f = (float(v) for v in args.nu.split(","))
     base = config_with(open(args.config).read(), dict(kv.split("=", 1) for kv in args.set)) if args.set else open(args.config).read()
-    work = tempfile.mkdtemp(prefix="mfg-newton-")
+    work = args.out or tempfile.mkdtemp(prefix="mfg-newton-")
     start, records, t0 = args.start, [], time.time()
     for s in [float(v) for v in args.scales.split(",")]:
         text = config_with(config_with(base, {"nu": repr(nu_w / s)}, "workers"), {"nu": repr(nu_f / s)}, "firms")
         sdir = os.path.join(work, "nu%g" % s)
-        os.makedirs(sdir)
+        os.makedirs(sdir, exist_ok=True)
         G = PicardMap(args.migra, args.network, text, start, sdir)
         print("nu / %g" % s, flush=True)
         x, history = newton(G, G.x0, args.tol, args.max_newton, lambda m: print(m, flush=True))
