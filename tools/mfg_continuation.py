@@ -18,7 +18,7 @@ import sys
 import tempfile
 import time
 
-from mfg_self_convergence import config_with, provenance
+from mfg_self_convergence import config_with, provenance, scaled_viscosities
 
 
 def main():
@@ -34,28 +34,14 @@ def main():
     args = ap.parse_args()
 
     base = open(args.config).read()
-    nu_w = nu_f = None  # the config's viscosities (Table 1 when it leaves them out)
-    table = None
-    for line in base.splitlines():
-        s = line.split("#", 1)[0].strip()
-        if s.startswith("["):
-            table = s.strip("[]")
-        elif s.startswith("nu") and "=" in s and s.split("=", 1)[0].strip() == "nu":
-            if table == "workers":
-                nu_w = float(s.split("=", 1)[1])
-            elif table == "firms":
-                nu_f = float(s.split("=", 1)[1])
-    nu_w, nu_f = nu_w or 0.4, nu_f or 0.2
     extra = dict(kv.split("=", 1) for kv in args.set)
     scales = [float(s) for s in args.scales.split(",")]
     work = args.out or tempfile.mkdtemp(prefix="mfg-continuation-")
     os.makedirs(work, exist_ok=True)
-    job, prev = [], None
+    job, prev, nus = [], None, {}
     for s in scales:
         name = "nu%g" % s
-        cfg = config_with(base, extra) if extra else base
-        cfg = config_with(cfg, {"nu": repr(nu_w / s)}, "workers")
-        cfg = config_with(cfg, {"nu": repr(nu_f / s)}, "firms")
+        cfg, *nus[s] = scaled_viscosities(config_with(base, extra) if extra else base, s)
         path = os.path.join(work, name + ".toml")
         open(path, "w").write(cfg)
         job.append('[tasks."%s"]\nkind = "mfg"\nnetwork = "%s"\nconfig = "%s"\n' % (name, os.path.abspath(args.network), path))
@@ -70,7 +56,7 @@ def main():
     records = []
     for s in scales:
         m = json.load(open(os.path.join(work, "run", "nu%g" % s, "metrics.json")))
-        rec = {"scale": s, "nu_w": nu_w / s, "nu_f": nu_f / s,
+        rec = {"scale": s, "nu_w": nus[s][0], "nu_f": nus[s][1],
                **{k: m[k] for k in ("converged", "iterations", "residual", "overlap", "peak_w", "peak_f",
                                     "clusters_w", "clusters_f")}}
         records.append(rec)

@@ -1,18 +1,18 @@
 #!/usr/bin/python3
 """Newton-Krylov continuation of a network MFG in the viscosities, where Picard stalls.
 
-The MFG's discrete solution is a fixed point M = G(M) of the Picard map G (one HJ-OT-FP sweep:
-`migra mfg --max-iter 1` from `--guess-w/--guess-f`, whose output densities are G(M) exactly,
-since the first iteration is undamped). Below some viscosity the damped Picard iteration of
-`migra mfg` stops contracting (Test 2 under potential C: its residual stalls near 0.06 at nu/16),
+The MFG's discrete solution is a fixed point M = G(M) of the Picard map G: one HJ-OT-FP sweep,
+`migra mfg --max-iter 1` from `--guess-w/--guess-f` (with a config's theta < 1 that sweep is the
+damped (1 - theta) M + theta G(M), which has the same fixed points). Below some viscosity the
+damped Picard iteration of `migra mfg` stops contracting (Test 2 under potential C: its residual stalls near 0.06 at nu/16),
 so this tool solves F(M) = G(M) - M = 0 by Newton's method instead:
   J d = -F(M),  J v ~ (G(M + h v) - G(M)) / h - v   (Jacobian-free, one G per product)
 with restarted GMRES (scipy) for d and a backtracking line search on |F|. Densities stay >= 0
 (the step is clipped at 0, which G requires of a guess). The row at t = 0 (m0) is not an unknown.
 The residual reported is migra's: max over populations and times of sum_q |G(M) - M|_q |C_q| / Mass.
 
-Each scale starts from the previous solution (the first from --start, a converged `migra mfg` run
-at the config's viscosities over --first-scale). Prints each Newton step and, per scale, the
+Each scale starts from the previous solution (the first from --start, a `migra mfg` run on the
+same grid, e.g. the last solve of tools/mfg_continuation.py). Prints each Newton step and, per scale, the
 spec's regime metrics (§5) and, on the theta graph, Test 2's (spec test 20): the firms' mass share
 on edge 0 (the central arc), the edge of the workers' maximum, and the mirror asymmetry
 sum |m(edge 1) - m(edge 3)| + |m(edge 2) - m(edge 4)| over the mass, at the final time.
@@ -33,7 +33,7 @@ import time
 import numpy as np
 from scipy.sparse.linalg import LinearOperator, gmres
 
-from mfg_self_convergence import config_with, provenance
+from mfg_self_convergence import config_with, provenance, scaled_viscosities
 
 
 class PicardMap:
@@ -47,8 +47,9 @@ class PicardMap:
         f = np.load(os.path.join(start, "densities_f.npy"))
         self.shape, self.m0 = w.shape, (w[0].copy(), f[0].copy())
         self.n = w[1:].size
-        self.measure = np.array([float(r["measure"]) for r in csv.DictReader(open(os.path.join(start, "nodes.csv")))])
-        self.edge = np.array([int(r["edge"]) for r in csv.DictReader(open(os.path.join(start, "nodes.csv")))])
+        nodes = list(csv.DictReader(open(os.path.join(start, "nodes.csv"))))
+        self.measure = np.array([float(r["measure"]) for r in nodes])
+        self.edge = np.array([int(r["edge"]) for r in nodes])
         self.mass = ((w[0] * self.measure).sum(), (f[0] * self.measure).sum())
         self.x0 = self.pack(w, f)
         self.evaluations = 0
@@ -127,11 +128,9 @@ def main():
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--start", required=True, help="a converged `migra mfg` run (densities_*.npy, nodes.csv)")
-    ap.add_argument("--first-scale", type=float, default=8.0, help="the start run's viscosity divisor")
     ap.add_argument("--network", default=os.path.join(root, "data/networks/theta.net"))
     ap.add_argument("--config", default=os.path.join(root, "data/mfg/test2-linear.toml"))
     ap.add_argument("--scales", default="16,32")
-    ap.add_argument("--nu", default="0.4,0.2", help="the workers' and firms' viscosities at scale 1")
     ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
     ap.add_argument("--tol", type=float, default=1e-4)
     ap.add_argument("--max-newton", type=int, default=30)
@@ -139,12 +138,13 @@ def main():
     ap.add_argument("--out", help="keep the runs here (default: a temporary folder)")
     ap.add_argument("--json")
     args = ap.parse_args()
-    nu_w, nu_f = (float(v) for v in args.nu.split(","))
-    base = config_with(open(args.config).read(), dict(kv.split("=", 1) for kv in args.set)) if args.set else open(args.config).read()
+    base = open(args.config).read()
+    if args.set:
+        base = config_with(base, dict(kv.split("=", 1) for kv in args.set))
     work = args.out or tempfile.mkdtemp(prefix="mfg-newton-")
     start, records, t0 = args.start, [], time.time()
     for s in [float(v) for v in args.scales.split(",")]:
-        text = config_with(config_with(base, {"nu": repr(nu_w / s)}, "workers"), {"nu": repr(nu_f / s)}, "firms")
+        text, nu_w, nu_f = scaled_viscosities(base, s)
         sdir = os.path.join(work, "nu%g" % s)
         os.makedirs(sdir, exist_ok=True)
         G = PicardMap(args.migra, args.network, text, start, sdir)
@@ -153,7 +153,7 @@ def main():
         final = os.path.join(sdir, "solution")
         G(x, out=final)  # writes the solution's run (densities, metrics, pictures)
         m = json.load(open(os.path.join(final, "metrics.json")))
-        rec = {"scale": s, "nu_w": nu_w / s, "nu_f": nu_f / s, "converged": bool(history[-1] < args.tol),
+        rec = {"scale": s, "nu_w": nu_w, "nu_f": nu_f, "converged": bool(history[-1] < args.tol),
                "residuals": [float(r) for r in history], "evaluations": G.evaluations,
                **{k: m[k] for k in ("overlap", "peak_w", "peak_f", "clusters_w", "clusters_f")}}
         theta = G.edge.max() == 4  # Test 2's theta graph: its shape metrics too

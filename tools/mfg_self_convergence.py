@@ -122,6 +122,21 @@ def config_with(config_text, settings, table="mfg"):
     return "\n".join(lines[:at + 1] + body + kept + lines[end:]) + "\n"
 
 
+def scaled_viscosities(config_text, scale):
+    """The config with both populations' nu divided by `scale`, and those two viscosities. Its own
+    nu in [workers] and [firms], or Table 1's (0.4, 0.2) where it leaves them out."""
+    nu, table = {"workers": 0.4, "firms": 0.2}, None
+    for line in config_text.splitlines():
+        s = line.split("#", 1)[0].strip()
+        if s.startswith("["):
+            table = s.strip("[]")
+        elif table in nu and "=" in s and s.split("=", 1)[0].strip() == "nu":
+            nu[table] = float(s.split("=", 1)[1])
+    for pop in nu:
+        config_text = config_with(config_text, {"nu": repr(nu[pop] / scale)}, pop)
+    return config_text, nu["workers"] / scale, nu["firms"] / scale
+
+
 def main():
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])

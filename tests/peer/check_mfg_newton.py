@@ -26,13 +26,13 @@ os.makedirs(work, exist_ok=True)
 net = os.path.join(src, "data", "networks", "theta.net")
 config = os.path.join(src, "data", "mfg", "test2-linear.toml")
 sys.path.insert(0, os.path.join(src, "tools"))
-from mfg_self_convergence import config_with  # noqa: E402
+from mfg_self_convergence import config_with, scaled_viscosities  # noqa: E402
 
 base = config_with(open(config).read(), {"potential": '"C"', "dx": "0.02", "tol": "1e-8", "max-iter": "400"})
 
 
 def solve(name, scale, guess=None):
-    text = config_with(config_with(base, {"nu": repr(0.4 / scale)}, "workers"), {"nu": repr(0.2 / scale)}, "firms")
+    text, _, _ = scaled_viscosities(base, scale)
     path = os.path.join(work, name + ".toml")
     open(path, "w").write(text)
     out = os.path.join(work, name)
@@ -49,7 +49,7 @@ table1 = solve("table1", 1.0)
 picard = solve("picard-half", 2.0, guess=table1)
 runs = os.path.join(work, "newton")
 subprocess.run(["/usr/bin/python3", os.path.join(src, "tools", "mfg_newton.py"), "--migra", migra, "--network", net,
-                "--config", config, "--set", 'potential="C"', "--set", "dx=0.02", "--start", table1, "--first-scale", "1",
+                "--config", config, "--set", 'potential="C"', "--set", "dx=0.02", "--start", table1,
                 "--scales", "2", "--tol", "1e-6", "--out", runs, "--json", os.path.join(work, "newton.json")], check=True)
 rec = json.load(open(os.path.join(work, "newton.json")))["records"][0]
 newton = os.path.join(runs, "nu2", "solution")
