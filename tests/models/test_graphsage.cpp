@@ -44,7 +44,6 @@ std::vector<Record> all_pairs(int n) {
   return r;
 }
 
-
 }  // namespace
 
 TEST_CASE("gnn: inverse-distance weights and the 60/20/20 split", "[gnn]") {
