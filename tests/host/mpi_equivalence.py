@@ -101,10 +101,12 @@ os.killpg(proc.pid, signal.SIGKILL)
 proc.wait()
 rc, log = run([mpirun, "-np", "3", migra] + ens_args + ["--out", killed])
 resumed = json.load(open(os.path.join(killed, "manifest.json")))["tasks"]["ensemble"]["result"].get("resumed_from_step", 0)
-same = outputs(os.path.join(work, "ens_single")) == outputs(killed)
+whole, cut = outputs(os.path.join(work, "ens_single")), outputs(killed)
+same = whole == cut
 print(f"ensemble killed under mpirun -np 3, resumed at step {resumed}: outputs identical {same}")
 if rc != 0 or not same or resumed <= 0:
-    failures.append(f"killed MPI ensemble: rc {rc}, resumed at {resumed}, identical {same}\n{log}")
+    differ = sorted(k for k in set(whole) | set(cut) if whole.get(k) != cut.get(k))
+    failures.append(f"killed MPI ensemble: rc {rc}, resumed at {resumed}, identical {same}; differing outputs {differ}\n{log}")
 
 bad = os.path.join(work, "bad.toml")
 with open(bad, "w") as f:
