@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "host/io/file_lock.hpp"
 #include "kernels/core/error.hpp"
 
 namespace migra::io {
@@ -16,6 +17,7 @@ AtomicFile::AtomicFile(std::string path) : path_(std::move(path)) {
   tmp_ = dir + "." + base + ".tmp-" + std::to_string(::getpid());
   f_ = std::fopen(tmp_.c_str(), "wb");
   MIGRA_THROW_IF_NOT_FMT(f_, "%s: cannot create (%s)", tmp_.c_str(), std::strerror(errno));
+  try_lock(::fileno(f_), true);  // tells a resumed run this writer is alive (file_lock.hpp)
 }
 
 AtomicFile::~AtomicFile() {

@@ -2,7 +2,8 @@
 /// A file written under a temporary name in its final directory and renamed into place by
 /// commit(), so a killed job never leaves a half-written output: readers see the old file or
 /// the whole new one. Dropped without commit(), the temporary is removed. The SHA-256 of what
-/// was written is kept for the manifest.
+/// was written is kept for the manifest. The temporary, ".NAME.tmp-PID", is flock'ed while
+/// it is written, so a cleaner can tell a live writer's from a dead one's (file_lock.hpp).
 #include <cstdio>
 #include <string>
 

@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "host/io/atomic_file.hpp"
+#include "host/io/file_lock.hpp"
 #include "host/io/sha256.hpp"
 #include "host/manifest.hpp"
 #include "kernels/core/error.hpp"
@@ -19,23 +20,32 @@ namespace migra::job {
 namespace fs = std::filesystem;
 
 namespace {
+/// How long a run waits for the processes of an earlier one to leave its directory.
+constexpr std::chrono::seconds kLockWait{30};
+
 /// Removes the ".NAME.tmp-PID" files io::AtomicFile leaves in `dir` when its writer is killed
 /// (in a task directory, or the manifest's in the run's root, which a resume would otherwise
-/// keep). A file whose PID is still alive (another process at work here) is left alone.
+/// keep). A file whose writer is alive (another rank at work here) is left alone: its lock
+/// tells, or where the file system has no locks, its PID.
 void remove_dead_temporaries(const std::string& dir) {
   std::error_code ec;
   for (const auto& e : fs::directory_iterator(dir, ec)) {
     const std::string f = e.path().filename().string();
     const size_t at = f.find(".tmp-");
     if (f.size() < 2 || f[0] != '.' || at == std::string::npos || !e.is_regular_file(ec)) continue;
+    const io::LockState writer = io::writer_alive(e.path().string());
     const long pid = std::strtol(f.c_str() + at + 5, nullptr, 10);
-    if (pid > 0 && ::kill(pid_t(pid), 0) != 0 && errno == ESRCH) fs::remove(e.path(), ec);
+    const bool dead = writer == io::LockState::Held ||
+                      (writer == io::LockState::Unsupported && pid > 0 && ::kill(pid_t(pid), 0) != 0 && errno == ESRCH);
+    if (dead) fs::remove(e.path(), ec);
   }
 }
 }  // namespace
 
-RunDirectory::RunDirectory(std::string path, bool flat) : path_(std::move(path)), flat_(flat) {
+RunDirectory::RunDirectory(std::string path, bool flat, bool keeper)
+    : path_(std::move(path)), flat_(flat), keeper_(keeper) {
   existed_ = fs::exists(path_);
+  if (existed_ && keeper_) lock_.emplace(path_, kLockWait);  // before reading what it holds
   if (existed_) remove_dead_temporaries(path_);
   const std::string file = path_ + "/manifest.json";
   if (std::ifstream in{file}) {
@@ -93,6 +103,7 @@ void RunDirectory::prepare_task_dir(const std::string& name) {
     std::lock_guard<std::mutex> lock(mu_);
     if (!fs::exists(dir)) created_.insert(dir);
     host::ensure_directory(dir);
+    claim_locked();
   }
   remove_dead_temporaries(dir);
 }
@@ -116,6 +127,7 @@ void RunDirectory::record(const std::string& name, const nlohmann::json& entry) 
   if (entry.value("status", "") != "done") return;
   if (!journal_) {
     host::ensure_directory(path_);
+    claim_locked();
     journal_ = std::fopen(journal_path().c_str(), "ab");
     MIGRA_THROW_IF_NOT_FMT(journal_, "%s: cannot append (%s)", journal_path().c_str(), std::strerror(errno));
     wrote_ = true;
@@ -140,8 +152,13 @@ RunDirectory::~RunDirectory() {
   if (journal_) std::fclose(journal_);
 }
 
+void RunDirectory::claim_locked() {
+  if (keeper_ && !lock_) lock_.emplace(path_, kLockWait);
+}
+
 void RunDirectory::consolidate_locked() {
   host::ensure_directory(path_);
+  claim_locked();
   io::write_file_atomic(path_ + "/manifest.json", manifest_.dump(2) + "\n");
   // Everything in the journal is in the manifest now. (Killed between the two steps, the
   // journal is replayed over an identical manifest: harmless.)

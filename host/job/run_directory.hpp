@@ -9,8 +9,11 @@
 #include <cstdio>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
 #include <string>
+
+#include "host/io/file_lock.hpp"
 
 namespace migra::job {
 
@@ -19,7 +22,10 @@ class RunDirectory {
   /// Loads an existing manifest.json (a manifest that is not JSON is an error, not something
   /// to overwrite). Nothing is created until a task runs, and the manifest is first written
   /// when a task has finished: a run whose only task fails on bad input leaves no trace.
-  RunDirectory(std::string path, bool flat);
+  /// The keeper (rank 0, which keeps the manifest) holds an io::DirectoryLock on the directory
+  /// from when it exists, waiting first for the processes of an earlier run still in it;
+  /// other ranks only write their tasks' outputs.
+  RunDirectory(std::string path, bool flat, bool keeper = true);
   ~RunDirectory();
   RunDirectory(const RunDirectory&) = delete;
   RunDirectory& operator=(const RunDirectory&) = delete;
@@ -50,9 +56,11 @@ class RunDirectory {
  private:
   static constexpr std::chrono::seconds kConsolidateEvery{5};
   std::string journal_path() const;
+  void claim_locked();  ///< the keeper's lock, once the directory exists
   void consolidate_locked();
   std::string path_;
-  bool flat_;
+  bool flat_, keeper_;
+  std::optional<io::DirectoryLock> lock_;
   nlohmann::json previous_tasks_ = nlohmann::json::object();
   nlohmann::json manifest_ = nlohmann::json::object();
   bool existed_ = false, had_manifest_ = false, wrote_ = false;

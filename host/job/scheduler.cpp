@@ -430,7 +430,7 @@ RunSummary run_job(const JobSpec& job, Devices& devices, const RunOptions& optio
 }
 
 void serve_tasks(const JobSpec& job, Devices& devices, const RunOptions& options, Transport& link) {
-  RunDirectory rd(options.out, options.flat);  // paths only: rank 0 keeps the manifest
+  RunDirectory rd(options.out, options.flat, false);  // paths only: rank 0 keeps the manifest
 #ifdef _OPENMP
   if (options.cpu_threads > 0) omp_set_num_threads(options.cpu_threads);
 #endif

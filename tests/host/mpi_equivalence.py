@@ -84,7 +84,9 @@ rc, log = run(mpi + [migra, "flows", "--model", "radiation", "--sites", os.path.
 if rc != 0 or not os.path.exists(os.path.join(work, "cli", "flows.npy")):
     failures.append(f"migra flows under MPI failed:\n{log}")
 # kill -9 of an ensemble split over 3 ranks once it has checkpointed; the resumed run ends
-# with the bytes of one uninterrupted process (3 ranks for 4 maps: uneven shares).
+# with the bytes of one uninterrupted process (3 ranks for 4 maps: uneven shares). The ranks
+# have their own process groups and outlive the killed mpirun by a second or so: the resumed
+# run waits for them (io::DirectoryLock) rather than work beside them.
 ens_args = ["ensemble", "--model", "radiation", "--maps", "4", "--sites", "600", "--steps", "1500", "--reference",
             counties, "--checkpoint-every", "0.01", "-q"]
 rc, log = run([migra] + ens_args + ["--out", os.path.join(work, "ens_single")])

@@ -10,9 +10,11 @@
 #include <thread>
 #ifdef _OPENMP
 #include <omp.h>
+#include <unistd.h>
 #endif
 
 #include "host/io/atomic_file.hpp"
+#include "host/io/file_lock.hpp"
 #include "host/io/sha256.hpp"
 #include "host/job/job_spec.hpp"
 #include "host/job/scheduler.hpp"
@@ -276,11 +278,45 @@ TEST_CASE("scheduler: a re-run skips what is up to date and re-runs what changed
   o.force = true;
   REQUIRE(status(job::run_job(parse(0.08), devices, o)) == "g=done r=done x=done ");
 
-  // temporaries a killed run left behind are cleared
+  // temporaries a killed run left behind are cleared, whatever their PID (here a live one,
+  // as when a killed rank lingers as a zombie); one whose writer holds it open is kept
   std::ofstream(run / "g" / ".flows.npy.tmp-99999") << "half";
-  o.force = false;
-  job::run_job(parse(0.09), devices, o);
-  REQUIRE_FALSE(fs::exists(run / "g" / ".flows.npy.tmp-99999"));
+  const std::string own_pid = ".flows.csv.tmp-" + std::to_string(::getpid());
+  std::ofstream(run / "g" / own_pid) << "half";
+  {
+    io::AtomicFile live((run / "x" / "other.txt").string());
+    live.write("being written");
+    o.force = false;
+    job::run_job(parse(0.09), devices, o);
+    REQUIRE_FALSE(fs::exists(run / "g" / ".flows.npy.tmp-99999"));
+    REQUIRE_FALSE(fs::exists(run / "g" / own_pid));
+    REQUIRE(fs::exists(run / "x" / (".other.txt.tmp-" + std::to_string(::getpid()))));
+  }
+}
+
+TEST_CASE("scheduler: a run waits for the process still writing its directory", "[scheduler][resume]") {
+  const fs::path dir = fresh("locked");
+  const std::string sites = sites_file(dir / "in", 40, 5);
+  const auto job = job::parse_job("[tasks.g]\nkind = \"flows\"\nmodel = \"gravity\"\nsites = \"" + sites + "\"\n",
+                                  "l.toml", "", job::builtin_task_kinds());
+  const std::string run = (dir / "run").string();
+  fs::create_directories(run);
+  // another holder, e.g. a rank of a killed mpirun that has not exited yet
+  auto other = std::make_unique<io::DirectoryLock>(run, std::chrono::milliseconds(0));
+  REQUIRE_THROWS_WITH(io::DirectoryLock(run, std::chrono::milliseconds(100)),
+                      Catch::Contains(run + " is in use by another migra process"));
+  std::thread leaves([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(400));
+    other.reset();
+  });
+  const auto t0 = std::chrono::steady_clock::now();
+  job::Devices devices;
+  const auto s = job::run_job(job, devices, options(dir / "run"));
+  const double waited = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  leaves.join();
+  REQUIRE(s.tasks[0].status == "done");
+  REQUIRE(waited >= 0.35);  // it did not start while the other held the directory
+  REQUIRE(fs::exists(dir / "run" / "g" / "flows.npy"));
 }
 
 TEST_CASE("scheduler: a failed task stops its dependents, not the others", "[scheduler]") {
