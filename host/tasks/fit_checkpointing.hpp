@@ -17,10 +17,10 @@ inline models::Checkpointing fit_checkpointing(job::TaskContext& ctx, int every)
   if (!ck.initial.empty()) ctx.log("resuming from a checkpoint");
   ck.every = every;
   auto last_save = std::make_shared<std::chrono::steady_clock::time_point>(std::chrono::steady_clock::now());
-  ck.save = [&ctx, last_save](const std::string& bytes) {
+  ck.save = [&ctx, last_save](const models::StateBytes& state) {
     const auto now = std::chrono::steady_clock::now();
     if (std::chrono::duration<double>(now - *last_save).count() < ctx.checkpoint_every_s()) return;
-    ctx.save_checkpoint(bytes);
+    ctx.save_checkpoint(state());
     *last_save = now;
   };
   return ck;

@@ -323,7 +323,7 @@ MfgResult solve_mfg(Backend& be, const Grid& g, const std::vector<double>& D, co
       break;
     }
     st.done = s + 1;
-    if (ck.save && ck.every > 0 && st.done % ck.every == 0 && st.done < cfg.max_iter) ck.save(save_state(r, st));
+    if (ck.save && ck.every > 0 && st.done % ck.every == 0 && st.done < cfg.max_iter) ck.save([&] { return save_state(r, st); });
   }
   r.G_w = std::move(Gw);
   r.G_f = std::move(Gf);

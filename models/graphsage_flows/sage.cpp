@@ -204,7 +204,7 @@ SageResult train_sage(const FlowGraph& g, const std::vector<double>& X, int d, c
       }
       if (progress) progress(double(step) / cfg.steps);
     }
-    if (ck.save && ck.every > 0 && step % ck.every == 0 && step < cfg.steps) ck.save(save_checkpoint(net, pr, opt, res));
+    if (ck.save && ck.every > 0 && step % ck.every == 0 && step < cfg.steps) ck.save([&] { return save_checkpoint(net, pr, opt, res); });
   }
   const int ran = cfg.steps - res.resumed_at;
   res.seconds_per_step = ran > 0 ? std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() / ran : 0;

@@ -269,7 +269,7 @@ PinnResult train_pinn(const Problem& pb, const PinnConfig& cfg, const std::funct
       res.history.push_back({epoch, loss.item<double>(), e.l0.item<double>(), e.ld.item<double>(), e.lp.item<double>(), lr});
       if (progress) progress(res.history.back());
     }
-    if (ck.save && ck.every > 0 && epoch % ck.every == 0 && epoch < cfg.epochs) ck.save(save_state(f, &opt, epoch, res.history));
+    if (ck.save && ck.every > 0 && epoch % ck.every == 0 && epoch < cfg.epochs) ck.save([&] { return save_state(f, &opt, epoch, res.history); });
   }
   const int ran = cfg.epochs - start;
   res.seconds_per_epoch = ran > 0 ? std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() / ran : 0;

@@ -576,7 +576,7 @@ TEST_CASE("A Picard solve resumed from a checkpoint ends with the uninterrupted 
   std::vector<std::string> saved;
   models::Checkpointing ck;
   ck.every = 3;
-  ck.save = [&](const std::string& bytes) { saved.push_back(bytes); };
+  ck.save = [&](const models::StateBytes& state) { saved.push_back(state()); };
   const MfgResult whole = solve_mfg(*cpu, g, D, cfg, {}, ck);
   REQUIRE(saved.size() == 4);  // after iterations 3, 6, 9 and 12
   for (const std::size_t k : {std::size_t(0), std::size_t(2)}) {

@@ -286,8 +286,8 @@ TEST_CASE("gnn: a killed fit resumes from its checkpoint to the same ensemble, t
   std::string saved;
   models::Checkpointing ck;
   ck.every = 10;
-  ck.save = [&](const std::string& s) {
-    if (saved.empty()) saved = s;  // the state after step 10
+  ck.save = [&](const models::StateBytes& state) {
+    if (saved.empty()) saved = state();  // the state after step 10
   };
   train_sage(g, X, 3, cfg, nullptr, ck);
   REQUIRE(!saved.empty());
@@ -462,8 +462,8 @@ TEST_CASE("gnn: a learned decoder power decodes as w_p (w/w_p)^theta z_i z_j, sa
   std::string saved;
   models::Checkpointing ck;
   ck.every = 10;
-  ck.save = [&](const std::string& s) {
-    if (saved.empty()) saved = s;
+  ck.save = [&](const models::StateBytes& state) {
+    if (saved.empty()) saved = state();
   };
   train_sage(g, X, d, cfg, nullptr, ck);
   models::Checkpointing resume;

@@ -499,8 +499,8 @@ TEST_CASE("a killed fit resumes from its checkpoint to the same result", "[pinn]
   int saves = 0;
   Checkpointing ck;
   ck.every = 20;
-  ck.save = [&](const std::string& b) {
-    if (++saves == 2) saved = b;  // the state after epoch 40
+  ck.save = [&](const models::StateBytes& state) {
+    if (++saves == 2) saved = state();  // the state after epoch 40
   };
   train_pinn(sp.pb, cfg, nullptr, ck);
   REQUIRE(!saved.empty());
