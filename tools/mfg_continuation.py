@@ -1,16 +1,20 @@
 #!/usr/bin/python3
 """Continuation of a network MFG in the viscosities: solve at nu / s for s = 1, 2, 4, ... with each
-solve's first Picard iterate the previous one's densities (`migra mfg --guess-w/--guess-f`),
-as one `migra run` job whose tasks chain by "@TASK/densities_*.npy". Aggregating regimes
-(spec 001 §5 19-21) live at low viscosity, where a cold Picard start stalls; following the
-branch down from the uniform state reaches them in smaller steps.
+solve's first iterate the previous one's densities (`migra mfg --guess-w/--guess-f`), as one
+`migra run` job whose tasks chain by "@TASK/densities_*.npy". Aggregating regimes (spec 001 §5
+19-21) live at low viscosity, where a cold Picard start stalls; following the branch down from
+the uniform state reaches them in smaller steps. From --newton-from on, the solves use
+Newton-Krylov (`solver = "newton"`), which converges where Picard stops contracting.
 
 usage: mfg_continuation.py [--network data/networks/triangle.net] [--config data/mfg/test1a.toml]
-           [--scales 1,2,4,8,16,32] [--set KEY=VALUE ...] [--migra build/host/migra]
-           [--out DIR] [--json FILE]
---set writes [mfg] keys (TOML values, e.g. potential='"C"'). Prints one line per scale (Picard
-iterations and residual, overlap, peaks, clusters); --json writes them with machine and commit."""
+           [--scales 1,2,4,8,16,32] [--newton-from S] [--set KEY=VALUE ...]
+           [--migra build/host/migra] [--out DIR] [--json FILE]
+--set writes [mfg] keys (TOML values, e.g. potential='"C"'). Prints one line per scale (solver,
+iterations or Newton steps and sweeps, residual, overlap, peaks, clusters; on Test 2's theta
+graph also the spec's test-20 shape: the firms' share of the central arc, the edge of the
+workers' maximum and the mirror asymmetry); --json writes them with machine and commit."""
 import argparse
+import csv
 import json
 import os
 import subprocess
@@ -18,7 +22,26 @@ import sys
 import tempfile
 import time
 
+import numpy as np
+
 from mfg_self_convergence import config_with, provenance, scaled_viscosities
+
+
+def test2_metrics(run):
+    """Spec test 20's shape at the final time on the theta graph (edge 0 the central arc, 1-2
+    and 3-4 the mirrored outer paths): firm and worker shares of the central arc, the edges of
+    the maxima, and sum |m(edge 1) - m(edge 3)| + |m(edge 2) - m(edge 4)| over the mass."""
+    nodes = list(csv.DictReader(open(os.path.join(run, "nodes.csv"))))
+    measure = np.array([float(r["measure"]) for r in nodes])
+    edge = np.array([int(r["edge"]) for r in nodes])
+    w, f = (np.load(os.path.join(run, "densities_%s.npy" % k))[-1] for k in "wf")
+    mw, mf = w * measure, f * measure
+    on = lambda m, e: m[edge == e]
+    asym = lambda m: (np.abs(on(m, 1) - on(m, 3)).sum() + np.abs(on(m, 2) - on(m, 4)).sum()) / m.sum()
+    return {"firm_share_central": float(on(mf, 0).sum() / mf.sum()),
+            "worker_share_central": float(on(mw, 0).sum() / mw.sum()),
+            "worker_max_edge": int(edge[np.argmax(w)]), "firm_max_edge": int(edge[np.argmax(f)]),
+            "mirror_asymmetry_w": float(asym(mw)), "mirror_asymmetry_f": float(asym(mf))}
 
 
 def main():
@@ -27,6 +50,7 @@ def main():
     ap.add_argument("--network", default=os.path.join(root, "data/networks/triangle.net"))
     ap.add_argument("--config", default=os.path.join(root, "data/mfg/test1a.toml"))
     ap.add_argument("--scales", default="1,2,4,8,16,32")
+    ap.add_argument("--newton-from", type=float, help="solve the scales from this one on by Newton-Krylov")
     ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
     ap.add_argument("--migra", default=os.path.join(root, "build/host/migra"))
     ap.add_argument("--out", help="keep the configs, the job and the run here (default: a temporary folder)")
@@ -41,7 +65,10 @@ def main():
     job, prev, nus = [], None, {}
     for s in scales:
         name = "nu%g" % s
-        cfg, *nus[s] = scaled_viscosities(config_with(base, extra) if extra else base, s)
+        settings = dict(extra)
+        if args.newton_from is not None and s >= args.newton_from:
+            settings["solver"] = '"newton"'
+        cfg, *nus[s] = scaled_viscosities(config_with(base, settings) if settings else base, s)
         path = os.path.join(work, name + ".toml")
         open(path, "w").write(cfg)
         job.append('[tasks."%s"]\nkind = "mfg"\nnetwork = "%s"\nconfig = "%s"\n' % (name, os.path.abspath(args.network), path))
@@ -54,15 +81,24 @@ def main():
     subprocess.run([args.migra, "run", job_path, "--out", os.path.join(work, "run"), "--progress", "none", "--quiet"],
                    check=True)
     records = []
+    theta = sum(1 for line in open(args.network) if line.split()[:1] == ["edge"]) == 5  # Test 2's graph
     for s in scales:
-        m = json.load(open(os.path.join(work, "run", "nu%g" % s, "metrics.json")))
+        run = os.path.join(work, "run", "nu%g" % s)
+        m = json.load(open(os.path.join(run, "metrics.json")))
         rec = {"scale": s, "nu_w": nus[s][0], "nu_f": nus[s][1],
-               **{k: m[k] for k in ("converged", "iterations", "residual", "overlap", "peak_w", "peak_f",
-                                    "clusters_w", "clusters_f")}}
+               **{k: m[k] for k in ("solver", "converged", "iterations", "sweeps", "residual", "overlap", "peak_w",
+                                    "peak_f", "clusters_w", "clusters_f")}}
+        if theta:
+            rec.update(test2_metrics(run))
         records.append(rec)
-        print("nu / %-5g %s after %3d iterations (residual %.2e); overlap %.3f, peaks %.2f / %.2f, clusters %d / %d"
-              % (s, "converged" if rec["converged"] else "NOT converged", rec["iterations"], rec["residual"],
-                 rec["overlap"], rec["peak_w"], rec["peak_f"], rec["clusters_w"], rec["clusters_f"]), flush=True)
+        how = ("%3d iterations" % rec["iterations"] if rec["solver"] == "picard"
+               else "%3d Newton steps (%d sweeps)" % (rec["iterations"], rec["sweeps"]))
+        print("nu / %-5g %s after %s (residual %.2e); overlap %.3f, peaks %.2f / %.2f, clusters %d / %d"
+              % (s, "converged" if rec["converged"] else "NOT converged", how, rec["residual"],
+                 rec["overlap"], rec["peak_w"], rec["peak_f"], rec["clusters_w"], rec["clusters_f"])
+              + ("; firms on the central arc %.2f, workers' maximum on edge %d, mirror asymmetry %.1e / %.1e"
+                 % (rec["firm_share_central"], rec["worker_max_edge"], rec["mirror_asymmetry_w"],
+                    rec["mirror_asymmetry_f"]) if theta else ""), flush=True)
     if args.json:
         json.dump({"network": os.path.relpath(args.network, root), "config": os.path.relpath(args.config, root),
                    "settings": extra, "seconds": round(time.time() - start, 1), **provenance(root),

@@ -125,6 +125,8 @@ mfg::MfgConfig parse_mfg_config(const std::string& text, const std::string& name
                {"tol", [&](auto& n, auto& k) { r.real(n, k, c.tol); }},
                {"max-iter", [&](auto& n, auto& k) { r.integer(n, k, c.max_iter); }},
                {"theta", [&](auto& n, auto& k) { r.real(n, k, c.theta); }},
+               {"solver", [&](auto& n, auto& k) { r.text(n, k, c.solver); }},
+               {"krylov", [&](auto& n, auto& k) { r.integer(n, k, c.krylov); }},
                {"a-max", [&](auto& n, auto& k) { r.real(n, k, c.controls.a_max); }},
                {"n-alpha", [&](auto& n, auto& k) { r.integer(n, k, c.controls.n); }},
                {"refine-controls", [&](auto& n, auto& k) { r.flag(n, k, c.controls.refine); }},
@@ -142,6 +144,9 @@ mfg::MfgConfig parse_mfg_config(const std::string& text, const std::string& name
     r.problems.push_back(name + ": [mfg] cost must be linear, sqrt or quadratic, got '" + c.cost + "'");
   if (c.potential != "A" && c.potential != "B" && c.potential != "C")
     r.problems.push_back(name + ": [mfg] potential must be A, B or C, got '" + c.potential + "'");
+  if (c.solver != "picard" && c.solver != "newton")
+    r.problems.push_back(name + ": [mfg] solver must be picard or newton, got '" + c.solver + "'");
+  if (c.krylov < 1) r.problems.push_back(name + ": [mfg] krylov must be >= 1");
   if (c.rent_kernel != "ball" && c.rent_kernel != "gaussian")
     r.problems.push_back(name + ": [mfg] rent-kernel must be ball or gaussian, got '" + c.rent_kernel + "'");
   if (!(c.T > 0 && c.dt > 0 && c.dx > 0 && c.eps > 0 && c.tol > 0 && c.max_iter >= 1 && c.theta > 0 && c.theta <= 1))

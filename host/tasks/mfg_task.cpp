@@ -81,6 +81,7 @@ void run(job::TaskContext& ctx) {
   const mfg::Network net = mfg::read_network(p["network"]);
   mfg::MfgConfig cfg = p.contains("config") ? read_mfg_config(p["config"]) : default_mfg_config();
   if (p.contains("max-iter")) cfg.max_iter = p["max-iter"];
+  if (p.contains("solver")) cfg.solver = p["solver"].get<std::string>();
   const mfg::Grid g = mfg::make_grid(net, cfg.dx);
   const int N = g.nodes();
   if (p.contains("monte-carlo"))  // refused now rather than after the solve
@@ -108,12 +109,14 @@ void run(job::TaskContext& ctx) {
     nodes += line;
   }
   ctx.write_output("nodes.csv", nodes);
-  std::string res = "iteration,residual,theta\n";
+  const bool newton = cfg.solver == "newton";  // residuals: the start's, then one per step
+  std::string res = newton ? "step,residual,step_length\n" : "iteration,residual,theta\n";
   std::vector<double> it;
   for (size_t k = 0; k < r.residuals.size(); ++k) {
-    std::snprintf(line, sizeof line, "%zu,%.17g,%.17g\n", k + 1, r.residuals[k], r.thetas[k]);
+    const size_t step = newton ? k : k + 1;
+    std::snprintf(line, sizeof line, "%zu,%.17g,%.17g\n", step, r.residuals[k], r.thetas[k]);
     res += line;
-    it.push_back(double(k + 1));
+    it.push_back(double(step));
   }
   ctx.write_output("residuals.csv", res);
 
@@ -121,7 +124,8 @@ void run(job::TaskContext& ctx) {
   const mfg::RegimeMetrics rm = mfg::regime_metrics(g, r.Mw.data() + last, r.Mf.data() + last, r.mass_w, r.mass_f);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   nlohmann::json m = {{"nodes", N}, {"time_steps", r.NT}, {"edges", net.edges.size()}, {"length", net.total_length()},
-                      {"converged", r.converged}, {"iterations", r.iterations},
+                      {"solver", cfg.solver}, {"converged", r.converged}, {"iterations", r.iterations},
+                      {"sweeps", r.sweeps},
                       {"residual", r.residuals.empty() ? 0.0 : r.residuals.back()}, {"tol", cfg.tol},
                       {"overlap", rm.overlap}, {"peak_w", rm.peak_w}, {"peak_f", rm.peak_f},
                       {"clusters_w", rm.clusters_w}, {"clusters_f", rm.clusters_f},
@@ -161,7 +165,7 @@ void run(job::TaskContext& ctx) {
   ctx.write_output("final_densities.svg", report::svg_network(g.px, g.py, edges, {{"workers", "#2a6fb0", fw}, {"firms", "#d2482b", ff}}, line));
   report::CurveOptions o;
   o.title = "Fixed-point residual";
-  o.x_label = "Picard iteration";
+  o.x_label = newton ? "Newton step" : "Picard iteration";
   o.y_label = "max_k,n |M~ - M|_1 / Mass";
   o.log_y = true;
   ctx.write_output("residuals.svg", report::svg_curves({{"residual", "#2a6fb0", it, r.residuals, {}, {}}}, o));
@@ -169,10 +173,13 @@ void run(job::TaskContext& ctx) {
   // Timings go to the manifest only, so that a resumed solve writes the same metrics.json.
   ctx.result = m;
   ctx.result["seconds"] = seconds;
-  ctx.result["seconds_per_picard_iteration"] = seconds / std::max(1, r.iterations - r.resumed_at);
+  ctx.result[newton ? "seconds_per_newton_step" : "seconds_per_picard_iteration"] =
+      seconds / std::max(1, r.iterations - r.resumed_at);
   ctx.result["resumed_at_iteration"] = r.resumed_at;
-  std::snprintf(line, sizeof line, "%d nodes x %d steps: %s after %d Picard iterations (residual %.2e); overlap %.3f, "
-                "peaks %.2f / %.2f, clusters %d / %d", N, r.NT, r.converged ? "converged" : "NOT CONVERGED", r.iterations,
+  const std::string done = newton ? std::to_string(r.iterations) + " Newton steps (" + std::to_string(r.sweeps) + " sweeps)"
+                                  : std::to_string(r.iterations) + " Picard iterations";
+  std::snprintf(line, sizeof line, "%d nodes x %d steps: %s after %s (residual %.2e); overlap %.3f, "
+                "peaks %.2f / %.2f, clusters %d / %d", N, r.NT, r.converged ? "converged" : "NOT CONVERGED", done.c_str(),
                 r.residuals.empty() ? 0.0 : r.residuals.back(), rm.overlap, rm.peak_w, rm.peak_f, rm.clusters_w, rm.clusters_f);
   ctx.summary.push_back(line);
 }
@@ -188,7 +195,11 @@ job::TaskKind mfg_task_kind() {
   k.params = {
       {"network", ParamType::Path, "Network file: 'vertex ID X Y' and 'edge A B [length=L] [h=H]' lines", nullptr, {}, true},
       {"config", ParamType::Path, "MFG configuration (TOML: [mfg], [workers], [firms]); default: paper 001's Table 1"},
-      {"max-iter", ParamType::Int, "Override the Picard iteration cap of the config", nullptr, {}, false, 1.0},
+      {"max-iter", ParamType::Int, "Override the config's cap on Picard iterations (or Newton steps)", nullptr, {}, false, 1.0},
+      {"solver", ParamType::String,
+       "Override the config's solver: picard (damped fixed-point iteration) or newton (Newton-Krylov on G(M) - M = 0, "
+       "for where Picard stalls, e.g. small viscosities; best started from a nearby solution with guess-w/-f)",
+       nullptr, {"picard", "newton"}},
       {"guess-w", ParamType::Path,
        "densities_w.npy of an earlier mfg run with the same network, dx, dt and T: with guess-f, the first Picard "
        "iterate instead of m0 held at every time (continuation in a parameter; in a job, \"@TASK/densities_w.npy\")"},

@@ -7,6 +7,7 @@
 #include "kernels/core/error.hpp"
 #include "kernels/ot/sinkhorn.hpp"
 #include "models/bytes.hpp"
+#include "models/city_mfg/picard_map.hpp"
 
 namespace migra::mfg {
 namespace {
@@ -175,18 +176,12 @@ void rents(const Grid& g, const Balls& balls, const MfgConfig& cfg, const double
 
 namespace {
 
-/// Where a Picard iteration leaves the solve: enough to go on with the same bits.
-struct PicardState {
-  int done = 0, stage = 0, since_stage = 0;
-  ot::SinkhornResult warm;
-};
+constexpr double kStateVersion = 2;  // 2 added the sweep count; 1 (without) is still read
 
-constexpr double kStateVersion = 1;
-
-std::string save_state(const MfgResult& r, const PicardState& st) {
+std::string save_state(const MfgResult& r, const SolveState& st) {
   const std::vector<double> head = {kStateVersion, double(st.done), double(st.stage), double(st.since_stage),
                                     double(r.ot_iterations), double(r.floor_hits), double(st.warm.batch),
-                                    double(st.warm.n), double(st.warm.m)};
+                                    double(st.warm.n), double(st.warm.m), double(r.sweeps)};
   std::string bytes;
   append_vector(bytes, head);
   for (const auto* v : {&r.Mw, &r.Mf, &r.residuals, &r.thetas, &st.warm.f, &st.warm.g}) append_vector(bytes, *v);
@@ -194,10 +189,11 @@ std::string save_state(const MfgResult& r, const PicardState& st) {
   return bytes;
 }
 
-void load_state(const std::string& bytes, MfgResult& r, PicardState& st) {
+void load_state(const std::string& bytes, MfgResult& r, SolveState& st) {
   std::vector<double> head, Mw, Mf;
   std::size_t at = read_vector(bytes, 0, head);
-  MIGRA_THROW_IF_NOT_FMT(head.size() == 9 && head[0] == kStateVersion, "mfg checkpoint: unknown layout");
+  MIGRA_THROW_IF_NOT_FMT((head.size() == 10 && head[0] == kStateVersion) || (head.size() == 9 && head[0] == 1),
+                         "mfg checkpoint: unknown layout");
   for (auto* v : {&Mw, &Mf, &r.residuals, &r.thetas, &st.warm.f, &st.warm.g}) at = read_vector(bytes, at, *v);
   MIGRA_THROW_IF_NOT_FMT(Mw.size() == r.Mw.size() && Mf.size() == r.Mf.size(), "mfg checkpoint: another grid");
   r.Mw = std::move(Mw);
@@ -210,8 +206,53 @@ void load_state(const std::string& bytes, MfgResult& r, PicardState& st) {
   st.warm.batch = int(head[6]);
   st.warm.n = int(head[7]);
   st.warm.m = int(head[8]);
+  r.sweeps = head.size() == 10 ? (long long)head[9] : st.done;
   r.ot_method = bytes.substr(at);
   r.iterations = r.resumed_at = st.done;
+}
+
+/// The damped Picard iteration M <- (1 - theta) M + theta G(M) (header), from r's masses.
+void picard_solve(const PicardMap& G, const MfgConfig& cfg, MfgResult& r, SolveState& st,
+                  const std::function<void(int, double)>& on_iteration,
+                  const std::function<void(const MfgResult&, const SolveState&)>& save) {
+  int &since_stage = st.since_stage, &stage = st.stage;
+  double theta = cfg.theta;
+  for (int s = st.done; s < cfg.max_iter; ++s) {
+    r.controls_w = Controls{}, r.controls_f = Controls{};  // the last iteration's only: free them first
+    Sweep sw = G(r.Mw.data(), r.Mf.data(), s > 0 ? &st.warm : nullptr);
+    ++r.sweeps;
+    if (cfg.ot_coupling) {
+      r.ot_iterations += sw.ot.iterations;
+      r.ot_method = sw.ot.method;
+      r.floor_hits += sw.floor_hits;
+      st.warm = std::move(sw.ot);
+    }
+    const double err = G.distance(sw.Mw.data(), sw.Mf.data(), r.Mw.data(), r.Mf.data());
+    // damping: the configured theta, then half of it, then fictitious play 1/(s+1), each time
+    // the residual has not dropped by 10% over kStallIterations iterations
+    if (since_stage >= kStallIterations && stage < 2 &&
+        err > 0.9 * r.residuals[r.residuals.size() - size_t(kStallIterations)]) {
+      ++stage;
+      since_stage = 0;
+    }
+    ++since_stage;
+    theta = stage == 0 ? cfg.theta : stage == 1 ? 0.5 * cfg.theta : 1.0 / double(s + 1);
+    for (size_t k = 0; k < r.Mw.size(); ++k) {
+      r.Mw[k] = (1.0 - theta) * r.Mw[k] + theta * sw.Mw[k];
+      r.Mf[k] = (1.0 - theta) * r.Mf[k] + theta * sw.Mf[k];
+    }
+    PicardMap::keep(sw, r);
+    r.residuals.push_back(err);
+    r.thetas.push_back(theta);
+    r.iterations = s + 1;
+    if (on_iteration) on_iteration(s, err);
+    if (err < cfg.tol) {
+      r.converged = true;
+      break;
+    }
+    st.done = s + 1;
+    if (st.done < cfg.max_iter) save(r, st);
+  }
 }
 
 }  // namespace
@@ -223,110 +264,17 @@ MfgResult solve_mfg(Backend& be, const Grid& g, const std::vector<double>& D, co
                          "mfg: T, dt, eps, tol must be > 0 and max_iter >= 1");
   MIGRA_THROW_IF_NOT_FMT(cfg.potential == "A" || cfg.potential == "B" || cfg.potential == "C",
                          "mfg: potential must be A, B or C, got '%s'", cfg.potential.c_str());
-  MfgResult r;
-  r.NT = cfg.steps();
-  r.N = g.nodes();
-  const int N = r.N, NT = r.NT;
-  const size_t plane = size_t(N);
-  // initial masses M = m0 |C|
-  std::vector<double> M0w = initial_density(g, cfg.workers.initial), M0f = initial_density(g, cfg.firms.initial);
-  for (int q = 0; q < N; ++q) {
-    MIGRA_THROW_IF_NOT_FMT(M0w[size_t(q)] >= 0.0 && M0f[size_t(q)] >= 0.0, "mfg: an initial density is negative");
-    M0w[size_t(q)] *= g.measure[size_t(q)];
-    M0f[size_t(q)] *= g.measure[size_t(q)];
-  }
-  r.mass_w = std::accumulate(M0w.begin(), M0w.end(), 0.0);
-  r.mass_f = std::accumulate(M0f.begin(), M0f.end(), 0.0);
-  MIGRA_THROW_IF_NOT_FMT(r.mass_w > 0.0 && r.mass_f > 0.0, "mfg: both populations need positive mass");
-  r.Mw.resize(size_t(NT + 1) * plane);
-  r.Mf.resize(size_t(NT + 1) * plane);
-  for (int n = 0; n <= NT; ++n) {
-    std::copy(M0w.begin(), M0w.end(), r.Mw.begin() + long(n) * N);
-    std::copy(M0f.begin(), M0f.end(), r.Mf.begin() + long(n) * N);
-  }
-  if (guess) {
-    MIGRA_THROW_IF_NOT_FMT(guess->Mw.size() == r.Mw.size() && guess->Mf.size() == r.Mf.size(),
-                           "mfg: the initial guess has %zu / %zu masses, the grid needs %zu", guess->Mw.size(),
-                           guess->Mf.size(), r.Mw.size());
-    r.Mw = guess->Mw;
-    r.Mf = guess->Mf;
-  }
-  const std::vector<double> cost = commuting_costs(cfg.cost, D);
-  const Balls balls = make_balls(g, D, cfg.r, cfg.rent_kernel);
-
-  PicardState st;
+  MIGRA_THROW_IF_NOT_FMT(cfg.solver == "picard" || cfg.solver == "newton", "mfg: solver must be picard or newton, got '%s'",
+                         cfg.solver.c_str());
+  const PicardMap G(be, g, D, cfg);
+  MfgResult r = G.start(guess);
+  SolveState st;
   if (!ck.initial.empty()) load_state(ck.initial, r, st);
-  ot::SinkhornResult& warm = st.warm;
-  int &since_stage = st.since_stage, &stage = st.stage;
-  std::vector<double> Gw(size_t(NT) * plane), Gf(size_t(NT) * plane), Fw(plane), Ff(plane);
-  double theta = cfg.theta;
-  for (int s = st.done; s < cfg.max_iter; ++s) {
-    if (cfg.ot_coupling) {
-      MarketPotentials mp = market_potentials(be, g, cost, cfg, r.Mw.data(), r.Mf.data(), NT, r.mass_w, r.mass_f,
-                                              s > 0 ? &warm : nullptr);
-      warm = std::move(mp.sinkhorn);
-      r.phi_w = std::move(mp.w);
-      r.phi_f = std::move(mp.f);
-      r.ot_iterations += warm.iterations;
-      r.ot_method = warm.method;
-      r.floor_hits += mp.floor_hits;
-    } else {
-      r.phi_w.assign(size_t(NT) * plane, 0.0);
-      r.phi_f.assign(size_t(NT) * plane, 0.0);
-    }
-    for (int n = 0; n < NT; ++n) {
-      rents(g, balls, cfg, r.Mw.data() + size_t(n) * plane, r.Mf.data() + size_t(n) * plane, Fw.data(), Ff.data());
-      for (int q = 0; q < N; ++q) {
-        const size_t k = size_t(n) * plane + size_t(q);
-        Gw[k] = r.phi_w[k] + Fw[size_t(q)];
-        Gf[k] = r.phi_f[k] + Ff[size_t(q)];
-      }
-    }
-    r.controls_w = Controls{}, r.controls_f = Controls{};  // the last iteration's only: free them first
-    Controls cw, cf;
-    r.Uw = solve_hj(g, cfg.workers.sl, cfg.controls, cfg.dt, NT, Gw, cw);
-    r.Uf = solve_hj(g, cfg.firms.sl, cfg.controls, cfg.dt, NT, Gf, cf);
-    r.saturated = cw.saturated + cf.saturated;
-    const std::vector<double> Mw = solve_fp(g, cfg.workers.sl, cfg.dt, NT, cw, M0w);
-    const std::vector<double> Mf = solve_fp(g, cfg.firms.sl, cfg.dt, NT, cf, M0f);
-    double err = 0.0;
-    for (int n = 0; n <= NT; ++n) {
-      double ew = 0.0, ef = 0.0;
-      for (int q = 0; q < N; ++q) {
-        const size_t k = size_t(n) * plane + size_t(q);
-        ew += std::fabs(Mw[k] - r.Mw[k]);
-        ef += std::fabs(Mf[k] - r.Mf[k]);
-      }
-      err = std::max({err, ew / r.mass_w, ef / r.mass_f});
-    }
-    // damping: the configured theta, then half of it, then fictitious play 1/(s+1), each time
-    // the residual has not dropped by 10% over kStallIterations iterations
-    if (since_stage >= kStallIterations && stage < 2 &&
-        err > 0.9 * r.residuals[r.residuals.size() - size_t(kStallIterations)]) {
-      ++stage;
-      since_stage = 0;
-    }
-    ++since_stage;
-    theta = stage == 0 ? cfg.theta : stage == 1 ? 0.5 * cfg.theta : 1.0 / double(s + 1);
-    for (size_t k = 0; k < r.Mw.size(); ++k) {
-      r.Mw[k] = (1.0 - theta) * r.Mw[k] + theta * Mw[k];
-      r.Mf[k] = (1.0 - theta) * r.Mf[k] + theta * Mf[k];
-    }
-    r.controls_w = std::move(cw);
-    r.controls_f = std::move(cf);
-    r.residuals.push_back(err);
-    r.thetas.push_back(theta);
-    r.iterations = s + 1;
-    if (on_iteration) on_iteration(s, err);
-    if (err < cfg.tol) {
-      r.converged = true;
-      break;
-    }
-    st.done = s + 1;
-    if (ck.save && ck.every > 0 && st.done % ck.every == 0 && st.done < cfg.max_iter) ck.save([&] { return save_state(r, st); });
-  }
-  r.G_w = std::move(Gw);
-  r.G_f = std::move(Gf);
+  const auto save = [&](const MfgResult& now, const SolveState& state) {
+    if (ck.save && ck.every > 0 && state.done % ck.every == 0) ck.save([&] { return save_state(now, state); });
+  };
+  if (cfg.solver == "newton") newton_solve(G, cfg, r, st, on_iteration, save);
+  else picard_solve(G, cfg, r, st, on_iteration, save);
   return r;
 }
 

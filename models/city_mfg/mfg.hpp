@@ -14,7 +14,8 @@
 /// Picard iteration M <- (1 - theta) M + theta FP(HJ(OT(M), F(M))) until
 ///   err = max_{k,n} sum_q |M~^k_{q,n} - M^k_{q,n}| / Mass^k < tol,
 /// with theta = cfg.theta (1), then half of it after 5 iterations without progress, then 1/(s+1)
-/// (fictitious play).
+/// (fictitious play). Where that stalls (small viscosities), solver = "newton" solves
+/// G(M) - M = 0 by Newton–Krylov instead (picard_map.hpp, mfg_newton.cpp).
 #include <functional>
 #include <string>
 #include <vector>
@@ -58,8 +59,10 @@ struct MfgConfig {
   std::string rent_kernel = "ball";
   ControlGrid controls;
   double tol = 1e-4;
-  int max_iter = 200;
+  int max_iter = 200;              ///< Picard iterations, or Newton steps
   double theta = 1.0;
+  std::string solver = "picard";   ///< picard | newton
+  int krylov = 30;                 ///< newton: GMRES vectors per step (Jacobian products)
   double ot_tol = 1e-10;
   int ot_max_iter = 2000;
   PopulationConfig workers, firms;
@@ -72,8 +75,9 @@ struct MfgResult {
   std::vector<double> Mw, Mf;      ///< masses (N_T + 1) x N
   std::vector<double> Uw, Uf;      ///< value functions (N_T + 1) x N
   std::vector<double> phi_w, phi_f;  ///< OT potentials N_T x N (normalised)
-  std::vector<double> residuals;   ///< err per Picard iteration
-  std::vector<double> thetas;      ///< damping used per iteration
+  std::vector<double> residuals;   ///< err per Picard iteration or Newton step
+  std::vector<double> thetas;      ///< damping used per iteration (Newton: the line search's step)
+  long long sweeps = 0;            ///< applications of the Picard map (Newton: with its products)
   int iterations = 0;
   bool converged = false;
   long long saturated = 0;         ///< control argmins at +-a_max (last iteration)

@@ -429,6 +429,23 @@ TEST_CASE("migra mfg: a small triangle run, its outputs, and config errors with 
     REQUIRE(std::fabs(double(mci[pop]["cost_z"])) < 4.0);
   }
   REQUIRE(int(m["iterations"]) > 1);
+  // Newton-Krylov from the CLI: the same fixed point as the Picard run above, its residual
+  // trace starting from the start's
+  const Run newton = run_migra("mfg --network " + net + " --config " + cfg + " --solver newton --progress none --out " +
+                               (dir / "newton").string());
+  INFO(newton.output);
+  REQUIRE(newton.status == 0);
+  REQUIRE(newton.output.find("Newton steps") != std::string::npos);
+  const auto mn = read_json(dir / "newton" / "metrics.json");
+  REQUIRE(mn["solver"] == "newton");
+  REQUIRE(mn["converged"] == true);
+  REQUIRE(int(mn["sweeps"]) > int(mn["iterations"]));
+  REQUIRE(double(mn["overlap"]) == Approx(double(m["overlap"])).margin(1e-3));
+  std::ifstream trace(dir / "newton" / "residuals.csv");
+  std::getline(trace, line);
+  REQUIRE(line == "step,residual,step_length");
+  std::getline(trace, line);
+  REQUIRE(line.rfind("0,", 0) == 0);
   const Run mismatched = run_migra("mfg --network " + net + " --config " +
                                    write(dir / "fine.toml", "[mfg]\ndx = 0.025\nT = 0.5\n") + guess +
                                    " --progress none --out " + (dir / "bad").string());
@@ -440,6 +457,7 @@ TEST_CASE("migra mfg: a small triangle run, its outputs, and config errors with 
       {"[workers]\nlambda = \"one\"\n", "bad.toml:2:10: 'lambda' must be a number"},
       {"[mfg]\ncost = \"cubic\"\n", "cost must be linear, sqrt or quadratic"},
       {"[mfg]\nrent-kernel = \"box\"\n", "rent-kernel must be ball or gaussian, got 'box'"},
+      {"[mfg]\nsolver = \"anderson\"\n", "[mfg] solver must be picard or newton, got 'anderson'"},
       {"[firms]\novershoot = \"sideways\"\n", "[firms] overshoot must be \"all\" or \"onward\", got 'sideways'"},
       {"[workers]\ndiffusion = \"spectral\"\n", "[workers] diffusion must be \"branches\" or \"implicit\", got 'spectral'"},
       {"[mfg\n", "bad.toml:1"},

@@ -1,5 +1,5 @@
-// Cholesky solves against the residual of the original system, and the Poisson sampler's
-// moments and zero-probability against the distribution's.
+// Cholesky and GMRES solves against the residual of the original system, and the Poisson
+// sampler's moments and zero-probability against the distribution's.
 #include <catch2/catch.hpp>
 #include <array>
 #include <cmath>
@@ -11,6 +11,7 @@
 
 #include "kernels/linalg/batched_products.hpp"
 #include "kernels/linalg/cholesky.hpp"
+#include "kernels/linalg/gmres.hpp"
 #include "kernels/lsq/flow_normal.hpp"
 #include "kernels/random/poisson.hpp"
 
@@ -42,6 +43,74 @@ TEST_CASE("cholesky: L Lᵀ x = b solves SPD systems, indefinite ones are refuse
   }
   std::vector<double> indefinite{1, 2, 2, 1};
   CHECK_FALSE(linalg::cholesky_factor(indefinite, 2));
+}
+
+TEST_CASE("gmres: solves nonsymmetric systems, restarted or not, and ends when the Krylov space does", "[linalg]") {
+  std::mt19937_64 rng(5);
+  std::normal_distribution<double> z;
+  const int n = 60;
+  std::vector<double> A(size_t(n) * size_t(n)), b(static_cast<size_t>(n));
+  for (int i = 0; i < n; ++i)
+    for (int j = 0; j < n; ++j) A[size_t(i * n + j)] = (i == j ? 3.0 : 0.0) + z(rng) / std::sqrt(double(n));
+  for (double& v : b) v = z(rng);
+  int calls = 0;
+  const linalg::LinearOperator op = [&](const std::vector<double>& v, std::vector<double>& Av) {
+    ++calls;
+    Av.assign(v.size(), 0.0);
+    for (int i = 0; i < n; ++i)
+      for (int j = 0; j < n; ++j) Av[size_t(i)] += A[size_t(i * n + j)] * v[size_t(j)];
+  };
+  const auto true_residual = [&](const std::vector<double>& x) {
+    std::vector<double> Ax;
+    op(x, Ax);
+    double r = 0, nb = 0;
+    for (int i = 0; i < n; ++i) r += (b[size_t(i)] - Ax[size_t(i)]) * (b[size_t(i)] - Ax[size_t(i)]), nb += b[size_t(i)] * b[size_t(i)];
+    return std::sqrt(r / nb);
+  };
+  SECTION("full GMRES: one cycle of n vectors reaches any tolerance") {
+    linalg::GmresConfig c;
+    c.restart = n;
+    c.rtol = 1e-12;
+    const auto r = linalg::gmres(op, b, c);
+    REQUIRE(r.products == calls);
+    REQUIRE(r.products <= n + 1);
+    REQUIRE(r.converged);
+    REQUIRE(true_residual(r.x) < 1e-11);
+  }
+  SECTION("GMRES(5) restarted: the tracked residual is the true one") {
+    linalg::GmresConfig c;
+    c.restart = 5;
+    c.cycles = 40;
+    c.rtol = 1e-9;
+    const auto r = linalg::gmres(op, b, c);
+    REQUIRE(r.converged);
+    REQUIRE(true_residual(r.x) < 2e-9);
+    REQUIRE(true_residual(r.x) == Approx(r.residual).epsilon(0.05));
+    linalg::GmresConfig one = c;  // one cycle only: not there yet, and says so
+    one.cycles = 1;
+    const auto short_run = linalg::gmres(op, b, one);
+    REQUIRE_FALSE(short_run.converged);
+    REQUIRE(short_run.residual == Approx(true_residual(short_run.x)).epsilon(1e-6));
+  }
+  SECTION("three distinct eigenvalues: exact after three products") {
+    const linalg::LinearOperator diag3 = [&](const std::vector<double>& v, std::vector<double>& Av) {
+      Av.resize(v.size());
+      for (size_t i = 0; i < v.size(); ++i) Av[i] = (1.0 + double(i % 3)) * v[i];
+    };
+    linalg::GmresConfig c;
+    c.restart = 30;
+    c.rtol = 1e-13;
+    const auto r = linalg::gmres(diag3, b, c);
+    REQUIRE(r.converged);
+    REQUIRE(r.products <= 4);  // r0's product, then three Arnoldi vectors
+    for (int i = 0; i < n; ++i) REQUIRE(r.x[size_t(i)] == Approx(b[size_t(i)] / (1.0 + i % 3)).epsilon(1e-10));
+  }
+  SECTION("b = 0 gives x = 0 without a product") {
+    const auto r = linalg::gmres(op, std::vector<double>(static_cast<size_t>(n), 0.0), {});
+    REQUIRE(r.converged);
+    REQUIRE(calls == 0);
+    for (double v : r.x) REQUIRE(v == 0.0);
+  }
 }
 
 TEST_CASE("apply_rows and apply_cols: a batch times one matrix, against the plain sums", "[linalg]") {

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <sstream>
 #include <functional>
 #include <map>
 #include <numeric>
@@ -557,6 +558,67 @@ TEST_CASE("Monotone case: different first iterates converge to the same solution
     CHECK(other.residuals.front() > 10 * cfg.tol);  // it did start elsewhere
     REQUIRE(diff < 10 * cfg.tol);
   }
+}
+
+TEST_CASE("Newton-Krylov reaches Picard's fixed point, quadratically, and resumes to the same bits", "[mfg]") {
+  auto cpu = make_cpu_backend();
+  const Network net = parse_network(kTheta, "theta.net");
+  const Grid g = make_grid(net, 0.1);
+  MfgConfig cfg;
+  cfg.dx = 0.1;
+  cfg.dt = 0.1;
+  cfg.T = 1.0;
+  cfg.potential = "C";  // Test 2 as in data/mfg/test2-linear.toml, on a coarse grid
+  cfg.controls.temperature = 1e-3;
+  cfg.workers.C = 10, cfg.firms.C = 5;
+  cfg.workers.sl.diffusion = cfg.firms.sl.diffusion = "implicit";
+  cfg.workers.initial = {"gaussian", 1.0, 2.0, 2.0, 0.0, 0.5, 0.0, 0.02};
+  cfg.firms.initial = {"uniform", 1.0};
+  cfg.tol = 1e-10;
+  cfg.max_iter = 300;
+  const std::vector<double> D = node_distances(g);
+  const MfgResult picard = solve_mfg(*cpu, g, D, cfg);
+  INFO("Picard: " << picard.iterations << " iterations, residual " << picard.residuals.back());
+  REQUIRE(picard.converged);
+  MfgConfig nc = cfg;
+  nc.solver = "newton";
+  nc.max_iter = 20;
+  std::vector<std::string> saved;
+  models::Checkpointing ck;
+  ck.every = 1;
+  ck.save = [&](const models::StateBytes& state) { saved.push_back(state()); };
+  const MfgResult newton = solve_mfg(*cpu, g, D, nc, {}, ck);
+  std::ostringstream trace;
+  for (size_t k = 0; k < newton.residuals.size(); ++k) trace << newton.residuals[k] << " (step " << newton.thetas[k] << ") ";
+  INFO("Newton residuals: " << trace.str() << "; " << newton.sweeps << " sweeps; Picard " << picard.iterations);
+  REQUIRE(newton.converged);
+  REQUIRE(newton.iterations <= 8);
+  REQUIRE(newton.residuals.size() == size_t(newton.iterations) + 1);  // the start, then each step
+  // superlinear: the second step contracts the residual far more than the first (Picard's
+  // contraction is about constant); after that the OT tolerance's noise floor is near
+  const std::vector<double>& res = newton.residuals;
+  REQUIRE(res.size() >= 3);
+  CHECK(res[2] / res[1] < 0.1 * res[1] / res[0]);
+  double diff = 0.0;
+  for (size_t q = 0; q < picard.Mw.size(); ++q)
+    diff = std::max({diff, std::fabs(newton.Mw[q] - picard.Mw[q]) / picard.mass_w,
+                     std::fabs(newton.Mf[q] - picard.Mf[q]) / picard.mass_f});
+  REQUIRE(diff < 1e-9);
+  REQUIRE(newton.Uw.size() == picard.Uw.size());  // the solution's value functions are kept
+  for (size_t q = 0; q < picard.Uw.size(); ++q) REQUIRE(newton.Uw[q] == Approx(picard.Uw[q]).margin(1e-6));
+
+  REQUIRE(saved.size() == size_t(newton.iterations) - 1);  // after every step but the last
+  models::Checkpointing from;
+  from.initial = saved[0];
+  const MfgResult resumed = solve_mfg(*cpu, g, D, nc, {}, from);
+  REQUIRE(resumed.resumed_at == 1);
+  REQUIRE(resumed.Mw == newton.Mw);
+  REQUIRE(resumed.Mf == newton.Mf);
+  REQUIRE(resumed.Uf == newton.Uf);
+  REQUIRE(resumed.residuals == newton.residuals);
+  REQUIRE(resumed.thetas == newton.thetas);
+  REQUIRE(resumed.sweeps == newton.sweeps);
+  REQUIRE(resumed.ot_iterations == newton.ot_iterations);
 }
 
 TEST_CASE("A Picard solve resumed from a checkpoint ends with the uninterrupted bits", "[mfg]") {

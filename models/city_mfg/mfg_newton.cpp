@@ -1,0 +1,119 @@
+// Newton–Krylov for the MFG's fixed point (picard_map.hpp), where the damped Picard iteration
+// stops contracting (small viscosities: issue 5's note, tools/mfg_newton.py, which this ports).
+//   F(M) = G(M) - M = 0,   J d = -F(M),   J v ~ (G(M + h v / |v|) - G(M)) |v| / h - v
+// The unknowns are both populations' masses at t_1..t_NT (row 0 is m0, not an unknown). Each
+// step solves for d by GMRES(krylov) to 1e-4 relative (kernels/linalg/gmres.hpp: one sweep of
+// G per Jacobian product, Sinkhorn warm-started from the step's base point), then backtracks
+// on |F| from the full step down to 1/64 of it. Masses stay >= 0: every trial point is clipped
+// at 0, as G needs of its argument. The residual is Picard's (max over times of the L1 gap
+// per population over its mass), so both solvers stop at the same `tol`.
+#include <algorithm>
+#include <cmath>
+
+#include "kernels/linalg/gmres.hpp"
+#include "models/city_mfg/picard_map.hpp"
+
+namespace migra::mfg {
+namespace {
+
+constexpr double kGmresRtol = 1e-4;
+constexpr double kSmallestStep = 1.0 / 64.0;
+
+double norm(const std::vector<double>& v) {
+  double s = 0.0;
+  for (double x : v) s += x * x;
+  return std::sqrt(s);
+}
+
+}  // namespace
+
+void newton_solve(const PicardMap& G, const MfgConfig& cfg, MfgResult& r, SolveState& st,
+                  const std::function<void(int, double)>& on_iteration,
+                  const std::function<void(const MfgResult&, const SolveState&)>& save) {
+  const size_t plane = size_t(G.N), rows = size_t(G.NT) * plane;  // unknowns per population
+  std::vector<double> Mw = r.Mw, Mf = r.Mf;                        // scratch for unpack
+  const auto pack = [&](const std::vector<double>& w, const std::vector<double>& f) {
+    std::vector<double> x(2 * rows);
+    std::copy(w.begin() + long(plane), w.end(), x.begin());
+    std::copy(f.begin() + long(plane), f.end(), x.begin() + long(rows));
+    return x;
+  };
+  const auto unpack = [&](const std::vector<double>& x) {  // into Mw, Mf (row 0 is m0)
+    std::copy(G.M0w.begin(), G.M0w.end(), Mw.begin());
+    std::copy(G.M0f.begin(), G.M0f.end(), Mf.begin());
+    std::copy(x.begin(), x.begin() + long(rows), Mw.begin() + long(plane));
+    std::copy(x.begin() + long(rows), x.end(), Mf.begin() + long(plane));
+  };
+  // G at x, from the warm start `warm` (cold when it holds nothing); counted unless it repeats
+  // a sweep a checkpoint already counted.
+  const auto apply = [&](const std::vector<double>& x, const ot::SinkhornResult& warm, bool counted = true) {
+    unpack(x);
+    Sweep s = G(Mw.data(), Mf.data(), warm.f.empty() ? nullptr : &warm);
+    if (cfg.ot_coupling) r.ot_method = s.ot.method;
+    if (counted) r.ot_iterations += s.ot.iterations, ++r.sweeps;
+    return s;
+  };
+  const auto residual = [&](const std::vector<double>& x, const Sweep& s) {
+    unpack(x);
+    return G.distance(s.Mw.data(), s.Mf.data(), Mw.data(), Mf.data());
+  };
+
+  std::vector<double> x = pack(r.Mw, r.Mf);
+  // The base point's sweep, from st.warm: a resumed solve recomputes the very sweep the
+  // interrupted one had (st.warm is the start that sweep was made from).
+  Sweep base = apply(x, st.warm, st.done == 0);
+  std::vector<double> gx = pack(base.Mw, base.Mf), F(x.size());
+  for (size_t i = 0; i < x.size(); ++i) F[i] = gx[i] - x[i];
+  double err = residual(x, base);
+  if (r.residuals.empty()) r.residuals.push_back(err), r.thetas.push_back(0.0);  // the start
+  for (int k = st.done; k < cfg.max_iter && !(err < cfg.tol); ++k) {
+    const double h = 1e-7 * std::max(1.0, norm(x));
+    std::vector<double> xp(x.size());
+    const linalg::LinearOperator J = [&](const std::vector<double>& v, std::vector<double>& Jv) {
+      const double nv = norm(v);
+      Jv.assign(v.size(), 0.0);
+      if (nv == 0.0) return;
+      for (size_t i = 0; i < x.size(); ++i) xp[i] = std::max(x[i] + h / nv * v[i], 0.0);
+      const Sweep s = apply(xp, base.ot);
+      const std::vector<double> gp = pack(s.Mw, s.Mf);
+      for (size_t i = 0; i < x.size(); ++i) Jv[i] = (gp[i] - gx[i]) * (nv / h) - v[i];
+    };
+    std::vector<double> minus_F(F.size());
+    for (size_t i = 0; i < F.size(); ++i) minus_F[i] = -F[i];
+    linalg::GmresConfig gc;
+    gc.restart = cfg.krylov;
+    gc.rtol = kGmresRtol;
+    const std::vector<double> d = linalg::gmres(J, minus_F, gc).x;
+    const double f_norm = norm(F);
+    double step = 1.0;
+    std::vector<double> xn(x.size()), gn, Fn(x.size());
+    Sweep trial;
+    for (;;) {  // backtracking on |F|
+      for (size_t i = 0; i < x.size(); ++i) xn[i] = std::max(x[i] + step * d[i], 0.0);
+      trial = apply(xn, base.ot);
+      gn = pack(trial.Mw, trial.Mf);
+      for (size_t i = 0; i < x.size(); ++i) Fn[i] = gn[i] - xn[i];
+      if (norm(Fn) < (1.0 - 1e-4 * step) * f_norm || step <= kSmallestStep) break;
+      step *= 0.5;
+    }
+    st.warm = std::move(base.ot);  // the start `trial` was made from
+    base = std::move(trial);
+    x.swap(xn), gx.swap(gn), F.swap(Fn);
+    err = residual(x, base);
+    r.residuals.push_back(err);
+    r.thetas.push_back(step);
+    r.iterations = k + 1;
+    if (on_iteration) on_iteration(k, err);
+    st.done = k + 1;
+    unpack(x);
+    r.Mw = Mw, r.Mf = Mf;
+    if (!(err < cfg.tol) && st.done < cfg.max_iter) save(r, st);
+  }
+  r.converged = err < cfg.tol;
+  unpack(x);
+  r.Mw = Mw, r.Mf = Mf;
+  r.floor_hits += base.floor_hits;
+  PicardMap::keep(base, r);
+}
+
+}  // namespace migra::mfg
