@@ -72,7 +72,8 @@ int main(int argc, char** argv) {
     g += (u ? ", " : "") + std::to_string(c.G[size_t(u * n + u)]);
   }
   std::printf("{\"case\": \"S2\", \"epochs\": %d, \"width\": %d, \"c_r\": %.5g, \"c_d\": %.5g, \"c_a\": %.5g, \"diag_G\": [%s], "
-              "\"truth\": {\"c_r\": 2, \"c_d\": 1, \"c_a\": 0.5, \"G\": 0.5}, \"worst_relative_error\": %.4g, \"final_loss\": %.4g, "
+              "\"truth\": {\"c_r\": 2, \"c_d\": 1, \"c_a\": 0.5, \"G\": 0.5}, \"worst_relative_error\": %.4g, \"final_loss\": %.4g, \"final_l0_ld_lp\": [%.3g, %.3g, %.3g], "
               "\"seconds\": %.1f}\n",
-              epochs, width, c.c_r, c.c_d, c.c_a * ss.scale, g.c_str(), worst, r.history.back().total, r.seconds_per_epoch * epochs);
+              epochs, width, c.c_r, c.c_d, c.c_a * ss.scale, g.c_str(), worst, r.history.back().total, r.history.back().l0, r.history.back().ld, r.history.back().lp,
+              r.seconds_per_epoch * epochs);
 }
