@@ -560,20 +560,44 @@ TEST_CASE("Monotone case: different first iterates converge to the same solution
   }
 }
 
-TEST_CASE("Newton-Krylov reaches Picard's fixed point, quadratically, and resumes to the same bits", "[mfg]") {
-  auto cpu = make_cpu_backend();
-  const Network net = parse_network(kTheta, "theta.net");
-  const Grid g = make_grid(net, 0.1);
+namespace {
+
+/// The checkpoint tests' problem: the theta graph on a coarse grid (dx = dt = 0.1, T = 1),
+/// potential C, workers with a bump on the central arc.
+MfgConfig coarse_theta_config() {
   MfgConfig cfg;
   cfg.dx = 0.1;
   cfg.dt = 0.1;
   cfg.T = 1.0;
-  cfg.potential = "C";  // Test 2 as in data/mfg/test2-linear.toml, on a coarse grid
+  cfg.potential = "C";
+  cfg.workers.initial = {"gaussian", 1.0, 2.0, 2.0, 0.0, 0.5, 0.0, 0.02};
+  cfg.firms.initial = {"uniform", 1.0};
+  return cfg;
+}
+
+/// A resumed solve ends with the uninterrupted one's bits.
+void require_same_solve(const MfgResult& resumed, const MfgResult& whole) {
+  REQUIRE(resumed.iterations == whole.iterations);
+  REQUIRE(resumed.Mw == whole.Mw);
+  REQUIRE(resumed.Mf == whole.Mf);
+  REQUIRE(resumed.Uw == whole.Uw);
+  REQUIRE(resumed.Uf == whole.Uf);
+  REQUIRE(resumed.residuals == whole.residuals);
+  REQUIRE(resumed.thetas == whole.thetas);
+  REQUIRE(resumed.sweeps == whole.sweeps);
+  REQUIRE(resumed.ot_iterations == whole.ot_iterations);
+}
+
+}  // namespace
+
+TEST_CASE("Newton-Krylov reaches Picard's fixed point, quadratically, and resumes to the same bits", "[mfg]") {
+  auto cpu = make_cpu_backend();
+  const Network net = parse_network(kTheta, "theta.net");  // the grid points to it
+  const Grid g = make_grid(net, 0.1);
+  MfgConfig cfg = coarse_theta_config();  // with Test 2's settings (data/mfg/test2-linear.toml)
   cfg.controls.temperature = 1e-3;
   cfg.workers.C = 10, cfg.firms.C = 5;
   cfg.workers.sl.diffusion = cfg.firms.sl.diffusion = "implicit";
-  cfg.workers.initial = {"gaussian", 1.0, 2.0, 2.0, 0.0, 0.5, 0.0, 0.02};
-  cfg.firms.initial = {"uniform", 1.0};
   cfg.tol = 1e-10;
   cfg.max_iter = 300;
   const std::vector<double> D = node_distances(g);
@@ -612,26 +636,14 @@ TEST_CASE("Newton-Krylov reaches Picard's fixed point, quadratically, and resume
   from.initial = saved[0];
   const MfgResult resumed = solve_mfg(*cpu, g, D, nc, {}, from);
   REQUIRE(resumed.resumed_at == 1);
-  REQUIRE(resumed.Mw == newton.Mw);
-  REQUIRE(resumed.Mf == newton.Mf);
-  REQUIRE(resumed.Uf == newton.Uf);
-  REQUIRE(resumed.residuals == newton.residuals);
-  REQUIRE(resumed.thetas == newton.thetas);
-  REQUIRE(resumed.sweeps == newton.sweeps);
-  REQUIRE(resumed.ot_iterations == newton.ot_iterations);
+  require_same_solve(resumed, newton);
 }
 
 TEST_CASE("A Picard solve resumed from a checkpoint ends with the uninterrupted bits", "[mfg]") {
   auto cpu = make_cpu_backend();
-  const Network net = parse_network(kTheta, "theta.net");
+  const Network net = parse_network(kTheta, "theta.net");  // the grid points to it
   const Grid g = make_grid(net, 0.1);
-  MfgConfig cfg;
-  cfg.dx = 0.1;
-  cfg.dt = 0.1;
-  cfg.T = 1.0;
-  cfg.potential = "C";
-  cfg.workers.initial = {"gaussian", 1.0, 2.0, 2.0, 0.0, 0.5, 0.0, 0.02};
-  cfg.firms.initial = {"uniform", 1.0};
+  MfgConfig cfg = coarse_theta_config();
   cfg.tol = 1e-9;
   cfg.max_iter = 14;  // past the first damping stage change (after 5 stalled iterations) if it stalls
   const std::vector<double> D = node_distances(g);
@@ -647,13 +659,7 @@ TEST_CASE("A Picard solve resumed from a checkpoint ends with the uninterrupted 
     const MfgResult resumed = solve_mfg(*cpu, g, D, cfg, {}, from);
     INFO("resumed after iteration " << 3 * (k + 1));
     REQUIRE(resumed.resumed_at == int(3 * (k + 1)));
-    REQUIRE(resumed.iterations == whole.iterations);
-    REQUIRE(resumed.Mw == whole.Mw);
-    REQUIRE(resumed.Mf == whole.Mf);
-    REQUIRE(resumed.Uw == whole.Uw);
-    REQUIRE(resumed.residuals == whole.residuals);
-    REQUIRE(resumed.thetas == whole.thetas);
-    REQUIRE(resumed.ot_iterations == whole.ot_iterations);
+    require_same_solve(resumed, whole);
   }
   models::Checkpointing wrong;
   wrong.initial = saved[0].substr(0, 40);
