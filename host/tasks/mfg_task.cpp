@@ -125,7 +125,7 @@ void run(job::TaskContext& ctx) {
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   nlohmann::json m = {{"nodes", N}, {"time_steps", r.NT}, {"edges", net.edges.size()}, {"length", net.total_length()},
                       {"solver", cfg.solver}, {"converged", r.converged}, {"iterations", r.iterations},
-                      {"sweeps", r.sweeps},
+                      {"sweeps", r.sweeps}, {"stalled", r.stalled},
                       {"residual", r.residuals.empty() ? 0.0 : r.residuals.back()}, {"tol", cfg.tol},
                       {"overlap", rm.overlap}, {"peak_w", rm.peak_w}, {"peak_f", rm.peak_f},
                       {"clusters_w", rm.clusters_w}, {"clusters_f", rm.clusters_f},
@@ -176,7 +176,8 @@ void run(job::TaskContext& ctx) {
   ctx.result[newton ? "seconds_per_newton_step" : "seconds_per_picard_iteration"] =
       seconds / std::max(1, r.iterations - r.resumed_at);
   ctx.result["resumed_at_iteration"] = r.resumed_at;
-  const std::string done = newton ? std::to_string(r.iterations) + " Newton steps (" + std::to_string(r.sweeps) + " sweeps)"
+  const std::string done = newton ? std::to_string(r.iterations) + " Newton steps (" + std::to_string(r.sweeps) +
+                                        " sweeps" + (r.stalled ? "; stalled: no 10% progress in 5 steps" : "") + ")"
                                   : std::to_string(r.iterations) + " Picard iterations";
   std::snprintf(line, sizeof line, "%d nodes x %d steps: %s after %s (residual %.2e); overlap %.3f, "
                 "peaks %.2f / %.2f, clusters %d / %d", N, r.NT, r.converged ? "converged" : "NOT CONVERGED", done.c_str(),

@@ -80,6 +80,7 @@ struct MfgResult {
   long long sweeps = 0;            ///< applications of the Picard map (Newton: with its products)
   int iterations = 0;
   bool converged = false;
+  bool stalled = false;            ///< newton: stopped without 10 % progress in 5 steps
   long long saturated = 0;         ///< control argmins at +-a_max (last iteration)
   long long ot_iterations = 0;     ///< Sinkhorn iterations, all Picard iterations
   long long floor_hits = 0;        ///< OT weights floored at 1e-300 (empty nodes), all iterations

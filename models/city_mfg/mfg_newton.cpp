@@ -6,7 +6,8 @@
 // G per Jacobian product, Sinkhorn warm-started from the step's base point), then backtracks
 // on |F| from the full step down to 1/64 of it. Masses stay >= 0: every trial point is clipped
 // at 0, as G needs of its argument. The residual is Picard's (max over times of the L1 gap
-// per population over its mass), so both solvers stop at the same `tol`.
+// per population over its mass), so both solvers stop at the same `tol`. A solve whose
+// residual has not fallen by 10 % in kStallSteps steps stops there, stalled.
 #include <algorithm>
 #include <cmath>
 
@@ -18,6 +19,16 @@ namespace {
 
 constexpr double kGmresRtol = 1e-4;
 constexpr double kSmallestStep = 1.0 / 64.0;
+constexpr int kStallSteps = 5;
+
+/// No 10 % progress over the last kStallSteps steps (a pure function of the history, so a
+/// resumed solve stops where the uninterrupted one did).
+bool stalled(const std::vector<double>& residuals) {
+  const size_t n = residuals.size();
+  if (n <= size_t(kStallSteps)) return false;
+  const double before = residuals[n - 1 - size_t(kStallSteps)];
+  return *std::min_element(residuals.end() - kStallSteps, residuals.end()) > 0.9 * before;
+}
 
 double norm(const std::vector<double>& v) {
   double s = 0.0;
@@ -66,7 +77,7 @@ void newton_solve(const PicardMap& G, const MfgConfig& cfg, MfgResult& r, SolveS
   for (size_t i = 0; i < x.size(); ++i) F[i] = gx[i] - x[i];
   double err = residual(x, base);
   if (r.residuals.empty()) r.residuals.push_back(err), r.thetas.push_back(0.0);  // the start
-  for (int k = st.done; k < cfg.max_iter && !(err < cfg.tol); ++k) {
+  for (int k = st.done; k < cfg.max_iter && !(err < cfg.tol) && !stalled(r.residuals); ++k) {
     const double h = 1e-7 * std::max(1.0, norm(x));
     std::vector<double> xp(x.size());
     const linalg::LinearOperator J = [&](const std::vector<double>& v, std::vector<double>& Jv) {
@@ -110,6 +121,7 @@ void newton_solve(const PicardMap& G, const MfgConfig& cfg, MfgResult& r, SolveS
     if (!(err < cfg.tol) && st.done < cfg.max_iter) save(r, st);
   }
   r.converged = err < cfg.tol;
+  r.stalled = !r.converged && stalled(r.residuals);
   unpack(x);
   r.Mw = Mw, r.Mf = Mf;
   r.floor_hits += base.floor_hits;

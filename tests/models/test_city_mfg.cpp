@@ -639,6 +639,30 @@ TEST_CASE("Newton-Krylov reaches Picard's fixed point, quadratically, and resume
   require_same_solve(resumed, newton);
 }
 
+TEST_CASE("Newton-Krylov gets far below a slow Picard run, and stops at its noise floor as stalled", "[mfg]") {
+  auto cpu = make_cpu_backend();
+  const Network net = parse_network(kTheta, "theta.net");
+  const Grid g = make_grid(net, 0.1);
+  MfgConfig cfg = coarse_theta_config();  // argmin controls: Picard contracts slowly here
+  cfg.firms.sl = {4.0, 0.2, 1.0};         // Table 1's firms (as `migra mfg` reads them)
+  cfg.firms.a = 0.1, cfg.firms.b = 8.0;
+  cfg.tol = 1e-9;
+  cfg.max_iter = 60;
+  const std::vector<double> D = node_distances(g);
+  const MfgResult picard = solve_mfg(*cpu, g, D, cfg);
+  cfg.solver = "newton";
+  const MfgResult newton = solve_mfg(*cpu, g, D, cfg);
+  INFO("Picard " << picard.residuals.back() << " after " << picard.iterations << "; Newton " << newton.residuals.back()
+                 << " after " << newton.iterations << " steps (" << newton.sweeps << " sweeps)");
+  REQUIRE_FALSE(picard.converged);
+  REQUIRE(picard.residuals.back() > 1e-5);
+  REQUIRE(newton.residuals.back() < 1e-6);  // the finite-difference Jacobian's floor is near 1e-8
+  REQUIRE_FALSE(newton.converged);         // tol 1e-9 is below it
+  REQUIRE(newton.stalled);
+  REQUIRE(newton.iterations < cfg.max_iter);
+  REQUIRE_FALSE(picard.stalled);           // a Newton notion: Picard runs its damping stages
+}
+
 TEST_CASE("A Picard solve resumed from a checkpoint ends with the uninterrupted bits", "[mfg]") {
   auto cpu = make_cpu_backend();
   const Network net = parse_network(kTheta, "theta.net");  // the grid points to it
