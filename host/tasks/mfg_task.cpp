@@ -35,7 +35,7 @@ std::vector<double> densities(const mfg::Grid& g, const std::vector<double>& M) 
   return m;
 }
 
-/// The first Picard iterate from an earlier run's densities (guess-w, guess-f): masses
+/// The solver's first iterate from an earlier run's densities (guess-w, guess-f): masses
 /// m |C| on this grid, which must be the earlier run's ((N_T + 1) x nodes).
 mfg::MfgGuess read_guess(const Params& p, const mfg::Grid& g, int NT) {
   mfg::MfgGuess guess;
@@ -202,7 +202,7 @@ job::TaskKind mfg_task_kind() {
        "for where Picard stalls, e.g. small viscosities; best started from a nearby solution with guess-w/-f)",
        nullptr, {"picard", "newton"}},
       {"guess-w", ParamType::Path,
-       "densities_w.npy of an earlier mfg run with the same network, dx, dt and T: with guess-f, the first Picard "
+       "densities_w.npy of an earlier mfg run with the same network, dx, dt and T: with guess-f, the solver's first "
        "iterate instead of m0 held at every time (continuation in a parameter; in a job, \"@TASK/densities_w.npy\")"},
       {"guess-f", ParamType::Path, "densities_f.npy of the same earlier run (with guess-w)"},
       {"monte-carlo", ParamType::Int,

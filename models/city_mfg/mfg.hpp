@@ -124,8 +124,8 @@ MarketPotentials market_potentials(Backend& backend, const Grid& g, const std::v
 /// damped masses, the residual history, the damping stage and the Sinkhorn warm start) is
 /// offered to ck.save every ck.every iterations, and a non-empty ck.initial is resumed from:
 /// the result has the bits of an uninterrupted solve (resumed_at says where it went on).
-/// `guess`: the first Picard iterate M^(0) ((N_T + 1) x N masses per population) instead of
-/// m0 held at every time (spec test 16 starts from several).
+/// `guess`: the first iterate M^(0), Picard's or Newton's ((N_T + 1) x N masses per
+/// population), instead of m0 held at every time (spec test 16 starts from several).
 struct MfgGuess {
   std::vector<double> Mw, Mf;
 };
