@@ -1,5 +1,6 @@
 // Newton–Krylov for the MFG's fixed point (picard_map.hpp), where the damped Picard iteration
-// stops contracting (small viscosities: issue 5's note, tools/mfg_newton.py, which this ports).
+// stops contracting (small viscosities: issue 5's note). It replaces tools/mfg_newton.py, a
+// Python driver of one `migra mfg` process per sweep (removed in commit f545ac0).
 //   F(M) = G(M) - M = 0,   J d = -F(M),   J v ~ (G(M + h v / |v|) - G(M)) |v| / h - v
 // The unknowns are both populations' masses at t_1..t_NT (row 0 is m0, not an unknown). Each
 // step solves for d by GMRES(krylov) to 1e-4 relative (kernels/linalg/gmres.hpp: one sweep of
