@@ -2,8 +2,8 @@
 // forward PINN with the truth's coefficients and λ (dense-grid RMSE of R̂, target < 1e-2 with
 // tanh, < 5e-2 with ReLU), and the structured inverse problem (scalar K = c_r F + c_d D,
 // diagonal G, λ known, c_e = 1) that should recover c_r, c_d, c_a and diag(G) within 10 %.
-// usage: bench_pinn_validation [--epochs 20000] [--width 32] [--seed 12] [--only S1|S2]; one JSON
-// line per case.
+// usage: bench_pinn_validation [--epochs 20000] [--width 32] [--seed 12] [--only S1|S2]
+//        [--hard-ic 0|1] (R̂ = t² N: the initial conditions by construction); one JSON line per case.
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -16,6 +16,7 @@ using namespace migra::pinn;
 
 int main(int argc, char** argv) {
   int epochs = 20000, width = 32;
+  bool hard_ic = false;
   std::uint64_t seed = 12;
   std::string only;  // --only S1 | S2
   for (int k = 1; k + 1 < argc; k += 2) {
@@ -24,6 +25,7 @@ int main(int argc, char** argv) {
     else if (a == "--width") width = std::atoi(argv[k + 1]);
     else if (a == "--seed") seed = std::strtoull(argv[k + 1], nullptr, 10);
     else if (a == "--only") only = argv[k + 1];
+    else if (a == "--hard-ic") hard_ic = std::atoi(argv[k + 1]) != 0;
   }
   SyntheticOptions so;
   so.seed = seed;
@@ -41,7 +43,7 @@ int main(int argc, char** argv) {
   for (const char* act : {"tanh", "relu"}) {  // S1
     if (only == "S2") break;
     PinnConfig cfg;
-    cfg.activation = act, cfg.float64 = true, cfg.epochs = epochs, cfg.width = width, cfg.seed = 1;
+    cfg.activation = act, cfg.float64 = true, cfg.epochs = epochs, cfg.width = width, cfg.seed = 1, cfg.hard_ic = hard_ic;
     cfg.train_coefficients = false;
     Coefficients c = ss.sys.truth;
     c.c_a /= ss.scale;
@@ -52,15 +54,15 @@ int main(int argc, char** argv) {
     const PinnResult r = train_pinn(ss.problem, cfg);
     double se = 0;
     for (size_t k = 0; k < dense.size(); ++k) se += std::pow(r.R_extra[k] - dense[k], 2);
-    std::printf("{\"case\": \"S1\", \"activation\": \"%s\", \"epochs\": %d, \"width\": %d, \"dense_rmse\": %.6g, "
+    std::printf("{\"case\": \"S1\", \"activation\": \"%s\", \"hard_ic\": %d, \"epochs\": %d, \"width\": %d, \"dense_rmse\": %.6g, "
                 "\"target\": %g, \"seconds\": %.1f}\n",
-                act, epochs, width, std::sqrt(se / double(dense.size())), std::string(act) == "tanh" ? 1e-2 : 5e-2,
+                act, int(hard_ic), epochs, width, std::sqrt(se / double(dense.size())), std::string(act) == "tanh" ? 1e-2 : 5e-2,
                 r.seconds_per_epoch * epochs);
     std::fflush(stdout);
   }
   if (only == "S1") return 0;
   PinnConfig cfg;  // S2
-  cfg.activation = "tanh", cfg.float64 = true, cfg.epochs = epochs, cfg.width = width, cfg.seed = 2;
+  cfg.activation = "tanh", cfg.float64 = true, cfg.epochs = epochs, cfg.width = width, cfg.seed = 2, cfg.hard_ic = hard_ic;
   cfg.coeff_mode = "scalar", cfg.g_mode = "diagonal", cfg.fix_ce = true, cfg.weight_decay = 0;
   cfg.known_lambda = [&](int u, double t) { return ss.sys.lambda(u, t) / ss.scale; };
   const PinnResult r = train_pinn(ss.problem, cfg);
@@ -71,9 +73,9 @@ int main(int argc, char** argv) {
     worst = std::max(worst, std::fabs(c.G[size_t(u * n + u)] / 0.5 - 1));
     g += (u ? ", " : "") + std::to_string(c.G[size_t(u * n + u)]);
   }
-  std::printf("{\"case\": \"S2\", \"epochs\": %d, \"width\": %d, \"c_r\": %.5g, \"c_d\": %.5g, \"c_a\": %.5g, \"diag_G\": [%s], "
+  std::printf("{\"case\": \"S2\", \"hard_ic\": %d, \"epochs\": %d, \"width\": %d, \"c_r\": %.5g, \"c_d\": %.5g, \"c_a\": %.5g, \"diag_G\": [%s], "
               "\"truth\": {\"c_r\": 2, \"c_d\": 1, \"c_a\": 0.5, \"G\": 0.5}, \"worst_relative_error\": %.4g, \"final_loss\": %.4g, \"final_l0_ld_lp\": [%.3g, %.3g, %.3g], "
               "\"seconds\": %.1f}\n",
-              epochs, width, c.c_r, c.c_d, c.c_a * ss.scale, g.c_str(), worst, r.history.back().total, r.history.back().l0, r.history.back().ld, r.history.back().lp,
+              int(hard_ic), epochs, width, c.c_r, c.c_d, c.c_a * ss.scale, g.c_str(), worst, r.history.back().total, r.history.back().l0, r.history.back().ld, r.history.back().lp,
               r.seconds_per_epoch * epochs);
 }

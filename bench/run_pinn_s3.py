@@ -5,7 +5,9 @@ the external node, then the S3 criteria from its outputs: per-node data R² >= 0
 physics residual² <= 1e-3 mean (c_e λ)², ODE self-consistency RMSE <= 0.1 per node.
 Writes bench/results/pinn-s3-<activation>-<tag>.json.
 usage: run_pinn_s3.py [--build build] [--nodes 17] [--epochs 20000] [--activation tanh] [--densify D]
-                      [--tag cpu-vm]"""
+                      [--hard-ic] [--weight-decay W] [--tag cpu-vm]
+--hard-ic and --weight-decay W (other than the spec's 0.01) are passed to `pinn fit` and named in
+the results file (e.g. pinn-s3-tanh-hardic-wd0-cpu-vm.json)."""
 import argparse
 import csv
 import json
@@ -20,6 +22,8 @@ ap.add_argument("--nodes", type=int, default=17)
 ap.add_argument("--epochs", type=int, default=20000)
 ap.add_argument("--activation", default="tanh")
 ap.add_argument("--densify", type=int, default=0, help="pinn fit --densify D (0: the data years only)")
+ap.add_argument("--hard-ic", action="store_true", help="pinn fit --hard-ic: R = t^2 N(t)")
+ap.add_argument("--weight-decay", type=float, default=0.01)
 ap.add_argument("--tag", default="cpu-vm")
 args = ap.parse_args()
 root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -39,7 +43,8 @@ with tempfile.TemporaryDirectory() as tmp:
     t0 = time.perf_counter()
     subprocess.run([os.path.join(root, args.build, "host", "migra"), "pinn", "fit", "--nodes", nf, "--balances", bf,
                     "--epochs", str(args.epochs), "--activation", args.activation, "--out", out, "-q"]
-                   + (["--densify", str(args.densify)] if args.densify else []), check=True,
+                   + (["--densify", str(args.densify)] if args.densify else [])
+                   + (["--hard-ic"] if args.hard_ic else []) + ["--weight-decay", str(args.weight_decay)], check=True,
                    capture_output=True)
     wall = time.perf_counter() - t0
     m = json.load(open(os.path.join(out, "metrics.json")))
@@ -48,6 +53,7 @@ r2 = [x["r2"] for x in m["nodes"]]
 sc = [x["self_consistency_rmse"] for x in m["nodes"]]
 ratio = m["physics_residual_mean_sq"] / m["forcing_mean_sq"]
 res = {"case": "S3", "nodes": args.nodes, "epochs": args.epochs, "activation": args.activation, "densify": args.densify,
+       "hard_ic": args.hard_ic, "weight_decay": args.weight_decay,
        "commit": commit,
        "date": subprocess.run(["date", "-u", "+%Y-%m-%d"], capture_output=True, text=True).stdout.strip(),
        "wall_seconds": wall, "seconds_per_epoch": timing["seconds_per_epoch"], "final_loss": m["final_loss"],
@@ -55,6 +61,8 @@ res = {"case": "S3", "nodes": args.nodes, "epochs": args.epochs, "activation": a
        "residual_to_forcing": ratio, "self_consistency_max": max(sc), "self_consistency_mean": m["self_consistency_rmse_mean"],
        "pass": {"data_r2": min(r2) >= 0.99, "residual": ratio <= 1e-3, "self_consistency": max(sc) <= 0.1}}
 os.makedirs(os.path.join(root, "bench", "results"), exist_ok=True)
-with open(os.path.join(root, "bench", "results", f"pinn-s3-{args.activation}{'-densify' + str(args.densify) if args.densify else ''}-{args.tag}.json"), "w") as f:
+variant = (f"-densify{args.densify}" if args.densify else "") + ("-hardic" if args.hard_ic else "") + \
+    (f"-wd{args.weight_decay:g}" if args.weight_decay != 0.01 else "")
+with open(os.path.join(root, "bench", "results", f"pinn-s3-{args.activation}{variant}-{args.tag}.json"), "w") as f:
     f.write(json.dumps(res, indent=1) + "\n")
 print(json.dumps(res))

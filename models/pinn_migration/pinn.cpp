@@ -142,6 +142,12 @@ struct Fit {
     coeff = std::make_shared<CoefficientModel>(pb, cfg, o);
   }
 
+  /// R̂ at times t ([N, P, 1]): the network, or t² times it under hard_ic.
+  torch::Tensor R_hat(const torch::Tensor& t) const {
+    const torch::Tensor y = net_R->forward(t);
+    return cfg.hard_ic ? t * t * y : y;
+  }
+
   std::vector<torch::Tensor> parameters() const {
     std::vector<torch::Tensor> ps = net_R->parameters();
     if (net_L) for (const auto& q : net_L->parameters()) ps.push_back(q);
@@ -164,10 +170,14 @@ struct Fit {
   Eval evaluate(bool for_training) const {
     Eval e;
     if (cfg.derivatives == "taylor") {
-      const auto jet = net_R->forward_jet(T_lam);
+      auto jet = net_R->forward_jet(T_lam);
+      if (cfg.hard_ic) {  // (t² N)' = 2t N + t² N',  (t² N)'' = 2N + 4t N' + t² N''
+        const torch::Tensor& t = T_lam;
+        jet = {t * t * jet[0], 2 * t * jet[0] + t * t * jet[1], 2 * jet[0] + 4 * t * jet[1] + t * t * jet[2]};
+      }
       e.R = jet[0].squeeze(2), e.dR = jet[1].squeeze(2), e.d2R = jet[2].squeeze(2);
     } else {
-      const torch::Tensor R = net_R->forward(T_in);
+      const torch::Tensor R = R_hat(T_in);
       const torch::Tensor dR = torch::autograd::grad({R.sum()}, {T_in}, {}, true, true)[0];
       const torch::Tensor d2R = torch::autograd::grad({dR.sum()}, {T_in}, {}, for_training, for_training)[0];
       e.R = R.squeeze(2), e.dR = dR.squeeze(2), e.d2R = d2R.squeeze(2);
@@ -282,7 +292,7 @@ PinnResult train_pinn(const Problem& pb, const PinnConfig& cfg, const std::funct
   if (!cfg.extra_times.empty()) {
     torch::NoGradGuard ng;
     const std::int64_t E = std::int64_t(cfg.extra_times.size());
-    res.R_extra = values_of(f.net_R->forward(tensor_of(cfg.extra_times, {1, E, 1}, f.o).expand({f.n, E, 1}).contiguous()));
+    res.R_extra = values_of(f.R_hat(tensor_of(cfg.extra_times, {1, E, 1}, f.o).expand({f.n, E, 1}).contiguous()));
   }
   res.state = save_state(f, nullptr, cfg.epochs, res.history);
   torch::NoGradGuard ng;

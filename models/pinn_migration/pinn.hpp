@@ -53,6 +53,9 @@ struct PinnConfig {
   /// kernels; about as fast on a CPU). Both are exact; the tests hold them equal to rounding.
   std::string derivatives = "autograd";
   bool symmetric_K = false, fix_ce = false, float64 = false;
+  /// R̂(t) = t² N(t) instead of the network N itself: R̂(0) = R̂'(0) = 0 hold exactly and the
+  /// L1 initial-condition loss L0 vanishes (a hard constraint; the paper's loss has L0).
+  bool hard_ic = false;
   double lr = 2e-3, lr_min = 2e-4, weight_decay = 0.01, clip = 1.0;
   std::uint64_t seed = 0;
   std::string device = "cpu";          ///< cpu | cuda[:k] (when LibTorch has CUDA)

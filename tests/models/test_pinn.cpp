@@ -490,6 +490,46 @@ TEST_CASE("S1: forward PINN with the coefficients and λ fixed to the truth", "[
   CHECK(rmse < 1e-2);
 }
 
+TEST_CASE("hard initial conditions: R̂(0) = R̂'(0) = 0 exactly, no L0, Taylor = autograd", "[pinn]") {
+  SpecProblem sp = spec_problem(11);
+  PinnConfig cfg;
+  cfg.activation = "tanh", cfg.float64 = true, cfg.log_every = 5, cfg.width = 16, cfg.seed = 3;
+  cfg.hard_ic = true;
+  cfg.extra_times = {0.0, 0.5, 1.2};
+  const int n = sp.pb.n;
+  const auto at_rest = [&](const PinnResult& r) {  // at t = 0 on the grid and among the extra times
+    const size_t P = r.grid.size();
+    REQUIRE(r.grid[0] == 0.0);
+    for (int u = 0; u < n; ++u) {
+      REQUIRE(r.R[size_t(u) * P] == 0.0);
+      REQUIRE(r.dR[size_t(u) * P] == 0.0);
+      REQUIRE(r.R_extra[size_t(u) * 3] == 0.0);
+    }
+  };
+  // the untrained network: R̂ = t² N and its derivatives the same both ways
+  cfg.epochs = 0;
+  std::vector<PinnResult> init;
+  for (const char* d : {"autograd", "taylor"}) {
+    cfg.derivatives = d;
+    init.push_back(train_pinn(sp.pb, cfg));
+    at_rest(init.back());
+  }
+  double curvature = 0;
+  for (size_t k = 0; k < init[0].R.size(); ++k) {
+    REQUIRE(init[1].R[k] == Approx(init[0].R[k]).epsilon(0).margin(1e-12));
+    REQUIRE(init[1].dR[k] == Approx(init[0].dR[k]).epsilon(0).margin(1e-11));
+    REQUIRE(init[1].d2R[k] == Approx(init[0].d2R[k]).epsilon(0).margin(1e-10));
+    curvature = std::max(curvature, std::fabs(init[0].d2R[k]));
+  }
+  REQUIRE(curvature > 1e-3);  // 2 N(0) and the rest: not trivially zero
+  // trained: still at rest at t = 0, and the L1 initial-condition loss is zero throughout
+  cfg.epochs = 20;
+  const PinnResult trained = train_pinn(sp.pb, cfg);
+  at_rest(trained);
+  REQUIRE(trained.history.size() == 4);
+  for (const LossParts& l : trained.history) REQUIRE(l.l0 == 0.0);
+}
+
 TEST_CASE("a killed fit resumes from its checkpoint to the same result", "[pinn]") {
   SpecProblem sp = spec_problem(13);
   PinnConfig cfg;
