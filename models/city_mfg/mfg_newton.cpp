@@ -43,31 +43,32 @@ void newton_solve(const PicardMap& G, const MfgConfig& cfg, MfgResult& r, SolveS
                   const std::function<void(int, double)>& on_iteration,
                   const std::function<void(const MfgResult&, const SolveState&)>& save) {
   const size_t plane = size_t(G.N), rows = size_t(G.NT) * plane;  // unknowns per population
-  std::vector<double> Mw = r.Mw, Mf = r.Mf;                        // scratch for unpack
+  std::vector<double> Mw = r.Mw, Mf = r.Mf;  // a trial point's masses
   const auto pack = [&](const std::vector<double>& w, const std::vector<double>& f) {
     std::vector<double> x(2 * rows);
     std::copy(w.begin() + long(plane), w.end(), x.begin());
     std::copy(f.begin() + long(plane), f.end(), x.begin() + long(rows));
     return x;
   };
-  const auto unpack = [&](const std::vector<double>& x) {  // into Mw, Mf (row 0 is m0)
-    std::copy(G.M0w.begin(), G.M0w.end(), Mw.begin());
-    std::copy(G.M0f.begin(), G.M0f.end(), Mf.begin());
-    std::copy(x.begin(), x.begin() + long(rows), Mw.begin() + long(plane));
-    std::copy(x.begin() + long(rows), x.end(), Mf.begin() + long(plane));
+  const auto unpack = [&](const std::vector<double>& x, std::vector<double>& w, std::vector<double>& f) {
+    std::copy(G.M0w.begin(), G.M0w.end(), w.begin());  // row 0 is m0
+    std::copy(G.M0f.begin(), G.M0f.end(), f.begin());
+    std::copy(x.begin(), x.begin() + long(rows), w.begin() + long(plane));
+    std::copy(x.begin() + long(rows), x.end(), f.begin() + long(plane));
   };
   // G at x, from the warm start `warm` (cold when it holds nothing); counted unless it repeats
   // a sweep a checkpoint already counted.
   const auto apply = [&](const std::vector<double>& x, const ot::SinkhornResult& warm, bool counted = true) {
-    unpack(x);
+    unpack(x, Mw, Mf);
     Sweep s = G(Mw.data(), Mf.data(), warm.f.empty() ? nullptr : &warm);
     if (cfg.ot_coupling) r.ot_method = s.ot.method;
     if (counted) r.ot_iterations += s.ot.iterations, ++r.sweeps;
     return s;
   };
-  const auto residual = [&](const std::vector<double>& x, const Sweep& s) {
-    unpack(x);
-    return G.distance(s.Mw.data(), s.Mf.data(), Mw.data(), Mf.data());
+  // x becomes the result's masses; returns its residual, given its sweep s = G(x)
+  const auto adopt = [&](const std::vector<double>& x, const Sweep& s) {
+    unpack(x, r.Mw, r.Mf);
+    return G.distance(s.Mw.data(), s.Mf.data(), r.Mw.data(), r.Mf.data());
   };
 
   std::vector<double> x = pack(r.Mw, r.Mf);
@@ -76,7 +77,7 @@ void newton_solve(const PicardMap& G, const MfgConfig& cfg, MfgResult& r, SolveS
   Sweep base = apply(x, st.warm, st.done == 0);
   std::vector<double> gx = pack(base.Mw, base.Mf), F(x.size());
   for (size_t i = 0; i < x.size(); ++i) F[i] = gx[i] - x[i];
-  double err = residual(x, base);
+  double err = adopt(x, base);
   if (r.residuals.empty()) r.residuals.push_back(err), r.thetas.push_back(0.0);  // the start
   for (int k = st.done; k < cfg.max_iter && !(err < cfg.tol) && !stalled(r.residuals); ++k) {
     const double h = 1e-7 * std::max(1.0, norm(x));
@@ -111,20 +112,16 @@ void newton_solve(const PicardMap& G, const MfgConfig& cfg, MfgResult& r, SolveS
     st.warm = std::move(base.ot);  // the start `trial` was made from
     base = std::move(trial);
     x.swap(xn), gx.swap(gn), F.swap(Fn);
-    err = residual(x, base);
+    err = adopt(x, base);
     r.residuals.push_back(err);
     r.thetas.push_back(step);
     r.iterations = k + 1;
     if (on_iteration) on_iteration(k, err);
     st.done = k + 1;
-    unpack(x);
-    r.Mw = Mw, r.Mf = Mf;
     if (!(err < cfg.tol) && st.done < cfg.max_iter) save(r, st);
   }
   r.converged = err < cfg.tol;
   r.stalled = !r.converged && stalled(r.residuals);
-  unpack(x);
-  r.Mw = Mw, r.Mf = Mf;
   r.floor_hits += base.floor_hits;
   PicardMap::keep(base, r);
 }
