@@ -108,10 +108,12 @@ void run(job::TaskContext& ctx) {
   cfg.embedding = int(p["embedding"].get<long long>());
   cfg.directed = p["decoder"] == "directed";
   cfg.learn_power = p["weight-power"] == "learned";
+  cfg.learn_decay = p["distance-decay"] == "learned";
   cfg.steps = int(p["steps"].get<long long>());
   cfg.repeats = int(p["repeats"].get<long long>());
   cfg.dropout = p["dropout"];
   cfg.lr = p["lr"];
+  cfg.loss = p["loss"];
   cfg.aggregator = p["aggregator"];
   cfg.weight_before_pool = p["weight-before-pool"];
   cfg.final_bn_relu = p["final-bn-relu"];
@@ -135,6 +137,11 @@ void run(job::TaskContext& ctx) {
     std::string th;
     for (double v : res.power) th += (th.empty() ? "" : ", ") + io::exact_text(v, 4);
     ctx.log("decoder power theta per repeat: " + th);
+  }
+  if (cfg.learn_decay) {
+    std::string ka;
+    for (double v : res.decay) ka += (ka.empty() ? "" : ", ") + io::exact_text(v, 4);
+    ctx.log("decoder distance decay kappa per repeat: " + ka);
   }
   if (res.negatives) ctx.log(std::to_string(res.negatives) + " negative predictions clamped to 0 (of " +
                              std::to_string(g.records.size() * size_t(cfg.repeats)) + ")");
@@ -171,14 +178,14 @@ void run(job::TaskContext& ctx) {
       {"gnn", scores(g, res.prediction)},
       {"gnn_repeats", {{"test_cpc", rep_cpc}, {"test_cpc_mean", cm}, {"test_cpc_sd", std::sqrt(cv)},
                        {"kept_step", res.best_step}, {"negatives_clamped", res.negatives},
-                       {"weight_power", res.power}}},
+                       {"weight_power", res.power}, {"distance_decay", res.decay}}},
       {"gnn_outflows_given", scores(g, gnn::with_observed_outflows(g, res.prediction))},
       {"null", scores(g, null_pred)},
       {"nodes", n}, {"records", m}, {"self_flows_dropped", data.self_flows}, {"features", nodes.features},
       {"coordinates", nodes.coordinates},
       {"config", {{"hidden", cfg.hidden}, {"embedding", cfg.embedding}, {"decoder", p["decoder"]},
-                  {"weight_power", p["weight-power"]}, {"steps", cfg.steps}, {"repeats", cfg.repeats}, {"dropout", cfg.dropout},
-                  {"lr", cfg.lr}, {"aggregator", cfg.aggregator}, {"weight_before_pool", cfg.weight_before_pool},
+                  {"weight_power", p["weight-power"]}, {"distance_decay", p["distance-decay"]}, {"steps", cfg.steps}, {"repeats", cfg.repeats}, {"dropout", cfg.dropout},
+                  {"lr", cfg.lr}, {"loss", cfg.loss}, {"aggregator", cfg.aggregator}, {"weight_before_pool", cfg.weight_before_pool},
                   {"final_bn_relu", cfg.final_bn_relu}, {"keep", p["keep"]}, {"val_every", cfg.log_every}, {"fanout", cfg.fanout},
                   {"weights", p["weights"]}, {"edges", p["edges"]}, {"dtype", cfg.float64 ? "float64" : "float32"},
                   {"seed", cfg.seed}}}};
@@ -286,14 +293,21 @@ job::TaskKind gnn_train_task_kind() {
       {"weight-power", ParamType::String, "The decoder's t_ij = w_ij^theta <z_i, z_j>: fixed theta = 1 (the paper), or "
                                           "learned, one theta per repeat trained from 1 (a deterrence d^-theta the data choose)",
        "fixed", {"fixed", "learned"}},
+      {"distance-decay", ParamType::String, "none: the paper's decoder; learned: t_ij also times exp(-kappa (d_ij / d_m - 1)), "
+                                            "one kappa per repeat trained from 0 (d_m the train records' mean distance; with "
+                                            "a learned power, the deterrence d^-theta e^(-kappa d / d_m))",
+       "none", {"none", "learned"}},
       {"dropout", ParamType::Real, "Dropout on the hidden layers", 0.5, {}, false, 0.0},
       {"lr", ParamType::Real, "Adam learning rate", 1e-3, {}, false, 0.0},
+      {"loss", ParamType::String, "Training loss on the train records, and what validation keeps the lowest of: the RMSE "
+                                  "(the paper), or the mean absolute error, closest to CPC = 1 - sum|t - t~| / (sum t + sum t~)",
+       "rmse", {"rmse", "mae"}},
       {"aggregator", ParamType::String, "Neighbour aggregation", "pool", {"pool", "mean"}},
       {"weight-before-pool", ParamType::Bool, "The paper's literal Eq. 1: w_ji scales h_j before the pool MLP (DGL: after)",
        false},
       {"final-bn-relu", ParamType::Bool, "The literal stack: BatchNorm + ReLU after the last layer, decoder scaled by "
                                          "mean(t_train)/mean(w_train)", false},
-      {"keep", ParamType::String, "Weights each repeat keeps: its lowest validation RMSE, or the final ones", "best",
+      {"keep", ParamType::String, "Weights each repeat keeps: its lowest validation loss, or the final ones", "best",
        {"best", "final"}},
       {"fanout", ParamType::Int, "Neighbour sampling: in-edges per node drawn each training step (0: all; "
                                  "evaluation always uses all)", 0, {}, false, 0.0},

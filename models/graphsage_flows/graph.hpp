@@ -32,6 +32,7 @@ struct FlowGraph {
   int n = 0;
   std::vector<Record> records;           ///< the OD records (no self-pairs)
   std::vector<double> record_weight;     ///< w_ij of each record
+  std::vector<double> record_distance;   ///< d_ij of each record (the coordinates' unit, km)
   std::vector<Split> split;              ///< of each record
   std::vector<int> msg_src, msg_dst;     ///< message edges j -> i
   std::vector<double> msg_weight;        ///< w_ji of each

@@ -19,25 +19,33 @@ namespace migra::gnn {
 #ifdef MIGRA_HAVE_TORCH
 namespace {
 
-/// Records (all, or one split's) as tensors: origins, destinations, weights w_ij, flows.
+/// Records (all, or one split's) as tensors: origins, destinations, weights w_ij, distances d_ij, flows.
 struct RecordSet {
-  torch::Tensor origin, destination, w, t;
+  torch::Tensor origin, destination, w, d, t;
   RecordSet(const FlowGraph& g, int split, const torch::TensorOptions& o) {  // split < 0: all records
-    std::vector<int> s, d;
-    std::vector<double> w_, t_;
+    MIGRA_THROW_IF_NOT_FMT(g.record_distance.size() == g.records.size(), "GraphSAGE: the graph has no record distances");
+    std::vector<int> s, e;
+    std::vector<double> w_, d_, t_;
     for (size_t k = 0; k < g.records.size(); ++k)
       if (split < 0 || int(g.split[k]) == split)
-        s.push_back(g.records[k].origin), d.push_back(g.records[k].destination), w_.push_back(g.record_weight[k]),
-            t_.push_back(g.records[k].flow);
-    origin = long_tensor(s, o.device()), destination = long_tensor(d, o.device());
-    w = models::tensor_of(w_, {std::int64_t(w_.size())}, o), t = models::tensor_of(t_, {std::int64_t(t_.size())}, o);
+        s.push_back(g.records[k].origin), e.push_back(g.records[k].destination), w_.push_back(g.record_weight[k]),
+            d_.push_back(g.record_distance[k]), t_.push_back(g.records[k].flow);
+    const std::int64_t m = std::int64_t(s.size());
+    origin = long_tensor(s, o.device()), destination = long_tensor(e, o.device());
+    w = models::tensor_of(w_, {m}, o), d = models::tensor_of(d_, {m}, o), t = models::tensor_of(t_, {m}, o);
   }
-  torch::Tensor predict(const SageNet& net, const torch::Tensor& z) const { return net.decode(z, origin, destination, w); }
+  torch::Tensor predict(const SageNet& net, const torch::Tensor& z) const { return net.decode(z, origin, destination, w, d); }
 };
 
 /// Per model: sqrt(mean((pred − obs)²)) over the records, [R].
 torch::Tensor rmse(const torch::Tensor& pred, const torch::Tensor& obs) {
   return torch::sqrt(torch::mean(torch::pow(pred - obs.view({1, -1}), 2), 1) + 1e-12);
+}
+
+/// The training loss per model, [R]: the RMSE (the paper's), or the mean absolute error, the
+/// loss closest to the score: CPC = 1 − Σ|t − t~| / (Σ t + Σ t~).
+torch::Tensor fit_loss(const torch::Tensor& pred, const torch::Tensor& obs, bool mae) {
+  return mae ? torch::mean(torch::abs(pred - obs.view({1, -1})), 1) : rmse(pred, obs);
 }
 
 /// The seed of step k's dropout masks: a pure function of (seed, k), so a resumed fit draws
@@ -137,6 +145,8 @@ SageResult train_sage(const FlowGraph& g, const std::vector<double>& X, int d, c
   MIGRA_THROW_IF_NOT_FMT(cfg.repeats >= 1 && cfg.hidden >= 1 && cfg.embedding >= 1 && cfg.steps >= 0 && cfg.log_every >= 1 && cfg.fanout >= 0,
                          "bad GNN configuration");
   MIGRA_THROW_IF_NOT_FMT(!cfg.weight_before_pool || cfg.aggregator == "pool", "weight-before-pool needs the pool aggregator");
+  MIGRA_THROW_IF_NOT_FMT(cfg.loss == "rmse" || cfg.loss == "mae", "loss '%s' (rmse or mae)", cfg.loss.c_str());
+  const bool mae = cfg.loss == "mae";
   const torch::Device dev = models::torch_device(cfg.device);
   models::single_threaded_blas();
   models::reuse_freed_memory();
@@ -145,7 +155,7 @@ SageResult train_sage(const FlowGraph& g, const std::vector<double>& X, int d, c
   torch::manual_seed(cfg.seed);
   const std::int64_t R = cfg.repeats;
   SageNet net({d, cfg.hidden, R, cfg.embedding, cfg.directed, cfg.aggregator == "pool", cfg.weight_before_pool, cfg.final_bn_relu, cfg.dropout,
-              cfg.learn_power}, o);
+              cfg.learn_power, cfg.learn_decay}, o);
   const Edges e(g, o.dtype().toScalarType(), dev);
   const torch::Tensor x = features(X, g, d, R, o);
   const RecordSet train(g, int(Split::Train), o), val(g, int(Split::Val), o);
@@ -153,6 +163,7 @@ SageResult train_sage(const FlowGraph& g, const std::vector<double>& X, int d, c
   // The literal stack ends in ReLU(BN(·)) ~ O(1); s puts t^ on the flows' scale (spec §2.2).
   if (cfg.final_bn_relu) net.scale.fill_((train.t.mean() / train.w.mean()).item<double>());
   net.pivot.fill_(torch::log(train.w).mean().exp().item<double>());
+  net.mean_distance.fill_(train.d.mean().item<double>());
   torch::optim::Adam opt(net.parameters(), torch::optim::AdamOptions(cfg.lr));
 
   SageResult res;
@@ -173,7 +184,7 @@ SageResult train_sage(const FlowGraph& g, const std::vector<double>& X, int d, c
         cfg.fanout > 0 ? std::optional<Edges>(Edges(g, o.dtype().toScalarType(), dev, true,
                                                     sample_in_edges(g, cfg.fanout, cfg.seed, std::uint32_t(step))))
                        : std::nullopt;
-    rmse(train.predict(net, net.forward(x, sampled ? *sampled : e, true)), train.t).sum().backward();
+    fit_loss(train.predict(net, net.forward(x, sampled ? *sampled : e, true)), train.t, mae).sum().backward();
     opt.step();
     pr.step = step;
     if (step % cfg.log_every == 0 || step == cfg.steps) {
@@ -188,16 +199,17 @@ SageResult train_sage(const FlowGraph& g, const std::vector<double>& X, int d, c
         const torch::Tensor pv = val.predict(net, z).clamp_min(0);
         const torch::Tensor v = rmse(pv, val.t).to(torch::kCPU, torch::kFloat64);
         res.val_rmse.back() = v.mean().item<double>();
+        const torch::Tensor v_loss = mae ? fit_loss(pv, val.t, true).to(torch::kCPU, torch::kFloat64) : v;
         // CPC = 2 Σ min(t, t~) / (Σ t + Σ t~), of the ensemble's mean, in fp64.
         const torch::Tensor mean = pv.mean(0).to(torch::kFloat64), obs = val.t.to(torch::kFloat64);
         res.val_cpc.back() = (2 * torch::minimum(mean, obs).sum() / (mean.sum() + obs.sum())).item<double>();
         if (use_val) {
-          const torch::Tensor better = v < pr.best_val;
+          const torch::Tensor better = v_loss < pr.best_val;
           const auto cur = net.state();
           for (std::int64_t r = 0; r < R; ++r) {
             if (!better[r].item<bool>()) continue;
             for (size_t k = 0; k < cur.size(); ++k) pr.best[k][r].copy_(cur[k][r]);
-            pr.best_val[r] = v[r];
+            pr.best_val[r] = v_loss[r];
             pr.best_step[size_t(r)] = step;
           }
         }
@@ -221,6 +233,7 @@ SageResult train_sage(const FlowGraph& g, const std::vector<double>& X, int d, c
   const SagePrediction p = predict_with(net, g, x, e);
   res.prediction = p.mean, res.per_repeat = p.per_repeat, res.negatives = p.negatives;
   res.power = models::values_of(net.power);
+  res.decay = models::values_of(net.decay);
   res.net = net.save();
   return res;
 }

@@ -2,9 +2,9 @@
 /// GraphSAGE edge regression of paper 002 (spec §2) in LibTorch: R repeats trained together as
 /// one batched ensemble (sage_net.hpp has the layer maths), and prediction with a trained one.
 ///
-///   loss:        RMSE over the train records, summed over the R independent models; Adam, full batch
+///   loss:        RMSE over the train records (or MAE), summed over the R independent models; Adam, full batch
 ///   validation:  every `log_every` steps in eval mode; each model keeps the weights of its lowest
-///                validation RMSE (spec §2.4), or its final ones
+///                validation loss (spec §2.4), or its final ones
 ///   prediction:  eval mode (BatchNorm running statistics), t~ = max(t^, 0), mean over the repeats
 ///
 /// The trained ensemble travels as opaque bytes (`SageResult::net`), so this header keeps
@@ -25,7 +25,9 @@ struct SageConfig {
   int embedding = 1;                ///< k: the width of z; t^_ij = w_ij <z_i, z_j> (the paper: 1)
   bool directed = false;            ///< z_i = (a_i, b_i), each k wide: t^_ij = w_ij <a_i, b_j> (not the paper's)
   bool learn_power = false;         ///< t^_ij = w_ij^theta <z_i, z_j>, theta trained per repeat from 1 (not the paper's)
+  bool learn_decay = false;         ///< t^_ij times exp(-kappa (d_ij / d_m - 1)), kappa trained per repeat from 0 (not the paper's)
   double dropout = 0.5, lr = 1e-3;
+  std::string loss = "rmse";        ///< rmse (the paper) | mae, the mean absolute error (closest to CPC)
   std::string aggregator = "pool";  ///< pool | mean
   bool weight_before_pool = false;  ///< the paper's literal Eq. 1: w_ji scales h_j before the pool MLP
   bool final_bn_relu = false;       ///< the literal stack: BN + ReLU after layer 3, decoder scale s
@@ -43,6 +45,7 @@ struct SageResult {
   std::vector<double> val_cpc;     ///< CPC of the repeats' mean prediction on the validation records, logged steps
   std::vector<int> best_step;      ///< per repeat: the step whose weights were kept
   std::vector<double> power;       ///< per repeat: the decoder's theta (1 unless learned)
+  std::vector<double> decay;       ///< per repeat: the decoder's kappa (0 unless learned)
   long long negatives = 0;         ///< t^ < 0 clamped to 0, over repeats × records
   double seconds_per_step = 0;
   int resumed_at = 0;              ///< the step a checkpoint resumed from (0: none)

@@ -124,11 +124,17 @@ std::vector<torch::Tensor*> SageNet::slots() {
   for (Norm& n : norms_)
     for (torch::Tensor* t : {&n.gamma, &n.beta, &n.mean, &n.var}) s.push_back(t);
   if (shape_.learned_power) s.push_back(&power);
+  if (shape_.learned_decay) s.push_back(&decay);
   return s;
 }
 
 SageNet::SageNet(const SageShape& shape, const torch::TensorOptions& o)
-    : scale(torch::ones({}, o)), power(torch::ones({shape.repeats, 1}, o)), pivot(torch::ones({}, o)), shape_(shape) {
+    : scale(torch::ones({}, o)),
+      power(torch::ones({shape.repeats, 1}, o)),
+      pivot(torch::ones({}, o)),
+      decay(torch::zeros({shape.repeats, 1}, o)),
+      mean_distance(torch::ones({}, o)),
+      shape_(shape) {
   MIGRA_THROW_IF_NOT_FMT(shape.d >= 1 && shape.hidden >= 1 && shape.repeats >= 1 && shape.embedding >= 1, "GraphSAGE: bad model shape");
   const std::int64_t R = shape.repeats, H = shape.hidden;
   layers_ = {random_layer(R, shape.d, H, o), random_layer(R, H, H, o), random_layer(R, H, shape.width(), o)};
@@ -148,13 +154,14 @@ torch::Tensor SageNet::forward(const torch::Tensor& x, const Edges& e, bool trai
 }
 
 torch::Tensor SageNet::decode(const torch::Tensor& z, const torch::Tensor& origin, const torch::Tensor& destination,
-                              const torch::Tensor& w) const {
+                              const torch::Tensor& w, const torch::Tensor& d) const {
   const std::int64_t K = shape_.embedding;
   const torch::Tensor a = shape_.directed ? z.narrow(2, 0, K) : z, b = shape_.directed ? z.narrow(2, K, K) : z;
   const torch::Tensor dot = (a.index_select(1, origin) * b.index_select(1, destination)).sum(2);
-  if (!shape_.learned_power) return scale * dot * w.view({1, -1});
   // w_p (w / w_p)^theta = w_p exp(theta log(w / w_p)); w_ij > 0 (distances are floored away from 0).
-  return scale * dot * pivot * torch::exp(power * torch::log(w / pivot).view({1, -1}));
+  torch::Tensor deterrence = shape_.learned_power ? pivot * torch::exp(power * torch::log(w / pivot).view({1, -1})) : w.view({1, -1});
+  if (shape_.learned_decay) deterrence = deterrence * torch::exp(-decay * (d / mean_distance - 1).view({1, -1}));
+  return scale * dot * deterrence;
 }
 
 std::vector<torch::Tensor> SageNet::parameters() const {
@@ -165,6 +172,7 @@ std::vector<torch::Tensor> SageNet::parameters() const {
   }
   for (const Norm& n : norms_) p.push_back(n.gamma), p.push_back(n.beta);
   if (shape_.learned_power) p.push_back(power);
+  if (shape_.learned_decay) p.push_back(decay);
   return p;
 }
 
@@ -184,6 +192,7 @@ SageNet SageNet::member(std::int64_t r, std::int64_t copies) const {
     *t = t->detach().narrow(0, r, 1).repeat(reps);
   }
   if (!shape_.learned_power) m.power = torch::ones({copies, 1}, power.options());
+  if (!shape_.learned_decay) m.decay = torch::zeros({copies, 1}, decay.options());
   return m;
 }
 
@@ -191,10 +200,12 @@ std::string SageNet::save() const {
   torch::serialize::OutputArchive ar;
   ar.write("shape", torch::tensor({shape_.d, shape_.hidden, shape_.repeats, std::int64_t(shape_.pool),
                                    std::int64_t(shape_.weight_before_pool), std::int64_t(shape_.final_bn_relu),
-                                   shape_.embedding, std::int64_t(shape_.directed), std::int64_t(shape_.learned_power)}));
+                                   shape_.embedding, std::int64_t(shape_.directed), std::int64_t(shape_.learned_power),
+                                   std::int64_t(shape_.learned_decay)}));
   ar.write("dropout", torch::tensor(shape_.dropout, torch::kFloat64));
   ar.write("scale", scale.detach());
   if (shape_.learned_power) ar.write("pivot", pivot.detach());
+  if (shape_.learned_decay) ar.write("mean_distance", mean_distance.detach());
   const auto s = state();
   for (size_t k = 0; k < s.size(); ++k) ar.write("s" + std::to_string(k), s[k].detach());
   std::ostringstream os;
@@ -217,11 +228,14 @@ SageNet SageNet::load(const std::string& bytes, const torch::Device& dev) {
   const std::int64_t* p = v.data_ptr<std::int64_t>();
   SageNet net;
   net.shape_ = {p[0], p[1], p[2], v.numel() > 6 ? p[6] : 1, v.numel() > 7 && p[7] != 0, p[3] != 0, p[4] != 0, p[5] != 0,
-                dr.item<double>(), v.numel() > 8 && p[8] != 0};
+                dr.item<double>(), v.numel() > 8 && p[8] != 0, v.numel() > 9 && p[9] != 0};
   ar.read("scale", net.scale);
   net.power = torch::ones({net.shape_.repeats, 1}, net.scale.options());  // read below when learned
   net.pivot = torch::ones({}, net.scale.options());
+  net.decay = torch::zeros({net.shape_.repeats, 1}, net.scale.options());  // likewise
+  net.mean_distance = torch::ones({}, net.scale.options());
   if (net.shape_.learned_power) ar.read("pivot", net.pivot);
+  if (net.shape_.learned_decay) ar.read("mean_distance", net.mean_distance);
   const std::int64_t R = net.shape_.repeats;
   net.layers_.resize(3);
   net.norms_.resize(net.shape_.final_bn_relu ? 3 : 2);

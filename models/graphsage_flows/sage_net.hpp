@@ -17,6 +17,10 @@
 ///                  paper's: its w = 1/d fixes the deterrence at d^-1, whatever the data's; theta = gamma recovers
 ///                  d^-gamma). The pivot w_p, the train records' geometric mean w, keeps a change of theta from
 ///                  rescaling every prediction: z would have to follow it, and its slow growth pins theta near 1.
+///   learned decay: t^_ij times exp(-kappa (d_ij / d_m - 1)), kappa per model trained with it from 0, d_m the train
+///                  records' mean distance (not the paper's). With the power it is the deterrence d^-theta e^(-kappa d / d_m)
+///                  of spatial-interaction models (Tanner's function), which can steepen with distance as a pure power
+///                  cannot; d_m, like w_p, keeps a change of kappa from rescaling the predictions on average.
 ///
 /// LibTorch header: for models/graphsage_flows sources only.
 #include <cstdint>
@@ -48,6 +52,7 @@ struct SageShape {
   bool pool = true, weight_before_pool = false, final_bn_relu = false;
   double dropout = 0.5;
   bool learned_power = false;  ///< the decoder's w^theta with theta trained (else theta = 1)
+  bool learned_decay = false;  ///< the decoder's exp(-kappa (d / d_m - 1)) with kappa trained (else none)
 };
 
 /// One batched SAGE layer: h [R, N, fin] -> [R, N, fout].
@@ -69,9 +74,10 @@ class SageNet {
   SageNet(const SageShape& shape, const torch::TensorOptions& o);
   /// z [R, N, k] for features x [R, N, d]; train: batch statistics (updating the running ones) and dropout.
   torch::Tensor forward(const torch::Tensor& x, const Edges& e, bool train, const torch::Tensor& edge_scale = {});
-  /// t^ = s w_p (w_ij / w_p)^theta <z_i, z_j> (directed: <a_i, b_j>) on record lists (origin, destination, weight), [R, m].
+  /// t^ = s w_p (w_ij / w_p)^theta exp(-kappa (d_ij / d_m - 1)) <z_i, z_j> (directed: <a_i, b_j>) on record lists
+  /// (origin, destination, weight w, distance d), [R, m].
   torch::Tensor decode(const torch::Tensor& z, const torch::Tensor& origin, const torch::Tensor& destination,
-                       const torch::Tensor& w) const;
+                       const torch::Tensor& w, const torch::Tensor& d) const;
   std::vector<torch::Tensor> parameters() const;
   /// Parameters and BatchNorm running statistics, each [R, ...]: what a saved model holds.
   std::vector<torch::Tensor> state() const;
@@ -86,10 +92,12 @@ class SageNet {
   torch::Tensor scale;  ///< the decoder's s, a 0-d tensor
   torch::Tensor power;  ///< the decoder's theta per model, [R, 1] (ones unless learned)
   torch::Tensor pivot;  ///< the learned power's w_p, a 0-d tensor
+  torch::Tensor decay;  ///< the decoder's kappa per model, [R, 1] (zeros unless learned)
+  torch::Tensor mean_distance;  ///< the learned decay's d_m, a 0-d tensor
 
  private:
   SageNet() = default;
-  /// Every per-model tensor (weights, BatchNorm statistics, a learned power): what state() holds.
+  /// Every per-model tensor (weights, BatchNorm statistics, a learned power and decay): what state() holds.
   std::vector<torch::Tensor*> slots();
   SageShape shape_;
   std::vector<Layer> layers_;

@@ -29,7 +29,8 @@ TEST_CASE("cuda gnn: a few training steps on the GPU match the CPU", "[cuda][gnn
   const FlowGraph g = build_graph(x, y, recs, WeightNorm::Row, EdgeSet::Observed, 0);
   SageConfig cfg;
   cfg.hidden = 16, cfg.repeats = 3, cfg.steps = 5, cfg.dropout = 0.0, cfg.float64 = true, cfg.seed = 11;
-  cfg.learn_power = GENERATE(false, true);  // the paper's decoder, and w^theta with theta trained
+  cfg.learn_power = GENERATE(false, true);  // the paper's decoder, and w^theta e^(-kappa d/d_m) with both trained
+  cfg.learn_decay = cfg.learn_power;
   const SageResult cpu = train_sage(g, X, 2, cfg);
   cfg.device = "cuda:0";
   const SageResult gpu = train_sage(g, X, 2, cfg);
@@ -37,6 +38,7 @@ TEST_CASE("cuda gnn: a few training steps on the GPU match the CPU", "[cuda][gnn
   for (size_t k = 0; k < cpu.per_repeat.size(); ++k)
     CHECK(gpu.per_repeat[k] == Approx(cpu.per_repeat[k]).epsilon(1e-8).margin(1e-10));
   for (size_t r = 0; r < cpu.power.size(); ++r) CHECK(gpu.power[r] == Approx(cpu.power[r]).epsilon(1e-10));
+  for (size_t r = 0; r < cpu.decay.size(); ++r) CHECK(gpu.decay[r] == Approx(cpu.decay[r]).epsilon(1e-10).margin(1e-12));
   // The CPU-trained ensemble predicts the same on the GPU (eval mode; the CPU's fused max-pool
   // against LibTorch's ops there).
   const SagePrediction on_gpu = predict_sage(cpu.net, g, X, 2, "cuda:0");

@@ -680,16 +680,19 @@ TEST_CASE("migra gnn scenario: the paper's sector groups on the synthetic set", 
   const Run twice = run_migra(with_model + " --scale producer=2,F09=3 --out " + (out / "twice").string());
   REQUIRE(twice.status == 2);
   REQUIRE(twice.output.find("feature 'F09' is scaled twice") != std::string::npos);
-  // The decoder's power learned: metrics.json gives each repeat's theta, and the saved model
-  // (theta and its pivot) serves the explainer.
-  const Run learned = run_migra("gnn train" + data_args + " --features " + features + " --weight-power learned"
+  // The decoder's power and distance decay learned: metrics.json gives each repeat's theta and
+  // kappa, and the saved model (both, with their pivots) serves the explainer.
+  const Run learned = run_migra("gnn train" + data_args + " --features " + features + " --weight-power learned --distance-decay learned"
                                 " --steps 20 --repeats 2 --hidden 8 --mlp-epochs 0 --progress none --out " + (out / "learned").string());
   INFO(learned.output);
   REQUIRE(learned.status == 0);
   const auto lm = read_json(out / "learned" / "metrics.json");
   REQUIRE(lm["config"]["weight_power"] == "learned");
+  REQUIRE(lm["config"]["distance_decay"] == "learned");
   REQUIRE(lm["gnn_repeats"]["weight_power"].size() == 2);
+  REQUIRE(lm["gnn_repeats"]["distance_decay"].size() == 2);
   for (const auto& th : lm["gnn_repeats"]["weight_power"]) REQUIRE(th.get<double>() != 1.0);
+  for (const auto& ka : lm["gnn_repeats"]["distance_decay"]) REQUIRE(ka.get<double>() != 0.0);
   const Run ex = run_migra("gnn explain" + data_args + " --model " + (out / "learned" / "model.bin").string() +
                            " --epochs 3 --explain-nodes " + write(out / "two.csv", "id\nc000\nc001\n") +
                            " --progress none --out " + (out / "explain").string());

@@ -428,7 +428,8 @@ TEST_CASE("gnn: the directed decoder w_ij <a_i, b_j> keeps the roles apart and f
   CHECK(directed < 0.5 * symmetric);
 }
 
-TEST_CASE("gnn: a learned decoder power decodes as w_p (w/w_p)^theta z_i z_j, saves, resumes, and fits a d^-2 law", "[gnn]") {
+TEST_CASE("gnn: a learned decoder power and decay decode as w_p (w/w_p)^theta e^(-kappa (d/d_m - 1)) z_i z_j, save, "
+          "resume, and the power fits a d^-2 law", "[gnn]") {
   MIGRA_SKIP_UNLESS(models::have_torch(), "LibTorch");
   const int N = 60, d = 2;
   const Points q = random_points(N, 95);
@@ -441,21 +442,31 @@ TEST_CASE("gnn: a learned decoder power decodes as w_p (w/w_p)^theta z_i z_j, sa
   const FlowGraph g = build_graph(q.x, q.y, recs, WeightNorm::Row, EdgeSet::Observed, 0);
   SageConfig cfg;
   cfg.hidden = 16, cfg.repeats = 2, cfg.steps = 40, cfg.log_every = 10, cfg.seed = 4, cfg.float64 = true, cfg.learn_power = true;
+  cfg.learn_decay = true;
   const SageResult few = train_sage(g, X, d, cfg);
   REQUIRE(few.power.size() == 2);
+  REQUIRE(few.decay.size() == 2);
   for (double th : few.power) CHECK(th != 1.0);  // it trains
-  // The decoder by hand: w_p is the geometric mean of the train records' w.
-  double log_wp = 0, n_train = 0;
+  for (double ka : few.decay) CHECK(ka != 0.0);
+  // The decoder by hand: w_p is the geometric mean of the train records' w, d_m their mean distance.
+  double log_wp = 0, dm = 0, n_train = 0;
   for (size_t e = 0; e < g.records.size(); ++e)
-    if (g.split[e] == Split::Train) log_wp += std::log(g.record_weight[e]), ++n_train;
+    if (g.split[e] == Split::Train) {
+      const Record& rec = g.records[e];
+      log_wp += std::log(g.record_weight[e]), ++n_train;
+      dm += std::hypot(q.x[size_t(rec.origin)] - q.x[size_t(rec.destination)], q.y[size_t(rec.origin)] - q.y[size_t(rec.destination)]);
+    }
   const double wp = std::exp(log_wp / n_train);
+  dm /= n_train;
   const SagePrediction p = predict_sage(few.net, g, X, d);
-  CHECK(p.per_repeat == few.per_repeat);  // the saved model holds theta and w_p
+  CHECK(p.per_repeat == few.per_repeat);  // the saved model holds theta, kappa, w_p and d_m
   const size_t m = g.records.size();
   for (int r = 0; r < 2; ++r)
     for (size_t e = 0; e < m; ++e) {
-      const double zz = p.z[size_t(r * N + g.records[e].origin)] * p.z[size_t(r * N + g.records[e].destination)];
-      const double w = wp * std::pow(g.record_weight[e] / wp, few.power[size_t(r)]);
+      const Record& rec = g.records[e];
+      const double zz = p.z[size_t(r * N + rec.origin)] * p.z[size_t(r * N + rec.destination)];
+      const double dist = std::hypot(q.x[size_t(rec.origin)] - q.x[size_t(rec.destination)], q.y[size_t(rec.origin)] - q.y[size_t(rec.destination)]);
+      const double w = wp * std::pow(g.record_weight[e] / wp, few.power[size_t(r)]) * std::exp(-few.decay[size_t(r)] * (dist / dm - 1));
       CHECK(p.per_repeat[size_t(r) * m + e] == Approx(std::max(0.0, w * zz)).epsilon(1e-12).margin(1e-300));
     }
   // theta is in the checkpoint: a resumed fit ends where the uninterrupted one did.
@@ -471,6 +482,7 @@ TEST_CASE("gnn: a learned decoder power decodes as w_p (w/w_p)^theta z_i z_j, sa
   const SageResult resumed = train_sage(g, X, d, cfg, nullptr, resume);
   CHECK(resumed.resumed_at == 10);
   CHECK(resumed.power == few.power);
+  CHECK(resumed.decay == few.decay);
   CHECK(resumed.per_repeat == few.per_repeat);
   // Learning: theta finds the law's 2 and the fit beats the paper's fixed power.
   SageConfig fit;
@@ -482,6 +494,63 @@ TEST_CASE("gnn: a learned decoder power decodes as w_p (w/w_p)^theta z_i z_j, sa
   INFO("train RMSE: fixed power " << fixed << ", learned " << learned << "; theta " << r.power[0] << ", " << r.power[1]);
   CHECK(learned < 0.5 * fixed);
   for (double th : r.power) CHECK(std::abs(th - 2) < 0.2);
+}
+
+TEST_CASE("gnn: a learned distance decay finds an exponential law's rate", "[gnn]") {
+  MIGRA_SKIP_UNLESS(models::have_torch(), "LibTorch");
+  const int N = 60, d = 2;
+  const Points q = random_points(N, 98);
+  const std::vector<double> X = gaussian(size_t(N * d), 99);
+  const auto W = inverse_distance_weights(q.x, q.y, WeightNorm::Row);
+  // t_ij = w_ij e^(-d_ij / L) u_i u_j: the paper's w times an exponential decay the power alone cannot follow.
+  const double L = 25;
+  const auto u = [&](int i) { return 20 + 6 * X[size_t(i * d)]; };
+  const auto dist = [&](const Record& r) {
+    return std::hypot(q.x[size_t(r.origin)] - q.x[size_t(r.destination)], q.y[size_t(r.origin)] - q.y[size_t(r.destination)]);
+  };
+  std::vector<Record> recs = random_records(N, 10, 100);
+  for (Record& r : recs) r.flow = 3e3 * W[size_t(r.origin * N + r.destination)] * std::exp(-dist(r) / L) * u(r.origin) * u(r.destination);
+  const FlowGraph g = build_graph(q.x, q.y, recs, WeightNorm::Row, EdgeSet::Observed, 0);
+  double dm = 0;  // best_train_rmse trains on every record: d_m is their mean distance
+  for (const Record& r : g.records) dm += dist(r) / double(g.records.size());
+  SageConfig fit;
+  fit.hidden = 32, fit.repeats = 2, fit.steps = 3000, fit.seed = 0;
+  const double fixed = best_train_rmse(g, X, d, fit);
+  fit.learn_decay = true;
+  SageResult r;
+  const double learned = best_train_rmse(g, X, d, fit, &r);
+  INFO("train RMSE: no decay " << fixed << ", learned " << learned << "; kappa " << r.decay[0] << ", " << r.decay[1]
+                               << " (the law's d_m / L = " << dm / L << ")");
+  CHECK(learned < 0.5 * fixed);
+  for (double ka : r.decay) CHECK(std::abs(ka - dm / L) < 0.1 * dm / L);
+  for (double th : r.power) CHECK(th == 1.0);  // the power stays the paper's
+}
+
+TEST_CASE("gnn: the MAE loss fits the median and shrugs off gross errors that pull the RMSE fit", "[gnn]") {
+  MIGRA_SKIP_UNLESS(models::have_torch(), "LibTorch");
+  const int N = 60, d = 2;
+  const Points q = random_points(N, 101);
+  const std::vector<double> X = gaussian(size_t(N * d), 102);
+  const auto W = inverse_distance_weights(q.x, q.y, WeightNorm::Row);
+  const auto u = [&](int i) { return 20 + 6 * X[size_t(i * d)]; };
+  std::vector<Record> recs = random_records(N, 10, 103);
+  for (Record& r : recs) r.flow = 1e2 * W[size_t(r.origin * N + r.destination)] * u(r.origin) * u(r.destination);
+  const FlowGraph clean = build_graph(q.x, q.y, recs, WeightNorm::Row, EdgeSet::Observed, 0);
+  // Every tenth train record 30 times too large: a mean chases them, a median does not.
+  FlowGraph g = clean;
+  for (size_t e = 0, k = 0; e < g.records.size(); ++e)
+    if (g.split[e] == Split::Train && k++ % 10 == 0) g.records[e].flow *= 30;
+  SageConfig fit;
+  fit.hidden = 32, fit.repeats = 2, fit.steps = 2000, fit.seed = 0, fit.dropout = 0, fit.lr = 3e-3;
+  const auto clean_test_cpc = [&](const SageResult& r) { return split_metrics(clean, r.prediction.data(), Split::Test).cpc; };
+  const double by_rmse = clean_test_cpc(train_sage(g, X, d, fit));
+  fit.loss = "mae";
+  const double by_mae = clean_test_cpc(train_sage(g, X, d, fit));
+  INFO("CPC on the clean test records: RMSE fit " << by_rmse << ", MAE fit " << by_mae);
+  CHECK(by_mae > 0.9);
+  CHECK(by_mae > by_rmse + 0.1);
+  fit.loss = "huber";
+  REQUIRE_THROWS_WITH(train_sage(g, X, d, fit), Catch::Contains("loss 'huber' (rmse or mae)"));
 }
 
 TEST_CASE("gnn: net flows sum to zero (T5), symmetric W on the complete graph gives no net flow (T12)", "[gnn]") {
