@@ -46,6 +46,23 @@ std::string header(int w, int h) {
          "\" font-family=\"sans-serif\">\n<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n";
 }
 
+/// Map coordinates onto a W × H drawing with one scale on both axes: the bounding box of the
+/// points fills the width between margins M, or the height below a title band T.
+struct MapFrame {
+  double x0, x1, y0, y1, span, scale;
+  int W, M, T;
+  MapFrame(const std::vector<double>& px, const std::vector<double>& py, int W_, int H, int M_, int T_)
+      : x0(*std::min_element(px.begin(), px.end())),
+        x1(*std::max_element(px.begin(), px.end())),
+        y0(*std::min_element(py.begin(), py.end())),
+        y1(*std::max_element(py.begin(), py.end())),
+        span(std::max({x1 - x0, y1 - y0, 1e-12})),
+        scale(std::min(W_ - 2.0 * M_, H - T_ - M_ - 30.0) / span),
+        W(W_), M(M_), T(T_) {}
+  double X(double x) const { return M + (x - x0) * scale + 0.5 * ((W - 2.0 * M) - (x1 - x0) * scale); }
+  double Y(double y) const { return T + 15 + (y1 - y) * scale; }
+};
+
 }  // namespace
 
 std::string svg_scatter(const std::vector<std::pair<double, double>>& pts, const ScatterOptions& o) {
@@ -233,17 +250,14 @@ std::string svg_bars(const std::vector<std::string>& labels, const std::vector<d
 std::string svg_network(const std::vector<double>& px, const std::vector<double>& py,
                         const std::vector<std::vector<int>>& edges, const std::vector<NetworkLayer>& layers,
                         const std::string& title) {
-  const int W = 640, H = 560, M = 70, T = 50;
-  double x0 = *std::min_element(px.begin(), px.end()), x1 = *std::max_element(px.begin(), px.end());
-  double y0 = *std::min_element(py.begin(), py.end()), y1 = *std::max_element(py.begin(), py.end());
-  const double span = std::max({x1 - x0, y1 - y0, 1e-12});
-  const double scale = std::min(W - 2.0 * M, H - T - M - 30.0) / span;
-  const auto X = [&](double x) { return M + (x - x0) * scale + 0.5 * ((W - 2.0 * M) - (x1 - x0) * scale); };
-  const auto Y = [&](double y) { return T + 15 + (y1 - y) * scale; };
+  const int W = 640, H = 560, M = 70;
+  const MapFrame f(px, py, W, H, M, 50);
+  const auto X = [&](double x) { return f.X(x); };
+  const auto Y = [&](double y) { return f.Y(y); };
   double vmax = 0.0;
   for (const auto& l : layers)
     for (double v : l.value) vmax = std::max(vmax, v);
-  const double ribbon = vmax > 0.0 ? 0.12 * span / vmax : 0.0;  // the largest value: 12% of the drawing
+  const double ribbon = vmax > 0.0 ? 0.12 * f.span / vmax : 0.0;  // the largest value: 12% of the drawing
   std::string s = header(W, H);
   s += text(W / 2.0, 24, title, "middle", 15);
   for (const auto& e : edges) {
@@ -271,6 +285,44 @@ std::string svg_network(const std::vector<double>& px, const std::vector<double>
     s += text(lx + 20, ly, layers[k].name, "start", 12);
   }
   s += text(W - 10.0, H - 25.0, "ribbon height: max = " + num("%.3g", vmax), "end", 11);
+  return s + "</svg>\n";
+}
+
+std::string svg_flow_map(const std::vector<double>& px, const std::vector<double>& py, const std::vector<double>& size,
+                         const std::vector<FlowLayer>& layers, const std::string& title) {
+  const int W = 640, H = 600, M = 50;
+  if (px.empty()) return header(W, H) + text(W / 2.0, 24, title, "middle", 15) + "</svg>\n";
+  const MapFrame f(px, py, W, H, M, 50);
+  double vmax = 0.0, smax = 0.0;
+  for (const auto& l : layers)
+    for (double v : l.value) vmax = std::max(vmax, v);
+  for (double v : size) smax = std::max(smax, v);
+  std::string s = header(W, H);
+  s += text(W / 2.0, 24, title, "middle", 15);
+  for (size_t i = 0; i < px.size(); ++i) {  // the largest place: radius 6
+    const double r = smax > 0 && i < size.size() ? 1 + 5 * std::sqrt(std::max(0.0, size[i]) / smax) : 2;
+    s += "<circle cx=\"" + num("%.1f", f.X(px[i])) + "\" cy=\"" + num("%.1f", f.Y(py[i])) + "\" r=\"" + num("%.1f", r) +
+         "\" fill=\"#555\" fill-opacity=\"0.5\"/>\n";
+  }
+  for (const auto& l : layers)
+    for (size_t k = 0; k < l.value.size(); ++k) {
+      const double ax = f.X(px[size_t(l.origin[k])]), ay = f.Y(py[size_t(l.origin[k])]);
+      const double bx = f.X(px[size_t(l.destination[k])]), by = f.Y(py[size_t(l.destination[k])]);
+      // Control point: the chord's midpoint moved 15 % of its length to the right of the direction of travel
+      // (screen y points down, so the right normal of (dx, dy) is (-dy, dx)).
+      const double cx = 0.5 * (ax + bx) - 0.15 * (by - ay), cy = 0.5 * (ay + by) + 0.15 * (bx - ax);
+      const double width = vmax > 0 ? 0.5 + 9.5 * std::sqrt(l.value[k] / vmax) : 1;  // the largest flow: 10 px
+      s += "<path d=\"M" + num("%.1f", ax) + "," + num("%.1f", ay) + " Q" + num("%.1f", cx) + "," + num("%.1f", cy) + " " +
+           num("%.1f", bx) + "," + num("%.1f", by) + "\" fill=\"none\" stroke=\"" + l.colour + "\" stroke-opacity=\"0.55\" stroke-width=\"" +
+           num("%.2f", width) + "\" stroke-linecap=\"round\"/>\n";
+    }
+  for (size_t k = 0; k < layers.size(); ++k) {
+    const double lx = M + 170.0 * double(k), ly = H - 25.0;
+    s += "<rect x=\"" + num("%.1f", lx) + "\" y=\"" + num("%.1f", ly - 8) + "\" width=\"16\" height=\"6\" fill=\"" +
+         layers[k].colour + "\"/>\n";
+    s += text(lx + 22, ly, layers[k].name, "start", 12);
+  }
+  s += text(W - 10.0, H - 25.0, "widest arc: " + num("%.4g", vmax), "end", 11);
   return s + "</svg>\n";
 }
 

@@ -61,4 +61,17 @@ std::string svg_network(const std::vector<double>& px, const std::vector<double>
                         const std::vector<std::vector<int>>& edges, const std::vector<NetworkLayer>& layers,
                         const std::string& title);
 
+/// Flows between places on a map (paper 002's maps of the largest flows): places as dots whose
+/// area follows `size`, and for each layer every flow as an arc from origin to destination,
+/// bowed to its right so that the two directions of a pair stay apart, its width growing with
+/// the square root of the value (flows span decades), on one scale for all layers (layers drawn
+/// in order, the first underneath).
+struct FlowLayer {
+  std::string name, colour;
+  std::vector<int> origin, destination;
+  std::vector<double> value;  ///< per flow, >= 0
+};
+std::string svg_flow_map(const std::vector<double>& px, const std::vector<double>& py, const std::vector<double>& size,
+                         const std::vector<FlowLayer>& layers, const std::string& title);
+
 }  // namespace migra::report

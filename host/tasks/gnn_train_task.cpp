@@ -2,8 +2,10 @@
 // the OD records of a node table, beside its baselines on the same 60/20/20 split — the
 // singly constrained gravity model, the log-linear gravity fit, Deep Gravity's MLP and the null
 // model; CPC, RMSE and Pearson per split for each, and CPCs within node subsets.
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <numeric>
 #include <optional>
 
 #include "host/io/csv.hpp"
@@ -24,6 +26,27 @@ namespace {
 
 using job::ParamType;
 using job::Params;
+
+/// The `top` largest observed records on a map, the GNN's predictions for the same pairs drawn
+/// over them; places sized by the first feature (the gravity models' mass).
+std::string top_flows_map(const gnn::FlowGraph& g, const GnnNodes& nodes, const std::vector<double>& pred, size_t top) {
+  std::vector<size_t> order(g.records.size());
+  std::iota(order.begin(), order.end(), size_t(0));
+  const size_t k = std::min(top, order.size());
+  std::partial_sort(order.begin(), order.begin() + std::ptrdiff_t(k), order.end(),
+                    [&](size_t a, size_t b) { return g.records[a].flow > g.records[b].flow; });
+  report::FlowLayer observed{"observed", "#999", {}, {}, {}}, gnn{"GraphSAGE", "#2a6fb0", {}, {}, {}};
+  for (size_t q = 0; q < k; ++q) {
+    const gnn::Record& r = g.records[order[q]];
+    for (report::FlowLayer* l : {&observed, &gnn}) l->origin.push_back(r.origin), l->destination.push_back(r.destination);
+    observed.value.push_back(r.flow);
+    gnn.value.push_back(pred[order[q]]);
+  }
+  std::vector<double> mass;
+  for (int i = 0; i < nodes.n(); ++i) mass.push_back(nodes.X[size_t(i) * size_t(nodes.d())]);
+  return report::svg_flow_map(nodes.x, nodes.y, mass, {observed, gnn},
+                              "The " + std::to_string(k) + " largest observed flows and GraphSAGE's predictions");
+}
 
 /// CPC, RMSE, Pearson of a prediction over the records `keep` accepts.
 template <class Keep>
@@ -252,6 +275,7 @@ void run(job::TaskContext& ctx) {
   co.log_y = true;
   ctx.write_output("training.svg", report::svg_curves({{"train", "#2a6fb0", steps, res.train_rmse, {}, {}},
                                                         {"validation", "#d62", steps, res.val_rmse, {}, {}}}, co));
+  ctx.write_output("top_flows.svg", top_flows_map(g, nodes, res.prediction, 50));
   ctx.drop_checkpoint();
   // Timings, device and the resume point go to the manifest, so that metrics.json is the same
   // for a resumed fit as for an uninterrupted one.
@@ -324,7 +348,7 @@ job::TaskKind gnn_train_task_kind() {
   };
   k.outputs = [](const Params&) {
     return std::vector<std::string>{"metrics.json", "predictions.csv", "model.bin", "training.csv", "observed_vs_predicted.svg",
-                                    "training.svg"};
+                                    "training.svg", "top_flows.svg"};
   };
   k.run = run;
   return k;

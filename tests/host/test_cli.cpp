@@ -749,7 +749,7 @@ TEST_CASE("migra gnn train: GraphSAGE and gravity on the NY 2011 flows, and bad 
   const auto pred = read_csv(out / "predictions.csv");
   REQUIRE(pred.size() == 1892);
   for (const auto& p : pred) REQUIRE(std::stod(p.at("gnn")) >= 0.0);
-  for (const char* f : {"training.csv", "observed_vs_predicted.svg", "training.svg"}) REQUIRE(fs::exists(out / f));
+  for (const char* f : {"training.csv", "observed_vs_predicted.svg", "training.svg", "top_flows.svg"}) REQUIRE(fs::exists(out / f));
   // The same seed gives the same predictions.
   const Run again = run_migra("gnn train --nodes " + data("ny2011/counties.csv") + " --flows " +
                               data("ny2011/commuting_flows.csv") + " --steps 40 --repeats 2 --hidden 16 --seed 3 --mlp-epochs 5 --progress none --out " +
