@@ -3,7 +3,8 @@
 // tanh, < 5e-2 with ReLU), and the structured inverse problem (scalar K = c_r F + c_d D,
 // diagonal G, λ known, c_e = 1) that should recover c_r, c_d, c_a and diag(G) within 10 %.
 // usage: bench_pinn_validation [--epochs 20000] [--width 32] [--seed 12] [--only S1|S2]
-//        [--hard-ic 0|1] (R̂ = t² N: the initial conditions by construction); one JSON line per case.
+//        [--hard-ic 0|1] (R̂ = t² N: the initial conditions by construction)
+//        [--project 0|1] (S2: the coefficients by least squares at every step); one JSON line per case.
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -16,7 +17,7 @@ using namespace migra::pinn;
 
 int main(int argc, char** argv) {
   int epochs = 20000, width = 32;
-  bool hard_ic = false;
+  bool hard_ic = false, project = false;
   std::uint64_t seed = 12;
   std::string only;  // --only S1 | S2
   for (int k = 1; k + 1 < argc; k += 2) {
@@ -26,6 +27,7 @@ int main(int argc, char** argv) {
     else if (a == "--seed") seed = std::strtoull(argv[k + 1], nullptr, 10);
     else if (a == "--only") only = argv[k + 1];
     else if (a == "--hard-ic") hard_ic = std::atoi(argv[k + 1]) != 0;
+    else if (a == "--project") project = std::atoi(argv[k + 1]) != 0;
   }
   SyntheticOptions so;
   so.seed = seed;
@@ -63,7 +65,7 @@ int main(int argc, char** argv) {
   if (only == "S1") return 0;
   PinnConfig cfg;  // S2
   cfg.activation = "tanh", cfg.float64 = true, cfg.epochs = epochs, cfg.width = width, cfg.seed = 2, cfg.hard_ic = hard_ic;
-  cfg.coeff_mode = "scalar", cfg.g_mode = "diagonal", cfg.fix_ce = true, cfg.weight_decay = 0;
+  cfg.coeff_mode = "scalar", cfg.g_mode = "diagonal", cfg.fix_ce = true, cfg.weight_decay = 0, cfg.project_coefficients = project;
   cfg.known_lambda = [&](int u, double t) { return ss.sys.lambda(u, t) / ss.scale; };
   const PinnResult r = train_pinn(ss.problem, cfg);
   const Coefficients& c = r.coefficients;
@@ -73,9 +75,9 @@ int main(int argc, char** argv) {
     worst = std::max(worst, std::fabs(c.G[size_t(u * n + u)] / 0.5 - 1));
     g += (u ? ", " : "") + std::to_string(c.G[size_t(u * n + u)]);
   }
-  std::printf("{\"case\": \"S2\", \"hard_ic\": %d, \"epochs\": %d, \"width\": %d, \"c_r\": %.5g, \"c_d\": %.5g, \"c_a\": %.5g, \"diag_G\": [%s], "
+  std::printf("{\"case\": \"S2\", \"project\": %d, \"hard_ic\": %d, \"epochs\": %d, \"width\": %d, \"c_r\": %.5g, \"c_d\": %.5g, \"c_a\": %.5g, \"diag_G\": [%s], "
               "\"truth\": {\"c_r\": 2, \"c_d\": 1, \"c_a\": 0.5, \"G\": 0.5}, \"worst_relative_error\": %.4g, \"final_loss\": %.4g, \"final_l0_ld_lp\": [%.3g, %.3g, %.3g], "
               "\"seconds\": %.1f}\n",
-              int(hard_ic), epochs, width, c.c_r, c.c_d, c.c_a * ss.scale, g.c_str(), worst, r.history.back().total, r.history.back().l0, r.history.back().ld, r.history.back().lp,
+              int(project), int(hard_ic), epochs, width, c.c_r, c.c_d, c.c_a * ss.scale, g.c_str(), worst, r.history.back().total, r.history.back().l0, r.history.back().ld, r.history.back().lp,
               r.seconds_per_epoch * epochs);
 }

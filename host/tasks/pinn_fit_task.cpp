@@ -47,6 +47,7 @@ pinn::PinnConfig config_of(const Params& p, job::TaskContext& ctx) {
   c.symmetric_K = p["symmetric-k"];
   c.fix_ce = p["fix-ce"];
   c.hard_ic = p["hard-ic"];
+  c.project_coefficients = p["project-coefficients"];
   c.float64 = p["float64"];
   c.lr = p["lr"], c.lr_min = p["lr-min"], c.weight_decay = p["weight-decay"], c.clip = p["clip"];
   c.seed = ctx.seed();
@@ -185,7 +186,7 @@ void run(job::TaskContext& ctx) {
       {"config", {{"epochs", cfg.epochs}, {"width", cfg.width}, {"collocation", cfg.collocation},
                   {"activation", cfg.activation}, {"relu_after_penultimate", cfg.relu_after_penultimate},
                   {"coeff_mode", cfg.coeff_mode}, {"g_mode", cfg.g_mode}, {"lambda", cfg.lambda_mode}, {"derivatives", cfg.derivatives},
-                  {"symmetric_K", cfg.symmetric_K}, {"fix_ce", cfg.fix_ce}, {"hard_ic", cfg.hard_ic}, {"global_scale", p["global-scale"]},
+                  {"symmetric_K", cfg.symmetric_K}, {"fix_ce", cfg.fix_ce}, {"hard_ic", cfg.hard_ic}, {"project_coefficients", cfg.project_coefficients}, {"global_scale", p["global-scale"]},
                   {"dtype", cfg.float64 ? "float64" : "float32"}, {"lr", cfg.lr}, {"lr_min", cfg.lr_min},
                   {"weight_decay", cfg.weight_decay}, {"clip", cfg.clip}, {"seed", cfg.seed}, {"densify", densify}}}};
   ctx.write_output("metrics.json", metrics.dump(2) + "\n");
@@ -268,6 +269,9 @@ job::TaskKind pinn_fit_task_kind() {
       {"fix-ce", ParamType::Bool, "Hold c_e = 1 (fixes λ's scale)", false},
       {"hard-ic", ParamType::Bool, "R̂ = t² N(t): R̂(0) = R̂'(0) = 0 by construction, no L1 initial-condition loss "
                                    "(the paper trains them in the loss)", false},
+      {"project-coefficients", ParamType::Bool, "From a quarter of the epochs on, set c_r, c_d, c_a and diag G to their "
+                                                "least-squares values for the current R̂ and λ at every step (variable "
+                                                "projection; needs --coeff-mode scalar --g-mode diagonal --fix-ce)", false},
       {"global-scale", ParamType::Bool, "One max-abs scale for all nodes (keeps Σ_u R~_u = 0)", false},
       {"float64", ParamType::Bool, "Train in double precision", false},
       {"lr", ParamType::Real, "Initial AdamW learning rate", 2e-3, {}, false, 0.0},

@@ -94,6 +94,8 @@ void check(const Problem& pb, const PinnConfig& cfg) {
                          cfg.lambda_mode.c_str());
   MIGRA_THROW_IF_NOT_FMT(cfg.derivatives == "taylor" || cfg.derivatives == "autograd", "derivatives '%s': taylor or autograd",
                          cfg.derivatives.c_str());
+  MIGRA_THROW_IF_NOT_FMT(!cfg.project_coefficients || (cfg.coeff_mode == "scalar" && cfg.g_mode == "diagonal" && cfg.fix_ce),
+                         "projected coefficients need coeff-mode scalar, g-mode diagonal and a fixed c_e");
   MIGRA_THROW_IF_NOT_FMT(cfg.epochs >= 0 && cfg.width >= 1 && cfg.collocation >= 2 && cfg.log_every >= 1,
                          "PINN: epochs >= 0, width >= 1, collocation >= 2 needed");
 }
@@ -189,6 +191,24 @@ struct Fit {
     e.lp = e.r.pow(2).mean(1).sum();
     return e;
   }
+
+  /// θ = (c_r, c_d, c_a, diag G) minimising Σ r² with R̂ and its derivatives held (e detached):
+  /// r_u(t) = R̂''_u + c_r (F R̂)_u + c_d (D R̂)_u + g_u R̂'_u + c_a a_u − c_e λ_u is affine in θ,
+  /// one column per coefficient over the N × P residual entries. Recomputes e's residual and L_p.
+  void project_coefficients(Eval& e) const {
+    {
+      torch::NoGradGuard ng;
+      const torch::Tensor R = e.R.detach(), dR = e.dR.detach();
+      std::vector<torch::Tensor> cols{coeff->F.mm(R).flatten(), coeff->D.mm(R).flatten(), a.expand_as(R).flatten()};
+      for (std::int64_t u = 0; u < n; ++u) cols.push_back((torch::zeros_like(dR).index_fill_(0, torch::tensor({u}), 1) * dR).flatten());
+      const torch::Tensor y = (coeff->c_e * e.lam.detach() - e.d2R.detach()).flatten();
+      const torch::Tensor theta = std::get<0>(torch::linalg_lstsq(torch::stack(cols, 1), y.unsqueeze(1)));
+      coeff->c_r.copy_(theta[0][0]), coeff->c_d.copy_(theta[1][0]), coeff->c_a.copy_(theta[2][0]);
+      coeff->g.copy_(theta.narrow(0, 3, n).squeeze(1));
+    }
+    e.r = e.d2R + coeff->K().mm(e.R) + coeff->G().mm(e.dR) + coeff->c_a * a - coeff->c_e * e.lam;
+    e.lp = e.r.pow(2).mean(1).sum();
+  }
 };
 
 /// Model, history and (for a checkpoint) the optimiser's moments as bytes, and back.
@@ -269,7 +289,10 @@ PinnResult train_pinn(const Problem& pb, const PinnConfig& cfg, const std::funct
     const double lr = cosine_lr(k, cfg);
     for (auto& group : opt.param_groups()) static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
     opt.zero_grad();
-    const Fit::Eval e = f.evaluate(true);
+    Fit::Eval e = f.evaluate(true);
+    // Projected from a quarter of the run on: before R̂ is near the data the least squares are
+    // ill-posed (from the untrained networks θ ran off to 1e4 and dragged R̂ away from the data).
+    if (cfg.project_coefficients && k >= cfg.epochs / 4) f.project_coefficients(e);
     const torch::Tensor loss = e.l0 + e.ld + e.lp;
     loss.backward();
     if (cfg.clip > 0) torch::nn::utils::clip_grad_norm_(params, cfg.clip);
@@ -284,7 +307,8 @@ PinnResult train_pinn(const Problem& pb, const PinnConfig& cfg, const std::funct
   const int ran = cfg.epochs - start;
   res.seconds_per_epoch = ran > 0 ? std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() / ran : 0;
 
-  const Fit::Eval e = f.evaluate(false);
+  Fit::Eval e = f.evaluate(false);
+  if (cfg.project_coefficients && cfg.epochs > 0) f.project_coefficients(e);
   res.grid = f.grid;
   res.R = values_of(e.R), res.dR = values_of(e.dR), res.d2R = values_of(e.d2R);
   res.lambda = values_of(e.lam), res.residual = values_of(e.r);

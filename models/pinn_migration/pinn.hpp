@@ -56,6 +56,11 @@ struct PinnConfig {
   /// R̂(t) = t² N(t) instead of the network N itself: R̂(0) = R̂'(0) = 0 hold exactly and the
   /// L1 initial-condition loss L0 vanishes (a hard constraint; the paper's loss has L0).
   bool hard_ic = false;
+  /// Variable projection (scalar coefficients, diagonal G, fixed c_e): the residual is affine
+  /// in θ = (c_r, c_d, c_a, diag G) once R̂ and λ are held, so from a quarter of the epochs on
+  /// every step first sets θ to its least-squares value over the collocation grid (the
+  /// optimiser's own move of θ is overwritten); before that θ trains with the networks.
+  bool project_coefficients = false;
   double lr = 2e-3, lr_min = 2e-4, weight_decay = 0.01, clip = 1.0;
   std::uint64_t seed = 0;
   std::string device = "cpu";          ///< cpu | cuda[:k] (when LibTorch has CUDA)

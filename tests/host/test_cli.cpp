@@ -976,4 +976,9 @@ TEST_CASE("migra pinn: the shipped synthetic set, a short fit, the invariant den
                             " --balances " + bf + " --epochs 1 --progress none --out " + (out / "bad3").string());
   REQUIRE(age.status == 2);
   REQUIRE(age.output.find("n3.csv:3: field 'mean_age'") != std::string::npos);
+  // Projected coefficients need a residual affine in them: refused in the default matrix mode.
+  const Run projected = run_migra("pinn fit --nodes " + nf + " --balances " + bf +
+                                  " --project-coefficients --epochs 1 --progress none --out " + (out / "bad4").string());
+  REQUIRE(projected.status != 0);
+  REQUIRE(projected.output.find("projected coefficients need coeff-mode scalar, g-mode diagonal and a fixed c_e") != std::string::npos);
 }
