@@ -235,6 +235,31 @@ Trained trained(int n, int d, int steps, EdgeSet edges = EdgeSet::Observed, Weig
   return t;
 }
 
+/// A 60-node system for fitting known laws: random points (seed), two Gaussian features per
+/// node (seed + 1), ten random partners per node (seed + 2), the row-normalised W, and the
+/// masses u_i = 20 + 6 x_i0, v_i = 20 + 6 x_i1. set_flows(law) fills each record's flow with
+/// law(record, w_ij, d_ij) and builds the graph.
+struct LawSystem {
+  static constexpr int N = 60, d = 2;
+  Points q;
+  std::vector<double> X, W;
+  std::vector<Record> recs;
+  FlowGraph g;
+  explicit LawSystem(std::uint64_t seed)
+      : q(random_points(N, seed)), X(gaussian(size_t(N * d), seed + 1)), W(inverse_distance_weights(q.x, q.y, WeightNorm::Row)),
+        recs(random_records(N, 10, seed + 2)) {}
+  double u(int i) const { return 20 + 6 * X[size_t(i * d)]; }
+  double v(int i) const { return 20 + 6 * X[size_t(i * d + 1)]; }
+  double dist(const Record& r) const {
+    return std::hypot(q.x[size_t(r.origin)] - q.x[size_t(r.destination)], q.y[size_t(r.origin)] - q.y[size_t(r.destination)]);
+  }
+  template <class Law>
+  void set_flows(Law law) {
+    for (Record& r : recs) r.flow = law(r, W[size_t(r.origin * N + r.destination)], dist(r));
+    g = build_graph(q.x, q.y, recs, WeightNorm::Row, EdgeSet::Observed, 0);
+  }
+};
+
 /// Every record a train record, dropout 0, lr 3e-3: the lowest train RMSE over the repeats
 /// (and the fit, when `out` is given).
 double best_train_rmse(FlowGraph g, const std::vector<double>& X, int d, SageConfig fit, SageResult* out = nullptr) {
@@ -372,17 +397,14 @@ TEST_CASE("gnn: a K-wide node output decodes as w_ij <z_i, z_j>, stays local, an
       for (int k = 0; k < K; ++k) CHECK(moved.z[size_t(i * K + k)] == p.z[size_t(i * K + k)]);
   // A law of rank 2, t_ij = w_ij (u_i u_j + v_i v_j), which no scalar z_i z_j can fit: the
   // 2-wide output does better than the paper's scalar on the train records.
-  const int N = 60;
-  const Points q = random_points(N, 81);
-  const std::vector<double> Xq = gaussian(size_t(N * d), 82);
-  const auto W = inverse_distance_weights(q.x, q.y, WeightNorm::Row);
-  std::vector<Record> recs = random_records(N, 10, 83);
-  for (Record& r : recs) {
-    const double* a = &Xq[size_t(r.origin * d)];
-    const double* b = &Xq[size_t(r.destination * d)];
-    r.flow = std::max(0.0, W[size_t(r.origin * N + r.destination)] * ((20 + 5 * a[0]) * (20 + 5 * b[0]) + 225 * a[1] * b[1]));
-  }
-  FlowGraph gq = build_graph(q.x, q.y, recs, WeightNorm::Row, EdgeSet::Observed, 0);
+  LawSystem s(81);
+  s.set_flows([&](const Record& r, double w, double) {
+    const double* a = &s.X[size_t(r.origin * d)];
+    const double* b = &s.X[size_t(r.destination * d)];
+    return std::max(0.0, w * ((20 + 5 * a[0]) * (20 + 5 * b[0]) + 225 * a[1] * b[1]));
+  });
+  const FlowGraph& gq = s.g;
+  const std::vector<double>& Xq = s.X;
   SageConfig fit;
   fit.hidden = 32, fit.repeats = 1, fit.steps = 1500, fit.seed = 3;
   const double scalar = best_train_rmse(gq, Xq, d, fit);
@@ -394,17 +416,13 @@ TEST_CASE("gnn: a K-wide node output decodes as w_ij <z_i, z_j>, stays local, an
 
 TEST_CASE("gnn: the directed decoder w_ij <a_i, b_j> keeps the roles apart and fits origin and destination masses", "[gnn]") {
   MIGRA_SKIP_UNLESS(models::have_torch(), "LibTorch");
-  const int N = 60, d = 2, K = 2;
-  const Points q = random_points(N, 91);
-  const std::vector<double> X = gaussian(size_t(N * d), 92);
-  const auto W = inverse_distance_weights(q.x, q.y, WeightNorm::Row);
+  const int N = LawSystem::N, d = LawSystem::d, K = 2;
   // Origins send by feature 0, destinations attract by feature 1: t_ij / w_ij = u_i v_j is not
   // symmetric in i and j, which the paper's decoder z_i w_ij z_j is.
-  const auto u = [&](int i) { return 20 + 6 * X[size_t(i * d)]; };
-  const auto v = [&](int j) { return 20 + 6 * X[size_t(j * d + 1)]; };
-  std::vector<Record> recs = random_records(N, 10, 93);
-  for (Record& r : recs) r.flow = W[size_t(r.origin * N + r.destination)] * u(r.origin) * v(r.destination);
-  FlowGraph g = build_graph(q.x, q.y, recs, WeightNorm::Row, EdgeSet::Observed, 0);
+  LawSystem s(91);
+  s.set_flows([&](const Record& r, double w, double) { return w * s.u(r.origin) * s.v(r.destination); });
+  const FlowGraph& g = s.g;
+  const std::vector<double>& X = s.X;
   SageConfig cfg;
   cfg.hidden = 16, cfg.repeats = 2, cfg.steps = 10, cfg.seed = 4, cfg.float64 = true, cfg.embedding = K, cfg.directed = true;
   const SageResult few = train_sage(g, X, d, cfg);
@@ -431,15 +449,12 @@ TEST_CASE("gnn: the directed decoder w_ij <a_i, b_j> keeps the roles apart and f
 TEST_CASE("gnn: a learned decoder power and decay decode as w_p (w/w_p)^theta e^(-kappa (d/d_m - 1)) z_i z_j, save, "
           "resume, and the power fits a d^-2 law", "[gnn]") {
   MIGRA_SKIP_UNLESS(models::have_torch(), "LibTorch");
-  const int N = 60, d = 2;
-  const Points q = random_points(N, 95);
-  const std::vector<double> X = gaussian(size_t(N * d), 96);
-  const auto W = inverse_distance_weights(q.x, q.y, WeightNorm::Row);
+  const int N = LawSystem::N, d = LawSystem::d;
   // t_ij = w_ij^2 u_i u_j: a deterrence d^-2 (with row-normalised w) the paper's w^1 cannot follow.
-  const auto u = [&](int i) { return 20 + 6 * X[size_t(i * d)]; };
-  std::vector<Record> recs = random_records(N, 10, 97);
-  for (Record& r : recs) r.flow = 1e3 * std::pow(W[size_t(r.origin * N + r.destination)], 2) * u(r.origin) * u(r.destination);
-  const FlowGraph g = build_graph(q.x, q.y, recs, WeightNorm::Row, EdgeSet::Observed, 0);
+  LawSystem s(95);
+  s.set_flows([&](const Record& r, double w, double) { return 1e3 * w * w * s.u(r.origin) * s.u(r.destination); });
+  const FlowGraph& g = s.g;
+  const std::vector<double>& X = s.X;
   SageConfig cfg;
   cfg.hidden = 16, cfg.repeats = 2, cfg.steps = 40, cfg.log_every = 10, cfg.seed = 4, cfg.float64 = true, cfg.learn_power = true;
   cfg.learn_decay = true;
@@ -451,11 +466,7 @@ TEST_CASE("gnn: a learned decoder power and decay decode as w_p (w/w_p)^theta e^
   // The decoder by hand: w_p is the geometric mean of the train records' w, d_m their mean distance.
   double log_wp = 0, dm = 0, n_train = 0;
   for (size_t e = 0; e < g.records.size(); ++e)
-    if (g.split[e] == Split::Train) {
-      const Record& rec = g.records[e];
-      log_wp += std::log(g.record_weight[e]), ++n_train;
-      dm += std::hypot(q.x[size_t(rec.origin)] - q.x[size_t(rec.destination)], q.y[size_t(rec.origin)] - q.y[size_t(rec.destination)]);
-    }
+    if (g.split[e] == Split::Train) log_wp += std::log(g.record_weight[e]), dm += s.dist(g.records[e]), ++n_train;
   const double wp = std::exp(log_wp / n_train);
   dm /= n_train;
   const SagePrediction p = predict_sage(few.net, g, X, d);
@@ -465,8 +476,7 @@ TEST_CASE("gnn: a learned decoder power and decay decode as w_p (w/w_p)^theta e^
     for (size_t e = 0; e < m; ++e) {
       const Record& rec = g.records[e];
       const double zz = p.z[size_t(r * N + rec.origin)] * p.z[size_t(r * N + rec.destination)];
-      const double dist = std::hypot(q.x[size_t(rec.origin)] - q.x[size_t(rec.destination)], q.y[size_t(rec.origin)] - q.y[size_t(rec.destination)]);
-      const double w = wp * std::pow(g.record_weight[e] / wp, few.power[size_t(r)]) * std::exp(-few.decay[size_t(r)] * (dist / dm - 1));
+      const double w = wp * std::pow(g.record_weight[e] / wp, few.power[size_t(r)]) * std::exp(-few.decay[size_t(r)] * (s.dist(rec) / dm - 1));
       CHECK(p.per_repeat[size_t(r) * m + e] == Approx(std::max(0.0, w * zz)).epsilon(1e-12).margin(1e-300));
     }
   // theta is in the checkpoint: a resumed fit ends where the uninterrupted one did.
@@ -498,21 +508,15 @@ TEST_CASE("gnn: a learned decoder power and decay decode as w_p (w/w_p)^theta e^
 
 TEST_CASE("gnn: a learned distance decay finds an exponential law's rate", "[gnn]") {
   MIGRA_SKIP_UNLESS(models::have_torch(), "LibTorch");
-  const int N = 60, d = 2;
-  const Points q = random_points(N, 98);
-  const std::vector<double> X = gaussian(size_t(N * d), 99);
-  const auto W = inverse_distance_weights(q.x, q.y, WeightNorm::Row);
+  const int d = LawSystem::d;
   // t_ij = w_ij e^(-d_ij / L) u_i u_j: the paper's w times an exponential decay the power alone cannot follow.
   const double L = 25;
-  const auto u = [&](int i) { return 20 + 6 * X[size_t(i * d)]; };
-  const auto dist = [&](const Record& r) {
-    return std::hypot(q.x[size_t(r.origin)] - q.x[size_t(r.destination)], q.y[size_t(r.origin)] - q.y[size_t(r.destination)]);
-  };
-  std::vector<Record> recs = random_records(N, 10, 100);
-  for (Record& r : recs) r.flow = 3e3 * W[size_t(r.origin * N + r.destination)] * std::exp(-dist(r) / L) * u(r.origin) * u(r.destination);
-  const FlowGraph g = build_graph(q.x, q.y, recs, WeightNorm::Row, EdgeSet::Observed, 0);
+  LawSystem s(98);
+  s.set_flows([&](const Record& r, double w, double dist) { return 3e3 * w * std::exp(-dist / L) * s.u(r.origin) * s.u(r.destination); });
+  const FlowGraph& g = s.g;
+  const std::vector<double>& X = s.X;
   double dm = 0;  // best_train_rmse trains on every record: d_m is their mean distance
-  for (const Record& r : g.records) dm += dist(r) / double(g.records.size());
+  for (const Record& r : g.records) dm += s.dist(r) / double(g.records.size());
   SageConfig fit;
   fit.hidden = 32, fit.repeats = 2, fit.steps = 3000, fit.seed = 0;
   const double fixed = best_train_rmse(g, X, d, fit);
@@ -528,14 +532,11 @@ TEST_CASE("gnn: a learned distance decay finds an exponential law's rate", "[gnn
 
 TEST_CASE("gnn: the MAE loss fits the median and shrugs off gross errors that pull the RMSE fit", "[gnn]") {
   MIGRA_SKIP_UNLESS(models::have_torch(), "LibTorch");
-  const int N = 60, d = 2;
-  const Points q = random_points(N, 101);
-  const std::vector<double> X = gaussian(size_t(N * d), 102);
-  const auto W = inverse_distance_weights(q.x, q.y, WeightNorm::Row);
-  const auto u = [&](int i) { return 20 + 6 * X[size_t(i * d)]; };
-  std::vector<Record> recs = random_records(N, 10, 103);
-  for (Record& r : recs) r.flow = 1e2 * W[size_t(r.origin * N + r.destination)] * u(r.origin) * u(r.destination);
-  const FlowGraph clean = build_graph(q.x, q.y, recs, WeightNorm::Row, EdgeSet::Observed, 0);
+  const int d = LawSystem::d;
+  LawSystem s(101);
+  s.set_flows([&](const Record& r, double w, double) { return 1e2 * w * s.u(r.origin) * s.u(r.destination); });
+  const FlowGraph& clean = s.g;
+  const std::vector<double>& X = s.X;
   // Every tenth train record 30 times too large: a mean chases them, a median does not.
   FlowGraph g = clean;
   for (size_t e = 0, k = 0; e < g.records.size(); ++e)
