@@ -37,6 +37,30 @@ TEST_CASE("cuda pinn: a few epochs on the GPU match the CPU", "[cuda][pinn]") {
   }
 }
 
+TEST_CASE("cuda pinn: projected coefficients (least squares on the GPU) match the CPU", "[cuda][pinn]") {
+  if (!migra::models::have_torch() || !migra::models::torch_has_cuda()) {
+    WARN("SKIPPED: this LibTorch has no CUDA");
+    return;
+  }
+  SyntheticOptions so;
+  so.n = 5, so.seed = 12;
+  const ScaledSystem ss = scaled_problem(synthetic_system(so));
+  PinnConfig cfg;
+  cfg.epochs = 40, cfg.width = 16, cfg.float64 = true, cfg.seed = 2, cfg.activation = "tanh", cfg.derivatives = "taylor";
+  cfg.coeff_mode = "scalar", cfg.g_mode = "diagonal", cfg.fix_ce = true, cfg.hard_ic = true, cfg.project_coefficients = true;
+  cfg.known_lambda = [&](int u, double t) { return ss.sys.lambda(u, t) / ss.scale; };
+  const PinnResult cpu = train_pinn(ss.problem, cfg);
+  cfg.device = "cuda:0";
+  const PinnResult gpu = train_pinn(ss.problem, cfg);
+  REQUIRE(gpu.device.rfind("cuda", 0) == 0);
+  for (size_t k = 0; k < cpu.R.size(); ++k) CHECK(gpu.R[k] == Approx(cpu.R[k]).epsilon(1e-7).margin(1e-9));
+  CHECK(gpu.coefficients.c_r == Approx(cpu.coefficients.c_r).epsilon(1e-7));
+  CHECK(gpu.coefficients.c_d == Approx(cpu.coefficients.c_d).epsilon(1e-7));
+  CHECK(gpu.coefficients.c_a == Approx(cpu.coefficients.c_a).epsilon(1e-7));
+  for (size_t k = 0; k < cpu.coefficients.G.size(); ++k)
+    CHECK(gpu.coefficients.G[k] == Approx(cpu.coefficients.G[k]).epsilon(1e-7).margin(1e-9));
+}
+
 TEST_CASE("cuda pinn: the batched RK4 of the equation of motion on the GPU matches the host", "[cuda][pinn]") {
   if (!migra::models::have_torch() || !migra::models::torch_has_cuda()) {
     WARN("SKIPPED: this LibTorch has no CUDA");
