@@ -125,7 +125,8 @@ struct SgRun {
 };
 
 /// Trains the GNN on an SG set with all 20 features (standardised) and returns test CPCs.
-SgRun train_on_sg(double gamma, double noise, WeightNorm w, int hidden, int steps, bool learn_power = false) {
+SgRun train_on_sg(double gamma, double noise, WeightNorm w, int hidden, int steps, bool learn_power = false,
+                  const std::string& loss = "rmse") {
   SgConfig c;
   c.gamma = gamma, c.noise = noise, c.seed = 11;
   const SyntheticSystem s = sg_system(c);
@@ -133,7 +134,7 @@ SgRun train_on_sg(double gamma, double noise, WeightNorm w, int hidden, int step
   const int n = c.n, d = 20;
   const std::vector<double> X = Standardizer::fit(s.X, n, d, false).apply(s.X, n, d);
   SageConfig cfg;
-  cfg.hidden = hidden, cfg.repeats = 3, cfg.steps = steps, cfg.seed = 1, cfg.learn_power = learn_power;
+  cfg.hidden = hidden, cfg.repeats = 3, cfg.steps = steps, cfg.seed = 1, cfg.learn_power = learn_power, cfg.loss = loss;
   const SageResult r = train_sage(g, X, d, cfg);
   SgRun out;
   out.power = r.power;
@@ -182,15 +183,18 @@ TEST_CASE("gnn: SG misspecified case (T17): gamma 2, noise 0.3, the GNN beats th
   CHECK(r.ensemble >= r.worst_member);
 }
 
-TEST_CASE("gnn: SG misspecified case (T17) with the decoder's power learned reaches the spec's 0.70", "[gnn]") {
+TEST_CASE("gnn: SG misspecified case (T17) with the decoder's power learned and the MAE loss: theta finds the law's 2, "
+          "CPC past the spec's 0.70", "[gnn]") {
   MIGRA_SKIP_UNLESS(models::have_torch(), "LibTorch");
-  // Not the paper's decoder: w^theta with theta trained lets the GNN follow d^-2. At this budget
-  // theta is still on its way (1.47 of the law's 2); the paper's budget is in bench/results.
-  const SgRun r = train_on_sg(2, 0.3, WeightNorm::Row, 128, 3000, true);
+  // Not the paper's decoder or loss: w^theta with theta trained lets the GNN follow d^-2, and the
+  // absolute error keeps the few closest pairs (half the flow) from dominating the fit. With
+  // the RMSE theta was still on its way at this budget (1.47) and the CPC 0.716; with the MAE
+  // theta reaches 1.94-1.96 and the CPC 0.82 (bench/results/gnn-sg-tests-ci-budget-*).
+  const SgRun r = train_on_sg(2, 0.3, WeightNorm::Row, 128, 3000, true, "mae");
   INFO("test CPC " << r.ensemble << ", null " << r.null_model << ", theta " << r.power[0] << ", " << r.power[1] << ", " << r.power[2]);
-  CHECK(r.ensemble >= 0.70);
+  CHECK(r.ensemble >= 0.75);
   CHECK(r.ensemble >= r.null_model + 0.15);
-  for (double th : r.power) CHECK(th > 1.3);
+  for (double th : r.power) CHECK(std::abs(th - 2) < 0.15);
 }
 
 TEST_CASE("gnn: SG noisy case (T16) with the decoder's power learned: theta finds the law's gamma 1", "[gnn]") {
