@@ -185,11 +185,16 @@ struct Fit {
       e.R = R.squeeze(2), e.dR = dR.squeeze(2), e.d2R = d2R.squeeze(2);
     }
     e.lam = lambda();
-    e.r = e.d2R + coeff->K().mm(e.R) + coeff->G().mm(e.dR) + coeff->c_a * a - coeff->c_e * e.lam;
     e.l0 = (e.R.select(1, 0).abs() + e.dR.select(1, 0).abs()).sum();
     e.ld = (R_obs - e.R.index_select(1, data_idx)).pow(2).mean(1).sum();
-    e.lp = e.r.pow(2).mean(1).sum();
+    physics(e);
     return e;
+  }
+
+  /// The residual r = R̂'' + K R̂ + G R̂' + c_a a − c_e λ and its loss L_p, from e's R̂ and λ.
+  void physics(Eval& e) const {
+    e.r = e.d2R + coeff->K().mm(e.R) + coeff->G().mm(e.dR) + coeff->c_a * a - coeff->c_e * e.lam;
+    e.lp = e.r.pow(2).mean(1).sum();
   }
 
   /// θ = (c_r, c_d, c_a, diag G) minimising Σ r² with R̂ and its derivatives held (e detached):
@@ -200,14 +205,17 @@ struct Fit {
       torch::NoGradGuard ng;
       const torch::Tensor R = e.R.detach(), dR = e.dR.detach();
       std::vector<torch::Tensor> cols{coeff->F.mm(R).flatten(), coeff->D.mm(R).flatten(), a.expand_as(R).flatten()};
-      for (std::int64_t u = 0; u < n; ++u) cols.push_back((torch::zeros_like(dR).index_fill_(0, torch::tensor({u}), 1) * dR).flatten());
+      for (std::int64_t u = 0; u < n; ++u) {  // g_u multiplies R̂'_u in row u only
+        torch::Tensor col = torch::zeros_like(dR);
+        col.select(0, u).copy_(dR.select(0, u));
+        cols.push_back(col.flatten());
+      }
       const torch::Tensor y = (coeff->c_e * e.lam.detach() - e.d2R.detach()).flatten();
       const torch::Tensor theta = std::get<0>(torch::linalg_lstsq(torch::stack(cols, 1), y.unsqueeze(1)));
       coeff->c_r.copy_(theta[0][0]), coeff->c_d.copy_(theta[1][0]), coeff->c_a.copy_(theta[2][0]);
       coeff->g.copy_(theta.narrow(0, 3, n).squeeze(1));
     }
-    e.r = e.d2R + coeff->K().mm(e.R) + coeff->G().mm(e.dR) + coeff->c_a * a - coeff->c_e * e.lam;
-    e.lp = e.r.pow(2).mean(1).sum();
+    physics(e);
   }
 };
 
