@@ -156,16 +156,13 @@ void run(job::TaskContext& ctx) {
           std::to_string(g.records.size()) + " records, " + std::to_string(cfg.steps) + " steps");
   const Baselines base = fit_baselines(ctx, g, nodes);
   const gnn::SageResult res = gnn::train_sage(g, Xs, d, cfg, [&](double f) { ctx.progress(gnn_share * f); }, ck);
-  if (cfg.learn_power) {
-    std::string th;
-    for (double v : res.power) th += (th.empty() ? "" : ", ") + io::exact_text(v, 4);
-    ctx.log("decoder power theta per repeat: " + th);
-  }
-  if (cfg.learn_decay) {
-    std::string ka;
-    for (double v : res.decay) ka += (ka.empty() ? "" : ", ") + io::exact_text(v, 4);
-    ctx.log("decoder distance decay kappa per repeat: " + ka);
-  }
+  const auto log_per_repeat = [&](const std::string& what, const std::vector<double>& values) {
+    std::string line;
+    for (double v : values) line += (line.empty() ? "" : ", ") + io::exact_text(v, 4);
+    ctx.log("decoder " + what + " per repeat: " + line);
+  };
+  if (cfg.learn_power) log_per_repeat("power theta", res.power);
+  if (cfg.learn_decay) log_per_repeat("distance decay kappa", res.decay);
   if (res.negatives) ctx.log(std::to_string(res.negatives) + " negative predictions clamped to 0 (of " +
                              std::to_string(g.records.size() * size_t(cfg.repeats)) + ")");
 

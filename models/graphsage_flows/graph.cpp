@@ -74,8 +74,7 @@ FlowGraph build_graph(const std::vector<double>& x, const std::vector<double>& y
   const size_t n_train = m * 6 / 10, n_val = m * 2 / 10;
   for (size_t r = 0; r < m; ++r) g.split[order[r]] = r < n_train ? Split::Train : r < n_train + n_val ? Split::Val : Split::Test;
   for (const Record& r : g.records)
-    g.record_weight.push_back(w(r.origin, r.destination)),
-        g.record_distance.push_back(std::hypot(x[size_t(r.origin)] - x[size_t(r.destination)], y[size_t(r.origin)] - y[size_t(r.destination)]));
+    g.record_weight.push_back(w(r.origin, r.destination)), g.record_distance.push_back(w.distance(r.origin, r.destination));
   if (edges == EdgeSet::Observed) {
     for (const Record& r : g.records) g.msg_src.push_back(r.origin), g.msg_dst.push_back(r.destination);
   } else {

@@ -59,9 +59,9 @@ inline stats::FlowMetrics split_metrics(const FlowGraph& g, const double* pred, 
 class InverseDistanceWeights {
  public:
   InverseDistanceWeights(const std::vector<double>& x, const std::vector<double>& y, WeightNorm norm);
-  double operator()(int i, int j) const {
-    return (1.0 / std::hypot(x_[size_t(i)] - x_[size_t(j)], y_[size_t(i)] - y_[size_t(j)])) * scale_[row_ ? size_t(i) : 0];
-  }
+  double operator()(int i, int j) const { return (1.0 / distance(i, j)) * scale_[row_ ? size_t(i) : 0]; }
+  /// d_ij, in the coordinates' unit.
+  double distance(int i, int j) const { return std::hypot(x_[size_t(i)] - x_[size_t(j)], y_[size_t(i)] - y_[size_t(j)]); }
 
  private:
   const std::vector<double>& x_;
