@@ -122,11 +122,15 @@ mfg::MfgConfig parse_mfg_config(const std::string& text, const std::string& name
                {"r", [&](auto& n, auto& k) { r.real(n, k, c.r); }},
                {"eta", [&](auto& n, auto& k) { r.real(n, k, c.eta); }},
                {"rent-kernel", [&](auto& n, auto& k) { r.text(n, k, c.rent_kernel); }},
+               {"rent-smoothing", [&](auto& n, auto& k) { r.real(n, k, c.rent_smoothing); }},
                {"tol", [&](auto& n, auto& k) { r.real(n, k, c.tol); }},
                {"max-iter", [&](auto& n, auto& k) { r.integer(n, k, c.max_iter); }},
                {"theta", [&](auto& n, auto& k) { r.real(n, k, c.theta); }},
                {"solver", [&](auto& n, auto& k) { r.text(n, k, c.solver); }},
                {"krylov", [&](auto& n, auto& k) { r.integer(n, k, c.krylov); }},
+               {"arclength-to", [&](auto& n, auto& k) { r.real(n, k, c.arclength_to); }},
+               {"arclength-step", [&](auto& n, auto& k) { r.real(n, k, c.arclength_step); }},
+               {"arclength-points", [&](auto& n, auto& k) { r.integer(n, k, c.arclength_points); }},
                {"a-max", [&](auto& n, auto& k) { r.real(n, k, c.controls.a_max); }},
                {"n-alpha", [&](auto& n, auto& k) { r.integer(n, k, c.controls.n); }},
                {"refine-controls", [&](auto& n, auto& k) { r.flag(n, k, c.controls.refine); }},
@@ -144,9 +148,12 @@ mfg::MfgConfig parse_mfg_config(const std::string& text, const std::string& name
     r.problems.push_back(name + ": [mfg] cost must be linear, sqrt or quadratic, got '" + c.cost + "'");
   if (c.potential != "A" && c.potential != "B" && c.potential != "C")
     r.problems.push_back(name + ": [mfg] potential must be A, B or C, got '" + c.potential + "'");
-  if (c.solver != "picard" && c.solver != "newton")
-    r.problems.push_back(name + ": [mfg] solver must be picard or newton, got '" + c.solver + "'");
+  if (c.solver != "picard" && c.solver != "newton" && c.solver != "arclength")
+    r.problems.push_back(name + ": [mfg] solver must be picard, newton or arclength, got '" + c.solver + "'");
+  if (!(c.arclength_to > 0.0 && c.arclength_step > 0.0 && c.arclength_points >= 1))
+    r.problems.push_back(name + ": [mfg] arclength-to and arclength-step must be > 0, arclength-points >= 1");
   if (c.krylov < 1) r.problems.push_back(name + ": [mfg] krylov must be >= 1");
+  if (!(c.rent_smoothing >= 0.0)) r.problems.push_back(name + ": [mfg] rent-smoothing must be >= 0");
   if (c.rent_kernel != "ball" && c.rent_kernel != "gaussian")
     r.problems.push_back(name + ": [mfg] rent-kernel must be ball or gaussian, got '" + c.rent_kernel + "'");
   if (!(c.T > 0 && c.dt > 0 && c.dx > 0 && c.eps > 0 && c.tol > 0 && c.max_iter >= 1 && c.theta > 0 && c.theta <= 1))

@@ -75,6 +75,43 @@ nlohmann::json chain_check(const mfg::Grid& g, const mfg::MfgConfig& cfg, const 
           {"chain_cost_standard_error", se}, {"hj_value", value}, {"cost_z", se > 0.0 ? (s.mean_cost - value) / se : 0.0}};
 }
 
+/// The arclength solver's branch: branch.csv (a point per line: its viscosity divisor, residual,
+/// corrector steps, step, whether the divisor turned back there, and the regime metrics of its
+/// final densities), branch_{w,f}.npy (each point's final densities, points x nodes) and
+/// branch.svg. Returns the folds: the points where the divisor turns back.
+int write_branch(job::TaskContext& ctx, const mfg::Grid& g, const mfg::MfgResult& r) {
+  if (r.branch.empty()) return 0;
+  const size_t N = size_t(g.nodes()), P = r.branch.size();
+  std::string csv = "point,nu_divisor,residual,corrector_steps,step,fold,overlap,peak_w,peak_f,clusters_w,clusters_f\n";
+  std::vector<double> s, ov, pw, pf, mw(P * N), mf(P * N);
+  int folds = 0;
+  char line[320];
+  for (size_t k = 0; k < P; ++k) {
+    const auto& b = r.branch[k];
+    const mfg::RegimeMetrics m =
+        mfg::regime_metrics(g, r.branch_w.data() + k * N, r.branch_f.data() + k * N, r.mass_w, r.mass_f);
+    const bool fold = k > 0 && k + 1 < P && (r.branch[k + 1].scale - b.scale) * (b.scale - r.branch[k - 1].scale) < 0.0;
+    folds += fold;
+    std::snprintf(line, sizeof line, "%zu,%.17g,%.17g,%d,%.17g,%d,%.17g,%.17g,%.17g,%d,%d\n", k, b.scale, b.residual,
+                  b.corrector_steps, b.ds, int(fold), m.overlap, m.peak_w, m.peak_f, m.clusters_w, m.clusters_f);
+    csv += line;
+    s.push_back(b.scale), ov.push_back(m.overlap), pw.push_back(m.peak_w), pf.push_back(m.peak_f);
+    for (size_t q = 0; q < N; ++q)
+      mw[k * N + q] = r.branch_w[k * N + q] / g.measure[q], mf[k * N + q] = r.branch_f[k * N + q] / g.measure[q];
+  }
+  ctx.write_output("branch.csv", csv);
+  ctx.add_output("branch_w.npy", write_npy(ctx, "branch_w.npy", mw, int(P), int(N)));
+  ctx.add_output("branch_f.npy", write_npy(ctx, "branch_f.npy", mf, int(P), int(N)));
+  report::CurveOptions o;
+  o.title = "Branch of fixed points (" + std::to_string(folds) + " folds)";
+  o.x_label = "nu divisor s (viscosities nu / s)";
+  o.y_label = "peak ratio, overlap";
+  ctx.write_output("branch.svg", report::svg_curves({{"peak, workers", "#2a6fb0", s, pw, {}, {}},
+                                                     {"peak, firms", "#d2482b", s, pf, {}, {}},
+                                                     {"overlap", "#444444", s, ov, {}, {}}}, o));
+  return folds;
+}
+
 void run(job::TaskContext& ctx) {
   const Params& p = ctx.params();
   const auto t0 = std::chrono::steady_clock::now();
@@ -109,7 +146,7 @@ void run(job::TaskContext& ctx) {
     nodes += line;
   }
   ctx.write_output("nodes.csv", nodes);
-  const bool newton = cfg.solver == "newton";  // residuals: the start's, then one per step
+  const bool newton = cfg.solver != "picard";  // residuals: the start's, then one per step
   std::string res = newton ? "step,residual,step_length\n" : "iteration,residual,theta\n";
   std::vector<double> it;
   for (size_t k = 0; k < r.residuals.size(); ++k) {
@@ -122,6 +159,7 @@ void run(job::TaskContext& ctx) {
 
   const size_t last = size_t(r.NT) * size_t(N);
   const mfg::RegimeMetrics rm = mfg::regime_metrics(g, r.Mw.data() + last, r.Mf.data() + last, r.mass_w, r.mass_f);
+  const int folds = write_branch(ctx, g, r);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   nlohmann::json m = {{"nodes", N}, {"time_steps", r.NT}, {"edges", net.edges.size()}, {"length", net.total_length()},
                       {"solver", cfg.solver}, {"converged", r.converged}, {"iterations", r.iterations},
@@ -131,9 +169,13 @@ void run(job::TaskContext& ctx) {
                       {"clusters_w", rm.clusters_w}, {"clusters_f", rm.clusters_f},
                       {"mass_w", r.mass_w}, {"mass_f", r.mass_f}, {"cost", cfg.cost}, {"potential", cfg.potential},
                       {"eps", cfg.eps}, {"control_temperature", cfg.controls.temperature},
+                      {"rent_smoothing", cfg.rent_smoothing},
                       {"diffusion", {{"workers", cfg.workers.sl.diffusion}, {"firms", cfg.firms.sl.diffusion}}},
                       {"ot_method", r.ot_method}, {"ot_iterations", r.ot_iterations}, {"ot_weight_floor_hits", r.floor_hits},
                       {"saturated_controls", r.saturated}};
+  if (!r.branch.empty())  // the masses, and so the regime metrics above, are the branch's last point's
+    m["branch"] = {{"points", r.branch.size()}, {"folds", folds}, {"nu_divisor", r.branch.back().scale},
+                   {"residual", r.branch.back().residual}, {"to", cfg.arclength_to}};
   ctx.write_output("metrics.json", m.dump(2) + "\n");
   if (p.contains("monte-carlo")) {
     MIGRA_THROW_IF_NOT_FMT(!r.controls_w.alpha.empty(), "mfg: --monte-carlo needs a Picard iteration to check");
@@ -179,6 +221,11 @@ void run(job::TaskContext& ctx) {
   const std::string done = newton ? std::to_string(r.iterations) + " Newton steps (" + std::to_string(r.sweeps) +
                                         " sweeps" + (r.stalled ? "; stalled: no 10% progress in 5 steps" : "") + ")"
                                   : std::to_string(r.iterations) + " Picard iterations";
+  if (!r.branch.empty()) {
+    std::snprintf(line, sizeof line, "branch: %zu points from nu to nu / %.4g, %d folds; the last point's residual %.2e",
+                  r.branch.size(), r.branch.back().scale, folds, r.branch.back().residual);
+    ctx.summary.push_back(line);
+  }
   std::snprintf(line, sizeof line, "%d nodes x %d steps: %s after %s (residual %.2e); overlap %.3f, "
                 "peaks %.2f / %.2f, clusters %d / %d", N, r.NT, r.converged ? "converged" : "NOT CONVERGED", done.c_str(),
                 r.residuals.empty() ? 0.0 : r.residuals.back(), rm.overlap, rm.peak_w, rm.peak_f, rm.clusters_w, rm.clusters_f);
@@ -199,8 +246,10 @@ job::TaskKind mfg_task_kind() {
       {"max-iter", ParamType::Int, "Override the config's cap on Picard iterations (or Newton steps)", nullptr, {}, false, 1.0},
       {"solver", ParamType::String,
        "Override the config's solver: picard (damped fixed-point iteration) or newton (Newton-Krylov on G(M) - M = 0, "
-       "for where Picard stalls, e.g. small viscosities; best started from a nearby solution with guess-w/-f)",
-       nullptr, {"picard", "newton"}},
+       "for where Picard stalls, e.g. small viscosities; best started from a nearby solution with guess-w/-f) or "
+       "arclength (Newton's solution, then its branch followed through folds down to the viscosities nu / "
+       "arclength-to of the config's [mfg]: branch.csv, branch_{w,f}.npy, branch.svg)",
+       nullptr, {"picard", "newton", "arclength"}},
       {"guess-w", ParamType::Path,
        "densities_w.npy of an earlier mfg run with the same network, dx, dt and T: with guess-f, the solver's first "
        "iterate instead of m0 held at every time (continuation in a parameter; in a job, \"@TASK/densities_w.npy\")"},

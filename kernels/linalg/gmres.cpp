@@ -5,7 +5,6 @@
 #include "kernels/core/error.hpp"
 
 namespace migra::linalg {
-namespace {
 
 double dot(const std::vector<double>& a, const std::vector<double>& b) {
   double s = 0.0;
@@ -13,7 +12,7 @@ double dot(const std::vector<double>& a, const std::vector<double>& b) {
   return s;
 }
 
-}  // namespace
+double norm(const std::vector<double>& v) { return std::sqrt(dot(v, v)); }
 
 GmresResult gmres(const LinearOperator& A, const std::vector<double>& b, const GmresConfig& cfg,
                   std::vector<double> x0) {

@@ -27,6 +27,10 @@ struct GmresResult {
 
 using LinearOperator = std::function<void(const std::vector<double>& v, std::vector<double>& Av)>;
 
+/// The plain inner product and 2-norm GMRES uses, for its callers' own vectors.
+double dot(const std::vector<double>& a, const std::vector<double>& b);
+double norm(const std::vector<double>& v);
+
 /// x0 empty: start from 0.
 GmresResult gmres(const LinearOperator& A, const std::vector<double>& b, const GmresConfig& cfg,
                   std::vector<double> x0 = {});

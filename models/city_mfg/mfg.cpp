@@ -145,9 +145,16 @@ Balls make_balls(const Grid& g, const std::vector<double>& D, double r, const st
   return b;
 }
 
+double positive_part(double x, double delta) {
+  if (delta == 0.0) return std::max(x, 0.0);
+  // delta log(1 + e^{x/delta}) = max(x, 0) + delta log1p(e^{-|x|/delta}), without overflow
+  return std::max(x, 0.0) + delta * std::log1p(std::exp(-std::fabs(x) / delta));
+}
+
 void rents(const Grid& g, const Balls& balls, const MfgConfig& cfg, const double* Mw, const double* Mf, double* Fw,
            double* Ff) {
   const int N = g.nodes();
+  const double delta = cfg.rent_smoothing;
   for (int q = 0; q < N; ++q) {
     double mw = 0.0, mf = 0.0, area = 0.0;
     for (int k = balls.start[size_t(q)]; k < balls.start[size_t(q) + 1]; ++k) {
@@ -162,12 +169,12 @@ void rents(const Grid& g, const Balls& balls, const MfgConfig& cfg, const double
     const double total = mw + mf;
     double fw = 0.0, ff = 0.0;
     if (cfg.separation) {
-      fw += std::max(cfg.workers.a - mw / (total + cfg.eta), 0.0);
-      ff += std::max(cfg.firms.a - mf / (total + cfg.eta), 0.0);
+      fw += positive_part(cfg.workers.a - mw / (total + cfg.eta), delta);
+      ff += positive_part(cfg.firms.a - mf / (total + cfg.eta), delta);
     }
     if (cfg.overcrowding) {
-      fw += cfg.workers.C * std::max(total - cfg.workers.b, 0.0);
-      ff += cfg.firms.C * std::max(total - cfg.firms.b, 0.0);
+      fw += cfg.workers.C * positive_part(total - cfg.workers.b, delta);
+      ff += cfg.firms.C * positive_part(total - cfg.firms.b, delta);
     }
     Fw[q] = fw;
     Ff[q] = ff;
@@ -264,8 +271,8 @@ MfgResult solve_mfg(Backend& be, const Grid& g, const std::vector<double>& D, co
                          "mfg: T, dt, eps, tol must be > 0 and max_iter >= 1");
   MIGRA_THROW_IF_NOT_FMT(cfg.potential == "A" || cfg.potential == "B" || cfg.potential == "C",
                          "mfg: potential must be A, B or C, got '%s'", cfg.potential.c_str());
-  MIGRA_THROW_IF_NOT_FMT(cfg.solver == "picard" || cfg.solver == "newton", "mfg: solver must be picard or newton, got '%s'",
-                         cfg.solver.c_str());
+  MIGRA_THROW_IF_NOT_FMT(cfg.solver == "picard" || cfg.solver == "newton" || cfg.solver == "arclength",
+                         "mfg: solver must be picard, newton or arclength, got '%s'", cfg.solver.c_str());
   const PicardMap G(be, g, D, cfg);
   MfgResult r = G.start(guess);
   SolveState st;
@@ -274,6 +281,7 @@ MfgResult solve_mfg(Backend& be, const Grid& g, const std::vector<double>& D, co
     if (ck.save && ck.every > 0 && state.done % ck.every == 0) ck.save([&] { return save_state(now, state); });
   };
   if (cfg.solver == "newton") newton_solve(G, cfg, r, st, on_iteration, save);
+  else if (cfg.solver == "arclength") arclength_solve(G, cfg, r, st, on_iteration, save);
   else picard_solve(G, cfg, r, st, on_iteration, save);
   return r;
 }

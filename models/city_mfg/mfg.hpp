@@ -11,6 +11,7 @@
 /// Rents F^k = S^k + O^k from averages over geodesic balls B_r:
 ///   m#_k(x) = sum_{B_r(x)} M^k / sum_{B_r(x)} |C|
 ///   S^k = (m#_k / (m#_w + m#_f + eta) - a^k)^-     O^k = C^k (m#_w + m#_f - b^k)^+
+/// (the kinks optionally smoothed: MfgConfig::rent_smoothing).
 /// Picard iteration M <- (1 - theta) M + theta FP(HJ(OT(M), F(M))) until
 ///   err = max_{k,n} sum_q |M~^k_{q,n} - M^k_{q,n}| / Mass^k < tol,
 /// with theta = cfg.theta (1), then half of it after 5 iterations without progress, then 1/(s+1)
@@ -57,12 +58,22 @@ struct MfgConfig {
   /// lobes (near k r = 4.5), where strong overcrowding attracts; with the SL scheme's weak damping
   /// of short waves that makes node-scale clusters (issue 5 note). The Gaussian's is positive.
   std::string rent_kernel = "ball";
+  /// delta: the rents' kinks (x)^+ smoothed to delta log(1 + e^{x / delta}), which is above
+  /// (x)^+ by at most delta log 2 (at x = 0) and smooth, so that Newton's linear model holds
+  /// across the nodes where a threshold is crossed (the spec's kinks stall it: issue 5 note).
+  /// 0 (default): the spec's kinks.
+  double rent_smoothing = 0.0;
   ControlGrid controls;
   double tol = 1e-4;
   int max_iter = 200;              ///< Picard iterations, or Newton steps
   double theta = 1.0;
-  std::string solver = "picard";   ///< picard | newton
-  int krylov = 30;                 ///< newton: GMRES vectors per step (Jacobian products)
+  std::string solver = "picard";   ///< picard | newton | arclength
+  int krylov = 30;                 ///< newton, arclength: GMRES vectors per step (Jacobian products)
+  /// arclength: follow the branch of fixed points from the configured viscosities nu towards
+  /// nu / arclength_to, in steps of arclength `arclength_step` (mfg_arclength.cpp), until it
+  /// leaves nu / s for s in [1 / arclength_to, arclength_to] or has `arclength_points` points.
+  double arclength_to = 2.0, arclength_step = 0.02;
+  int arclength_points = 200;
   double ot_tol = 1e-10;
   int ot_max_iter = 2000;
   PopulationConfig workers, firms;
@@ -85,6 +96,15 @@ struct MfgResult {
   long long ot_iterations = 0;     ///< Sinkhorn iterations, all Picard iterations
   long long floor_hits = 0;        ///< OT weights floored at 1e-300 (empty nodes), all iterations
   std::string ot_method;
+  /// arclength: the branch's points, the first the converged start; the masses are the last's.
+  struct BranchPoint {
+    double scale = 1.0;            ///< the point's viscosities are the configured nu / scale
+    double residual = 0.0;
+    int corrector_steps = 0;
+    double ds = 0.0;               ///< the arclength step that reached it
+  };
+  std::vector<BranchPoint> branch;
+  std::vector<double> branch_w, branch_f;  ///< each point's final-time masses, points x N
   int resumed_at = 0;              ///< Picard iterations restored from a checkpoint
   /// The last Picard iteration's HJ solves: their controls and couplings G = phi + F (N_T x N),
   /// for checks of the discrete chain (chain_mc.hpp). Empty when no iteration ran.
@@ -102,6 +122,8 @@ struct Balls {
 };
 /// kernel: "ball" (d(q, s) < r, weight 1) or "gaussian" (d < 4r, weight e^{-d^2 / (2 r^2)}).
 Balls make_balls(const Grid& g, const std::vector<double>& D, double r, const std::string& kernel = "ball");
+/// (x)^+, or its softplus delta log(1 + e^{x / delta}) when delta > 0 (MfgConfig::rent_smoothing).
+double positive_part(double x, double delta);
 void rents(const Grid& g, const Balls& balls, const MfgConfig& cfg, const double* Mw, const double* Mf, double* Fw,
            double* Ff);
 

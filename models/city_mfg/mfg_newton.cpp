@@ -16,6 +16,7 @@
 #include "models/city_mfg/picard_map.hpp"
 
 namespace migra::mfg {
+using linalg::norm;
 namespace {
 
 constexpr double kGmresRtol = 1e-4;
@@ -31,35 +32,16 @@ bool stalled(const std::vector<double>& residuals) {
   return *std::min_element(residuals.end() - kStallSteps, residuals.end()) > 0.9 * before;
 }
 
-double norm(const std::vector<double>& v) {
-  double s = 0.0;
-  for (double x : v) s += x * x;
-  return std::sqrt(s);
-}
-
 }  // namespace
 
 void newton_solve(const PicardMap& G, const MfgConfig& cfg, MfgResult& r, SolveState& st,
                   const std::function<void(int, double)>& on_iteration,
                   const std::function<void(const MfgResult&, const SolveState&)>& save) {
-  const size_t plane = size_t(G.N), rows = size_t(G.NT) * plane;  // unknowns per population
   std::vector<double> Mw = r.Mw, Mf = r.Mf;  // a trial point's masses
-  const auto pack = [&](const std::vector<double>& w, const std::vector<double>& f) {
-    std::vector<double> x(2 * rows);
-    std::copy(w.begin() + long(plane), w.end(), x.begin());
-    std::copy(f.begin() + long(plane), f.end(), x.begin() + long(rows));
-    return x;
-  };
-  const auto unpack = [&](const std::vector<double>& x, std::vector<double>& w, std::vector<double>& f) {
-    std::copy(G.M0w.begin(), G.M0w.end(), w.begin());  // row 0 is m0
-    std::copy(G.M0f.begin(), G.M0f.end(), f.begin());
-    std::copy(x.begin(), x.begin() + long(rows), w.begin() + long(plane));
-    std::copy(x.begin() + long(rows), x.end(), f.begin() + long(plane));
-  };
   // G at x, from the warm start `warm` (cold when it holds nothing); counted unless it repeats
   // a sweep a checkpoint already counted.
   const auto apply = [&](const std::vector<double>& x, const ot::SinkhornResult& warm, bool counted = true) {
-    unpack(x, Mw, Mf);
+    G.unpack(x, Mw, Mf);
     Sweep s = G(Mw.data(), Mf.data(), warm.f.empty() ? nullptr : &warm);
     if (cfg.ot_coupling) r.ot_method = s.ot.method;
     if (counted) r.ot_iterations += s.ot.iterations, ++r.sweeps;
@@ -67,15 +49,15 @@ void newton_solve(const PicardMap& G, const MfgConfig& cfg, MfgResult& r, SolveS
   };
   // x becomes the result's masses; returns its residual, given its sweep s = G(x)
   const auto adopt = [&](const std::vector<double>& x, const Sweep& s) {
-    unpack(x, r.Mw, r.Mf);
+    G.unpack(x, r.Mw, r.Mf);
     return G.distance(s.Mw.data(), s.Mf.data(), r.Mw.data(), r.Mf.data());
   };
 
-  std::vector<double> x = pack(r.Mw, r.Mf);
+  std::vector<double> x = G.pack(r.Mw, r.Mf);
   // The base point's sweep, from st.warm: a resumed solve recomputes the very sweep the
   // interrupted one had (st.warm is the start that sweep was made from).
   Sweep base = apply(x, st.warm, st.done == 0);
-  std::vector<double> gx = pack(base.Mw, base.Mf), F(x.size());
+  std::vector<double> gx = G.pack(base.Mw, base.Mf), F(x.size());
   for (size_t i = 0; i < x.size(); ++i) F[i] = gx[i] - x[i];
   double err = adopt(x, base);
   if (r.residuals.empty()) r.residuals.push_back(err), r.thetas.push_back(0.0);  // the start
@@ -88,7 +70,7 @@ void newton_solve(const PicardMap& G, const MfgConfig& cfg, MfgResult& r, SolveS
       if (nv == 0.0) return;
       for (size_t i = 0; i < x.size(); ++i) xp[i] = std::max(x[i] + h / nv * v[i], 0.0);
       const Sweep s = apply(xp, base.ot);
-      const std::vector<double> gp = pack(s.Mw, s.Mf);
+      const std::vector<double> gp = G.pack(s.Mw, s.Mf);
       for (size_t i = 0; i < x.size(); ++i) Jv[i] = (gp[i] - gx[i]) * (nv / h) - v[i];
     };
     std::vector<double> minus_F(F.size());
@@ -104,7 +86,7 @@ void newton_solve(const PicardMap& G, const MfgConfig& cfg, MfgResult& r, SolveS
     for (;;) {  // backtracking on |F|
       for (size_t i = 0; i < x.size(); ++i) xn[i] = std::max(x[i] + step * d[i], 0.0);
       trial = apply(xn, base.ot);
-      gn = pack(trial.Mw, trial.Mf);
+      gn = G.pack(trial.Mw, trial.Mf);
       for (size_t i = 0; i < x.size(); ++i) Fn[i] = gn[i] - xn[i];
       if (norm(Fn) < (1.0 - 1e-4 * step) * f_norm || step <= kSmallestStep) break;
       step *= 0.5;

@@ -43,7 +43,26 @@ MfgResult PicardMap::start(const MfgGuess* guess) const {
   return r;
 }
 
-Sweep PicardMap::operator()(const double* Mw, const double* Mf, const ot::SinkhornResult* warm) const {
+std::vector<double> PicardMap::pack(const std::vector<double>& Mw, const std::vector<double>& Mf) const {
+  const size_t plane = size_t(N), rows = size_t(NT) * plane;
+  std::vector<double> x(2 * rows);
+  std::copy(Mw.begin() + long(plane), Mw.end(), x.begin());
+  std::copy(Mf.begin() + long(plane), Mf.end(), x.begin() + long(rows));
+  return x;
+}
+
+void PicardMap::unpack(const std::vector<double>& x, std::vector<double>& Mw, std::vector<double>& Mf) const {
+  const size_t plane = size_t(N), rows = size_t(NT) * plane;
+  Mw.resize(rows + plane);
+  Mf.resize(rows + plane);
+  std::copy(M0w.begin(), M0w.end(), Mw.begin());
+  std::copy(M0f.begin(), M0f.end(), Mf.begin());
+  std::copy(x.begin(), x.begin() + long(rows), Mw.begin() + long(plane));
+  std::copy(x.begin() + long(rows), x.end(), Mf.begin() + long(plane));
+}
+
+Sweep PicardMap::operator()(const double* Mw, const double* Mf, const ot::SinkhornResult* warm,
+                            double nu_factor) const {
   const size_t plane = size_t(N);
   Sweep s;
   if (cfg_.ot_coupling) {
@@ -67,10 +86,13 @@ Sweep PicardMap::operator()(const double* Mw, const double* Mf, const ot::Sinkho
       s.Gf[k] = s.phi_f[k] + Ff[q];
     }
   }
-  s.Uw = solve_hj(g_, cfg_.workers.sl, cfg_.controls, cfg_.dt, NT, s.Gw, s.cw);
-  s.Uf = solve_hj(g_, cfg_.firms.sl, cfg_.controls, cfg_.dt, NT, s.Gf, s.cf);
-  s.Mw = solve_fp(g_, cfg_.workers.sl, cfg_.dt, NT, s.cw, M0w);
-  s.Mf = solve_fp(g_, cfg_.firms.sl, cfg_.dt, NT, s.cf, M0f);
+  Population pw = cfg_.workers.sl, pf = cfg_.firms.sl;
+  pw.nu *= nu_factor;
+  pf.nu *= nu_factor;
+  s.Uw = solve_hj(g_, pw, cfg_.controls, cfg_.dt, NT, s.Gw, s.cw);
+  s.Uf = solve_hj(g_, pf, cfg_.controls, cfg_.dt, NT, s.Gf, s.cf);
+  s.Mw = solve_fp(g_, pw, cfg_.dt, NT, s.cw, M0w);
+  s.Mf = solve_fp(g_, pf, cfg_.dt, NT, s.cf, M0f);
   return s;
 }
 

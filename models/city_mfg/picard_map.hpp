@@ -24,8 +24,13 @@ struct Sweep {
 class PicardMap {
  public:
   PicardMap(Backend& backend, const Grid& g, const std::vector<double>& D, const MfgConfig& cfg);
-  /// G(M); `warm`: Sinkhorn's start (a sweep's ot), or null for a cold start.
-  Sweep operator()(const double* Mw, const double* Mf, const ot::SinkhornResult* warm) const;
+  /// G(M); `warm`: Sinkhorn's start (a sweep's ot), or null for a cold start. `nu_factor`
+  /// multiplies both populations' viscosities (the arclength solver's parameter).
+  Sweep operator()(const double* Mw, const double* Mf, const ot::SinkhornResult* warm, double nu_factor = 1.0) const;
+  /// The unknowns of a solver: both populations' masses at t_1..t_NT (row 0 is m0), one vector.
+  std::vector<double> pack(const std::vector<double>& Mw, const std::vector<double>& Mf) const;
+  /// The inverse of pack: (N_T + 1) x N masses with row 0 = m0.
+  void unpack(const std::vector<double>& x, std::vector<double>& Mw, std::vector<double>& Mf) const;
   /// The solvers' residual between two mass pairs: max_{k,n} sum_q |A^k_{q,n} - B^k_{q,n}| / Mass^k.
   double distance(const double* Aw, const double* Af, const double* Bw, const double* Bf) const;
   /// A result holding m0 at every time (or the guess), masses and sizes filled in.
@@ -57,5 +62,12 @@ struct SolveState {
 void newton_solve(const PicardMap& G, const MfgConfig& cfg, MfgResult& r, SolveState& st,
                   const std::function<void(int, double)>& on_iteration,
                   const std::function<void(const MfgResult&, const SolveState&)>& save);
+
+/// Pseudo-arclength continuation of the fixed points in the viscosities (mfg_arclength.cpp): a
+/// Newton solve of r's masses at the configured nu, then the branch down to nu / arclength_to,
+/// through folds. on_point(k, scale) after each point; `save` as for newton_solve, for the start.
+void arclength_solve(const PicardMap& G, const MfgConfig& cfg, MfgResult& r, SolveState& st,
+                     const std::function<void(int, double)>& on_point,
+                     const std::function<void(const MfgResult&, const SolveState&)>& save);
 
 }  // namespace migra::mfg

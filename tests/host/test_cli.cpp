@@ -446,6 +446,33 @@ TEST_CASE("migra mfg: a small triangle run, its outputs, and config errors with 
   REQUIRE(line == "step,residual,step_length");
   std::getline(trace, line);
   REQUIRE(line.rfind("0,", 0) == 0);
+  // arclength from the CLI: Newton's solution, then points of the branch towards smaller nu
+  const Run arc = run_migra("mfg --network " + net + " --config " +
+                            write(dir / "arc.toml", "[mfg]\ndx = 0.05\nT = 0.5\ntol = 1e-8\narclength-points = 4\n"
+                                                    "arclength-step = 0.05\n") +
+                            " --solver arclength --progress none --out " + (dir / "arc").string());
+  INFO(arc.output);
+  REQUIRE(arc.status == 0);
+  REQUIRE(arc.output.find("branch: 4 points") != std::string::npos);
+  const auto ma = read_json(dir / "arc" / "metrics.json");
+  REQUIRE(ma["solver"] == "arclength");
+  REQUIRE(ma["branch"]["points"] == 4);
+  REQUIRE(double(ma["branch"]["residual"]) < 1e-8);
+  const migra::io::NpyMatrix B = migra::io::read_npy_matrix((dir / "arc" / "branch_f.npy").string());
+  REQUIRE(B.rows == 4);
+  REQUIRE(B.cols == 60);
+  std::ifstream branch(dir / "arc" / "branch.csv");
+  std::getline(branch, line);
+  REQUIRE(line.rfind("point,nu_divisor,residual,", 0) == 0);
+  double divisor = 0.0;
+  for (int k = 0; k < 4; ++k) {  // no fold here: the divisor grows from 1
+    REQUIRE(std::getline(branch, line));
+    const double s = std::stod(line.substr(line.find(',') + 1));
+    REQUIRE(s > divisor);
+    divisor = s;
+  }
+  REQUIRE(double(ma["branch"]["nu_divisor"]) == divisor);
+  REQUIRE(fs::exists(dir / "arc" / "branch.svg"));
   const Run mismatched = run_migra("mfg --network " + net + " --config " +
                                    write(dir / "fine.toml", "[mfg]\ndx = 0.025\nT = 0.5\n") + guess +
                                    " --progress none --out " + (dir / "bad").string());
@@ -457,7 +484,9 @@ TEST_CASE("migra mfg: a small triangle run, its outputs, and config errors with 
       {"[workers]\nlambda = \"one\"\n", "bad.toml:2:10: 'lambda' must be a number"},
       {"[mfg]\ncost = \"cubic\"\n", "cost must be linear, sqrt or quadratic"},
       {"[mfg]\nrent-kernel = \"box\"\n", "rent-kernel must be ball or gaussian, got 'box'"},
-      {"[mfg]\nsolver = \"anderson\"\n", "[mfg] solver must be picard or newton, got 'anderson'"},
+      {"[mfg]\nsolver = \"anderson\"\n", "[mfg] solver must be picard, newton or arclength, got 'anderson'"},
+      {"[mfg]\nrent-smoothing = -1\n", "[mfg] rent-smoothing must be >= 0"},
+      {"[mfg]\narclength-step = 0\n", "arclength-step must be > 0"},
       {"[firms]\novershoot = \"sideways\"\n", "[firms] overshoot must be \"all\" or \"onward\", got 'sideways'"},
       {"[workers]\ndiffusion = \"spectral\"\n", "[workers] diffusion must be \"branches\" or \"implicit\", got 'spectral'"},
       {"[mfg\n", "bad.toml:1"},

@@ -14,6 +14,7 @@
 
 #include "kernels/core/backend.hpp"
 #include "models/city_mfg/mfg.hpp"
+#include "models/city_mfg/picard_map.hpp"
 
 using namespace migra;
 using namespace migra::mfg;
@@ -872,4 +873,108 @@ TEST_CASE("Rent kernels: the ball and the Gaussian average a uniform density to 
     }
   }
   REQUIRE_THROWS_WITH(make_balls(g, D, cfg.r, "box"), Catch::Contains("rent kernel must be ball or gaussian"));
+}
+
+TEST_CASE("Smoothed rents: softplus within delta log 2 above the kink, and the kink as delta vanishes", "[mfg]") {
+  for (double x : {-3.0, -0.1, -1e-3, 0.0, 1e-3, 0.1, 3.0, 800.0, -800.0}) {
+    REQUIRE(positive_part(x, 0.0) == std::max(x, 0.0));
+    for (double delta : {1e-1, 1e-2, 1e-4}) {
+      const double sp = positive_part(x, delta);
+      REQUIRE(std::isfinite(sp));
+      REQUIRE(sp >= std::max(x, 0.0));
+      REQUIRE(sp <= std::max(x, 0.0) + delta * std::log(2.0) * (1 + 1e-12));
+      // the softplus's own value, where it can be computed directly
+      if (std::fabs(x / delta) < 30) REQUIRE(sp == Approx(delta * std::log1p(std::exp(x / delta))).epsilon(1e-12));
+    }
+  }
+  REQUIRE(positive_part(0.0, 1e-2) == Approx(1e-2 * std::log(2.0)).epsilon(1e-14));
+  // derivative 1/2 at the kink, by central differences: smooth where max(x, 0) has a corner
+  const double h = 1e-6, delta = 1e-2;
+  REQUIRE((positive_part(h, delta) - positive_part(-h, delta)) / (2 * h) == Approx(0.5).epsilon(1e-6));
+}
+
+namespace {
+
+/// Test 1a (Table 1, mode-2 seed) on a coarse triangle: potential C, relaxed controls at 1e-2,
+/// implicit diffusion, viscosities nu / 16 (Picard converges there), smoothed rents.
+MfgConfig coarse_test1a_config() {
+  MfgConfig cfg;
+  cfg.dx = 0.05, cfg.dt = 0.1, cfg.T = 2.0;
+  cfg.potential = "C";
+  cfg.controls.temperature = 1e-2;
+  cfg.rent_smoothing = 1e-2;
+  cfg.workers.sl = {1.0, 0.4 / 16, 1.0};
+  cfg.firms.sl = {4.0, 0.2 / 16, 1.0};
+  cfg.workers.sl.diffusion = cfg.firms.sl.diffusion = "implicit";
+  cfg.workers.a = 0.5, cfg.workers.b = 4.0, cfg.workers.C = 1.0;
+  cfg.firms.a = 0.1, cfg.firms.b = 8.0, cfg.firms.C = 1.0;
+  cfg.workers.initial = {"cosine", 1.2, 0.1, 2.0, 0.0};
+  cfg.firms.initial = {"cosine", 0.8, 0.1, 2.0, M_PI / 2};
+  cfg.tol = 1e-6;
+  cfg.max_iter = 300;
+  return cfg;
+}
+
+/// max over times and populations of |G(M) - M|_1 / Mass at viscosities nu / divisor
+double fixed_point_residual(Backend& be, const Grid& g, const std::vector<double>& D, const MfgConfig& cfg,
+                            const MfgResult& r, double divisor) {
+  const PicardMap G(be, g, D, cfg);
+  const Sweep s = G(r.Mw.data(), r.Mf.data(), nullptr, 1.0 / divisor);
+  return G.distance(s.Mw.data(), s.Mf.data(), r.Mw.data(), r.Mf.data());
+}
+
+}  // namespace
+
+TEST_CASE("Pseudo-arclength continuation passes the fold where Newton finds no fixed point, onto a second one", "[mfg]") {
+  // Natural continuation in nu ends at a fold (issue 5 note): the branch of fixed points turns
+  // back to larger viscosities, so below the fold's nu there is no nearby fixed point. The
+  // arclength solver follows the branch round it; past it, at the same nu as a point before
+  // it, stands a second fixed point.
+  auto cpu = make_cpu_backend();
+  const Network net = parse_network(kTriangle, "triangle.net");
+  const MfgConfig cfg = coarse_test1a_config();
+  const Grid g = make_grid(net, cfg.dx);
+  const std::vector<double> D = node_distances(g);
+  const MfgResult start = solve_mfg(*cpu, g, D, cfg);
+  REQUIRE(start.converged);
+  const MfgGuess guess{start.Mw, start.Mf};
+  MfgConfig ac = cfg;
+  ac.solver = "arclength";
+  ac.arclength_step = 0.1;
+  ac.arclength_to = 16;
+  ac.arclength_points = 8;  // up to just before the fold
+  const MfgResult before = solve_mfg(*cpu, g, D, ac, {}, {}, &guess);
+  ac.arclength_points = 16;  // the same points, and on round the fold
+  const MfgResult past = solve_mfg(*cpu, g, D, ac, {}, {}, &guess);
+  std::ostringstream trace;
+  for (const auto& b : past.branch) trace << b.scale << " (" << b.residual << ", " << b.corrector_steps << ") ";
+  INFO("branch: divisor (residual, corrector steps): " << trace.str());
+  REQUIRE(past.branch.size() == 16);
+  for (const auto& b : past.branch) REQUIRE(b.residual < cfg.tol);
+  for (size_t k = 0; k < before.branch.size(); ++k) REQUIRE(before.branch[k].scale == past.branch[k].scale);
+  // the divisor rises to a fold inside the branch, then falls
+  size_t fold = 0;
+  for (size_t k = 1; k < past.branch.size(); ++k)
+    if (past.branch[k].scale > past.branch[fold].scale) fold = k;
+  INFO("fold at point " << fold << ", nu / " << 16 * past.branch[fold].scale);
+  REQUIRE(fold > before.branch.size() - 1);
+  REQUIRE(fold + 3 < past.branch.size());
+  const double s_before = before.branch.back().scale, s_past = past.branch.back().scale;
+  REQUIRE(s_past < s_before);
+  // Both ends are fixed points of G at their viscosities, checked afresh (a cold Sinkhorn)
+  CHECK(fixed_point_residual(*cpu, g, D, cfg, before, s_before) < 10 * cfg.tol);
+  CHECK(fixed_point_residual(*cpu, g, D, cfg, past, s_past) < 10 * cfg.tol);
+  // Newton at the last point's nu from the point before the fold converges to the first
+  // branch's fixed point, which is not the one round the fold
+  MfgConfig nc = cfg;
+  nc.solver = "newton";
+  nc.max_iter = 20;
+  nc.workers.sl.nu /= s_past, nc.firms.sl.nu /= s_past;
+  const MfgGuess from_before{before.Mw, before.Mf};
+  const MfgResult first = solve_mfg(*cpu, g, D, nc, {}, {}, &from_before);
+  REQUIRE(first.converged);
+  const PicardMap G(*cpu, g, D, nc);
+  const double apart = G.distance(first.Mw.data(), first.Mf.data(), past.Mw.data(), past.Mf.data());
+  INFO("the two fixed points at nu / " << 16 * s_past << " differ by " << apart);
+  REQUIRE(apart > 100 * cfg.tol);
 }

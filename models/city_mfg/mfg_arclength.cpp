@@ -1,0 +1,121 @@
+// Pseudo-arclength continuation of the MFG's fixed points in the viscosities (Keller 1977;
+// Allgower & Georg, Introduction to Numerical Continuation Methods, ch. 2). Natural continuation
+// (tools/mfg_continuation.py: Newton at nu / s for growing s) ends where the branch folds back:
+// on Test 1a Newton converges quadratically down to nu / 78 and finds no fixed point at nu / 79
+// (issue 5 note). Here the parameter mu = log s is an unknown beside the masses, and each point
+// solves the bordered system
+//   F(x, mu) = G(x; nu e^-mu) - x = 0,     t . (z - z_k) - ds = 0,     z = (x / |x_0|, mu),
+// where z_k is the last point and t the unit secant from the point before it (at the start,
+// t = (0, 1): the first step is a natural one). The scaling by |x_0| makes a step of ds a
+// relative change ds of the masses or a change ds of log s, so a fold, where mu turns back,
+// is passed like any other point. The corrector is Newton's method on the bordered system, its
+// Jacobian products finite differences of G along (v_x, v_mu) (one sweep each, as in
+// mfg_newton.cpp) solved by GMRES; a corrector that has not converged in kCorrectorSteps halves
+// ds and starts again from z_k. ds grows by half after an easy point, to 10 arclength_step. The
+// walk ends after arclength_points points, or where the branch leaves nu / s for s in
+// [1 / arclength_to, arclength_to] (a fold may send it back above the start's nu).
+#include <algorithm>
+#include <cmath>
+
+#include "kernels/linalg/gmres.hpp"
+#include "models/city_mfg/picard_map.hpp"
+
+namespace migra::mfg {
+namespace {
+
+constexpr int kCorrectorSteps = 6;
+constexpr double kGmresRtol = 1e-4;
+constexpr double kSmallestStep = 1e-3;  ///< of arclength_step: below it the branch is lost
+
+}  // namespace
+
+void arclength_solve(const PicardMap& G, const MfgConfig& cfg, MfgResult& r, SolveState& st,
+                     const std::function<void(int, double)>& on_point,
+                     const std::function<void(const MfgResult&, const SolveState&)>& save) {
+  newton_solve(G, cfg, r, st, {}, save);  // the start, at the configured viscosities
+  if (!r.converged) return;
+  const size_t plane = size_t(G.N), final_row = size_t(G.NT) * plane;
+  const auto add_point = [&](double mu, double residual, int steps, double ds) {
+    r.branch.push_back({std::exp(mu), residual, steps, ds});
+    r.branch_w.insert(r.branch_w.end(), r.Mw.begin() + long(final_row), r.Mw.end());
+    r.branch_f.insert(r.branch_f.end(), r.Mf.begin() + long(final_row), r.Mf.end());
+    if (on_point) on_point(int(r.branch.size()) - 1, std::exp(mu));
+  };
+  add_point(0.0, r.residuals.back(), r.iterations, 0.0);
+
+  const std::vector<double> x0 = G.pack(r.Mw, r.Mf);
+  const size_t n = x0.size();
+  const double xs = linalg::norm(x0);
+  std::vector<double> zk(n + 1), t(n + 1, 0.0), Mw, Mf;
+  for (size_t i = 0; i < n; ++i) zk[i] = x0[i] / xs;
+  t[n] = 1.0;  // towards smaller viscosities
+  // G at z from the warm start `warm`; its masses, scaled, in gz; z's masses in Mw, Mf
+  const auto sweep = [&](const std::vector<double>& z, const ot::SinkhornResult* warm, std::vector<double>& gz) {
+    std::vector<double> x(n);
+    for (size_t i = 0; i < n; ++i) x[i] = std::max(z[i] * xs, 0.0);  // G needs masses >= 0
+    G.unpack(x, Mw, Mf);
+    Sweep s = G(Mw.data(), Mf.data(), warm, std::exp(-z[n]));
+    ++r.sweeps;
+    if (cfg.ot_coupling) r.ot_iterations += s.ot.iterations, r.ot_method = s.ot.method;
+    gz = G.pack(s.Mw, s.Mf);
+    for (double& v : gz) v /= xs;
+    return s;
+  };
+  std::vector<double> g_k;
+  Sweep at_k = sweep(zk, st.warm.f.empty() ? nullptr : &st.warm, g_k);
+  double ds = cfg.arclength_step;
+  const double mu_end = std::log(cfg.arclength_to);
+  // the window: divisors s of nu / s in [1 / arclength_to, arclength_to]
+  while (int(r.branch.size()) < cfg.arclength_points && std::fabs(zk[n]) < mu_end) {
+    std::vector<double> z(n + 1), gz;
+    for (size_t i = 0; i <= n; ++i) z[i] = zk[i] + ds * t[i];
+    Sweep s = sweep(z, &at_k.ot, gz);
+    double err = G.distance(s.Mw.data(), s.Mf.data(), Mw.data(), Mf.data());
+    int steps = 0;
+    for (; !(err < cfg.tol) && steps < kCorrectorSteps; ++steps) {
+      // H(z) = (g(z) - y, t . (z - z_k) - ds); J v by one sweep along v
+      std::vector<double> minus_H(n + 1), zp(n + 1), gp;
+      double c = -ds;
+      for (size_t i = 0; i <= n; ++i) c += t[i] * (z[i] - zk[i]);
+      for (size_t i = 0; i < n; ++i) minus_H[i] = z[i] - gz[i];
+      minus_H[n] = -c;
+      const double h = 1e-7 * std::max(1.0, linalg::norm(z));
+      const linalg::LinearOperator J = [&](const std::vector<double>& v, std::vector<double>& Jv) {
+        const double nv = linalg::norm(v);
+        Jv.assign(v.size(), 0.0);
+        if (nv == 0.0) return;
+        for (size_t i = 0; i <= n; ++i) zp[i] = z[i] + h / nv * v[i];
+        sweep(zp, &s.ot, gp);
+        for (size_t i = 0; i < n; ++i) Jv[i] = (gp[i] - gz[i]) * (nv / h) - v[i];
+        Jv[n] = linalg::dot(t, v);
+      };
+      linalg::GmresConfig gc;
+      gc.restart = cfg.krylov;
+      gc.rtol = kGmresRtol;
+      const std::vector<double> d = linalg::gmres(J, minus_H, gc).x;
+      for (size_t i = 0; i <= n; ++i) z[i] += d[i];
+      s = sweep(z, &s.ot, gz);
+      err = G.distance(s.Mw.data(), s.Mf.data(), Mw.data(), Mf.data());
+    }
+    if (!(err < cfg.tol)) {  // the corrector failed: a shorter step from the same point
+      ds *= 0.5;
+      if (ds < kSmallestStep * cfg.arclength_step) break;
+      continue;
+    }
+    // accepted: the secant becomes the direction, the point the base
+    double len = 0.0;
+    for (size_t i = 0; i <= n; ++i) t[i] = z[i] - zk[i], len += t[i] * t[i];
+    len = std::sqrt(len);
+    for (double& v : t) v /= len;
+    zk = z;
+    r.Mw = Mw, r.Mf = Mf;
+    at_k = std::move(s);
+    add_point(zk[n], err, steps, ds);
+    if (steps <= 2) ds = std::min(1.5 * ds, 10.0 * cfg.arclength_step);
+  }
+  r.converged = r.branch.size() > 1 && (std::fabs(zk[n]) >= mu_end || int(r.branch.size()) >= cfg.arclength_points);
+  r.floor_hits += at_k.floor_hits;
+  PicardMap::keep(at_k, r);
+}
+
+}  // namespace migra::mfg
