@@ -128,8 +128,11 @@ void run(job::TaskContext& ctx) {
   MIGRA_THROW_IF_NOT_FMT(p.contains("guess-w") == p.contains("guess-f"), "mfg: give both guess-w and guess-f, or neither");
   const mfg::MfgGuess guess = p.contains("guess-w") ? read_guess(p, g, cfg.steps()) : mfg::MfgGuess{};
   const models::Checkpointing ck = fit_checkpointing(ctx, 1);  // saves at most every checkpoint_every_s()
-  const mfg::MfgResult r = mfg::solve_mfg(ctx.backend(), g, D, cfg, [&](int s, double err) {
-    ctx.progress(std::min(0.99, std::max(double(s + 1) / cfg.max_iter, std::log(err) / std::log(cfg.tol) * 0.99)));
+  const bool walk = cfg.solver == "arclength";  // reports points and their nu divisors, not residuals
+  const mfg::MfgResult r = mfg::solve_mfg(ctx.backend(), g, D, cfg, [&](int s, double v) {
+    const double done = walk ? std::max(double(s + 1) / cfg.arclength_points, std::fabs(std::log(v)) / std::log(cfg.arclength_to))
+                             : std::max(double(s + 1) / cfg.max_iter, std::log(v) / std::log(cfg.tol));
+    ctx.progress(std::min(0.99, done));
   }, ck, guess.Mw.empty() ? nullptr : &guess);
   const int rows = r.NT + 1;
   const std::vector<double> mw = densities(g, r.Mw), mf = densities(g, r.Mf);
