@@ -105,6 +105,7 @@ int write_branch(job::TaskContext& ctx, const mfg::Grid& g, const mfg::MfgResult
   report::CurveOptions o;
   o.title = "Branch of fixed points (" + std::to_string(folds) + " folds)";
   o.x_label = "nu divisor s (viscosities nu / s)";
+  o.log_x = true;
   o.y_label = "peak ratio, overlap";
   ctx.write_output("branch.svg", report::svg_curves({{"peak, workers", "#2a6fb0", s, pw, {}, {}},
                                                      {"peak, firms", "#d2482b", s, pf, {}, {}},
