@@ -27,14 +27,23 @@ import numpy as np
 from mfg_self_convergence import config_with, provenance, scaled_viscosities
 
 
-def test2_metrics(run):
-    """Spec test 20's shape at the final time on the theta graph (edge 0 the central arc, 1-2
-    and 3-4 the mirrored outer paths): firm and worker shares of the central arc, the edges of
-    the maxima, and sum |m(edge 1) - m(edge 3)| + |m(edge 2) - m(edge 4)| over the mass."""
+def read_nodes(run):
+    """A run's nodes.csv: each node's measure |C| and edge (-1 for a vertex)."""
     nodes = list(csv.DictReader(open(os.path.join(run, "nodes.csv"))))
-    measure = np.array([float(r["measure"]) for r in nodes])
-    edge = np.array([int(r["edge"]) for r in nodes])
+    return np.array([float(r["measure"]) for r in nodes]), np.array([int(r["edge"]) for r in nodes])
+
+
+def test2_metrics(run):
+    """Spec test 20's shape at the final time of a run on the theta graph (theta_shape)."""
+    measure, edge = read_nodes(run)
     w, f = (np.load(os.path.join(run, "densities_%s.npy" % k))[-1] for k in "wf")
+    return theta_shape(measure, edge, w, f)
+
+
+def theta_shape(measure, edge, w, f):
+    """Spec test 20's shape of final densities w, f on the theta graph (edge 0 the central arc,
+    1-2 and 3-4 the mirrored outer paths): firm and worker shares of the central arc, the edges
+    of the maxima, and sum |m(edge 1) - m(edge 3)| + |m(edge 2) - m(edge 4)| over the mass."""
     mw, mf = w * measure, f * measure
     on = lambda m, e: m[edge == e]
     asym = lambda m: (np.abs(on(m, 1) - on(m, 3)).sum() + np.abs(on(m, 2) - on(m, 4)).sum()) / m.sum()
