@@ -3,8 +3,9 @@
 /// and [firms], every key optional (defaults: paper 001's Table 1 and spec §3.8). Unknown keys
 /// and wrong types are errors naming the file, line and key.
 ///
-///   [mfg]      T dt dx eps cost potential r eta rent-kernel (ball|gaussian) tol max-iter theta a-max n-alpha refine-controls
-///              control-temperature
+///   [mfg]      T dt dx eps cost potential r eta rent-kernel (ball|gaussian) rent-smoothing tol max-iter theta
+///              solver (picard|newton|arclength) krylov arclength-to arclength-step arclength-points
+///              a-max n-alpha refine-controls control-temperature
 ///              ot separation overcrowding ot-tol ot-max-iter
 ///   [workers]  lambda nu h a b C branches overshoot (onward|all) diffusion (branches|implicit)   initial = { kind, base, amplitude, mode, phase, cx, cy, width }
 ///   [firms]    (the same)
