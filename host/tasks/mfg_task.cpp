@@ -249,7 +249,7 @@ job::TaskKind mfg_task_kind() {
       {"config", ParamType::Path, "MFG configuration (TOML: [mfg], [workers], [firms]); default: paper 001's Table 1"},
       {"max-iter", ParamType::Int, "Override the config's cap on Picard iterations (or Newton steps)", nullptr, {}, false, 1.0},
       {"solver", ParamType::String,
-       "Override the config's solver: picard (damped fixed-point iteration) or newton (Newton-Krylov on G(M) - M = 0, "
+       "Override the config's solver: picard (damped fixed-point iteration), newton (Newton-Krylov on G(M) - M = 0, "
        "for where Picard stalls, e.g. small viscosities; best started from a nearby solution with guess-w/-f) or "
        "arclength (Newton's solution, then its branch followed through folds down to the viscosities nu / "
        "arclength-to of the config's [mfg]: branch.csv, branch_{w,f}.npy, branch.svg)",
