@@ -1,11 +1,12 @@
 #!/usr/bin/python3
-"""The regime metrics along a branch of MFG fixed points: reads an `migra mfg --solver arclength`
-run (branch.csv, branch_{w,f}.npy, nodes.csv) and prints a line per point with its viscosities
-as a divisor of Table 1's (the config's divisor times the point's), the fold marks, overlap,
-peaks and clusters, and on Test 2's theta graph spec test 20's shape (mfg_continuation.py).
+"""The regime metrics along a branch of MFG fixed points: reads a `migra mfg --solver arclength`
+run (branch.csv, branch_{w,f}.npy, nodes.csv) and prints a line per point with its s times
+--base, the fold marks, overlap, peaks and clusters, and on Test 2's theta graph spec test 20's
+shape (mfg_continuation.py).
 
 usage: mfg_branch.py RUN [--base S] [--theta] [--json FILE]
---base: the divisor of Table 1's viscosities in the run's config (e.g. 16 for a walk from nu / 16)."""
+--base: what s = 1 stands for, e.g. 16 for a walk in nu from Table 1's nu / 16, so that the
+printed value is the divisor of Table 1's viscosities."""
 import argparse
 import csv
 import json
@@ -28,14 +29,14 @@ def main():
     W, F = (np.load(os.path.join(args.run, "branch_%s.npy" % k)) for k in "wf")
     records = []
     for k, row in enumerate(csv.DictReader(open(os.path.join(args.run, "branch.csv")))):
-        rec = {"point": k, "nu_divisor": args.base * float(row["nu_divisor"]), "fold": row["fold"] == "1",
+        rec = {"point": k, "s": args.base * float(row["s"]), "fold": row["fold"] == "1",
                "residual": float(row["residual"]), **{key: float(row[key]) for key in ("overlap", "peak_w", "peak_f")},
                **{key: int(row[key]) for key in ("clusters_w", "clusters_f")}}
         if args.theta:
             rec.update(theta_shape(measure, edge, W[k], F[k]))
         records.append(rec)
-        print("%3d  nu / %-8.3f%s overlap %.3f, peaks %.2f / %.2f, clusters %d / %d" % (
-            k, rec["nu_divisor"], " FOLD" if rec["fold"] else "     ", rec["overlap"], rec["peak_w"], rec["peak_f"],
+        print("%3d  s %-8.3f%s overlap %.3f, peaks %.2f / %.2f, clusters %d / %d" % (
+            k, rec["s"], " FOLD" if rec["fold"] else "     ", rec["overlap"], rec["peak_w"], rec["peak_f"],
             rec["clusters_w"], rec["clusters_f"])
             + ("; firms on the central arc %.2f, workers %.2f, maxima on edges %d / %d, mirror asymmetry %.0e"
                % (rec["firm_share_central"], rec["worker_share_central"], rec["worker_max_edge"], rec["firm_max_edge"],

@@ -128,6 +128,7 @@ mfg::MfgConfig parse_mfg_config(const std::string& text, const std::string& name
                {"theta", [&](auto& n, auto& k) { r.real(n, k, c.theta); }},
                {"solver", [&](auto& n, auto& k) { r.text(n, k, c.solver); }},
                {"krylov", [&](auto& n, auto& k) { r.integer(n, k, c.krylov); }},
+               {"arclength-parameter", [&](auto& n, auto& k) { r.text(n, k, c.arclength_parameter); }},
                {"arclength-to", [&](auto& n, auto& k) { r.real(n, k, c.arclength_to); }},
                {"arclength-step", [&](auto& n, auto& k) { r.real(n, k, c.arclength_step); }},
                {"arclength-points", [&](auto& n, auto& k) { r.integer(n, k, c.arclength_points); }},
@@ -150,6 +151,8 @@ mfg::MfgConfig parse_mfg_config(const std::string& text, const std::string& name
     r.problems.push_back(name + ": [mfg] potential must be A, B or C, got '" + c.potential + "'");
   if (c.solver != "picard" && c.solver != "newton" && c.solver != "arclength")
     r.problems.push_back(name + ": [mfg] solver must be picard, newton or arclength, got '" + c.solver + "'");
+  if (c.arclength_parameter != "nu" && c.arclength_parameter != "C" && c.arclength_parameter != "b")
+    r.problems.push_back(name + ": [mfg] arclength-parameter must be nu, C or b, got '" + c.arclength_parameter + "'");
   if (!(c.arclength_to > 0.0 && c.arclength_step > 0.0 && c.arclength_points >= 1))
     r.problems.push_back(name + ": [mfg] arclength-to and arclength-step must be > 0, arclength-points >= 1");
   if (c.krylov < 1) r.problems.push_back(name + ": [mfg] krylov must be >= 1");

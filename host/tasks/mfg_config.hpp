@@ -4,7 +4,8 @@
 /// and wrong types are errors naming the file, line and key.
 ///
 ///   [mfg]      T dt dx eps cost potential r eta rent-kernel (ball|gaussian) rent-smoothing tol max-iter theta
-///              solver (picard|newton|arclength) krylov arclength-to arclength-step arclength-points
+///              solver (picard|newton|arclength) krylov arclength-parameter (nu|C|b)
+///              arclength-to arclength-step arclength-points
 ///              a-max n-alpha refine-controls control-temperature
 ///              ot separation overcrowding ot-tol ot-max-iter
 ///   [workers]  lambda nu h a b C branches overshoot (onward|all) diffusion (branches|implicit)   initial = { kind, base, amplitude, mode, phase, cx, cy, width }

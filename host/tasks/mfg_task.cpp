@@ -75,14 +75,21 @@ nlohmann::json chain_check(const mfg::Grid& g, const mfg::MfgConfig& cfg, const 
           {"chain_cost_standard_error", se}, {"hj_value", value}, {"cost_z", se > 0.0 ? (s.mean_cost - value) / se : 0.0}};
 }
 
-/// The arclength solver's branch: branch.csv (a point per line: its viscosity divisor, residual,
-/// corrector steps, step, whether the divisor turned back there, and the regime metrics of its
-/// final densities), branch_{w,f}.npy (each point's final densities, points x nodes) and
-/// branch.svg. Returns the folds: the points where the divisor turns back.
-int write_branch(job::TaskContext& ctx, const mfg::Grid& g, const mfg::MfgResult& r) {
+/// What s does to the arclength walk's parameter, in words.
+std::string walk_parameter(const mfg::MfgConfig& cfg) {
+  return cfg.arclength_parameter == "C" ? "overcrowding coefficients C s"
+         : cfg.arclength_parameter == "b" ? "overcrowding thresholds b / s"
+                                          : "viscosities nu / s";
+}
+
+/// The arclength solver's branch: branch.csv (a point per line: its s, residual, corrector
+/// steps, step, whether s turned back there, and the regime metrics of its final densities),
+/// branch_{w,f}.npy (each point's final densities, points x nodes) and branch.svg. Returns the
+/// folds: the points where s turns back.
+int write_branch(job::TaskContext& ctx, const mfg::Grid& g, const mfg::MfgConfig& cfg, const mfg::MfgResult& r) {
   if (r.branch.empty()) return 0;
   const size_t N = size_t(g.nodes()), P = r.branch.size();
-  std::string csv = "point,nu_divisor,residual,corrector_steps,step,fold,overlap,peak_w,peak_f,clusters_w,clusters_f\n";
+  std::string csv = "point,s,residual,corrector_steps,step,fold,overlap,peak_w,peak_f,clusters_w,clusters_f\n";
   std::vector<double> s, ov, pw, pf, mw(P * N), mf(P * N);
   int folds = 0;
   char line[320];
@@ -104,7 +111,7 @@ int write_branch(job::TaskContext& ctx, const mfg::Grid& g, const mfg::MfgResult
   ctx.add_output("branch_f.npy", write_npy(ctx, "branch_f.npy", mf, int(P), int(N)));
   report::CurveOptions o;
   o.title = "Branch of fixed points (" + std::to_string(folds) + " folds)";
-  o.x_label = "nu divisor s (viscosities nu / s)";
+  o.x_label = "s (" + walk_parameter(cfg) + ")";
   o.log_x = true;
   o.y_label = "peak ratio, overlap";
   ctx.write_output("branch.svg", report::svg_curves({{"peak, workers", "#2a6fb0", s, pw, {}, {}},
@@ -163,7 +170,7 @@ void run(job::TaskContext& ctx) {
 
   const size_t last = size_t(r.NT) * size_t(N);
   const mfg::RegimeMetrics rm = mfg::regime_metrics(g, r.Mw.data() + last, r.Mf.data() + last, r.mass_w, r.mass_f);
-  const int folds = write_branch(ctx, g, r);
+  const int folds = write_branch(ctx, g, cfg, r);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   nlohmann::json m = {{"nodes", N}, {"time_steps", r.NT}, {"edges", net.edges.size()}, {"length", net.total_length()},
                       {"solver", cfg.solver}, {"converged", r.converged}, {"iterations", r.iterations},
@@ -178,7 +185,8 @@ void run(job::TaskContext& ctx) {
                       {"ot_method", r.ot_method}, {"ot_iterations", r.ot_iterations}, {"ot_weight_floor_hits", r.floor_hits},
                       {"saturated_controls", r.saturated}};
   if (!r.branch.empty())  // the masses, and so the regime metrics above, are the branch's last point's
-    m["branch"] = {{"points", r.branch.size()}, {"folds", folds}, {"nu_divisor", r.branch.back().scale},
+    m["branch"] = {{"points", r.branch.size()}, {"folds", folds}, {"parameter", cfg.arclength_parameter},
+                   {"s", r.branch.back().scale},
                    {"residual", r.branch.back().residual}, {"to", cfg.arclength_to}};
   ctx.write_output("metrics.json", m.dump(2) + "\n");
   if (p.contains("monte-carlo")) {
@@ -226,8 +234,9 @@ void run(job::TaskContext& ctx) {
                                         " sweeps" + (r.stalled ? "; stalled: no 10% progress in 5 steps" : "") + ")"
                                   : std::to_string(r.iterations) + " Picard iterations";
   if (!r.branch.empty()) {
-    std::snprintf(line, sizeof line, "branch: %zu points from nu to nu / %.4g, %d folds; the last point's residual %.2e",
-                  r.branch.size(), r.branch.back().scale, folds, r.branch.back().residual);
+    std::snprintf(line, sizeof line, "branch: %zu points from s = 1 to s = %.4g (%s), %d folds; the last point's "
+                  "residual %.2e", r.branch.size(), r.branch.back().scale, walk_parameter(cfg).c_str(), folds,
+                  r.branch.back().residual);
     ctx.summary.push_back(line);
   }
   std::snprintf(line, sizeof line, "%d nodes x %d steps: %s after %s (residual %.2e); overlap %.3f, "
@@ -251,8 +260,8 @@ job::TaskKind mfg_task_kind() {
       {"solver", ParamType::String,
        "Override the config's solver: picard (damped fixed-point iteration), newton (Newton-Krylov on G(M) - M = 0, "
        "for where Picard stalls, e.g. small viscosities; best started from a nearby solution with guess-w/-f) or "
-       "arclength (Newton's solution, then its branch followed through folds down to the viscosities nu / "
-       "arclength-to of the config's [mfg]: branch.csv, branch_{w,f}.npy, branch.svg)",
+       "arclength (Newton's solution, then its branch followed through folds in the config's [mfg] "
+       "arclength-parameter, nu by default, towards nu / arclength-to: branch.csv, branch_{w,f}.npy, branch.svg)",
        nullptr, {"picard", "newton", "arclength"}},
       {"guess-w", ParamType::Path,
        "densities_w.npy of an earlier mfg run with the same network, dx, dt and T: with guess-f, the solver's first "

@@ -69,9 +69,12 @@ struct MfgConfig {
   double theta = 1.0;
   std::string solver = "picard";   ///< picard | newton | arclength
   int krylov = 30;                 ///< newton, arclength: GMRES vectors per step (Jacobian products)
-  /// arclength: follow the branch of fixed points from the configured viscosities nu towards
-  /// nu / arclength_to, in steps of arclength `arclength_step` (mfg_arclength.cpp), until it
-  /// leaves nu / s for s in [1 / arclength_to, arclength_to] or has `arclength_points` points.
+  /// arclength: follow the branch of fixed points in s from s = 1 (the config) towards
+  /// s = arclength_to, in steps of arclength `arclength_step` (mfg_arclength.cpp), until s
+  /// leaves [1 / arclength_to, arclength_to] or the walk has `arclength_points` points. The
+  /// parameter: "nu" (both viscosities nu / s), "C" (both overcrowding coefficients C s) or
+  /// "b" (both overcrowding thresholds b / s).
+  std::string arclength_parameter = "nu";
   double arclength_to = 2.0, arclength_step = 0.02;
   int arclength_points = 200;
   double ot_tol = 1e-10;
@@ -98,7 +101,7 @@ struct MfgResult {
   std::string ot_method;
   /// arclength: the branch's points, the first the converged start; the masses are the last's.
   struct BranchPoint {
-    double scale = 1.0;            ///< the point's viscosities are the configured nu / scale
+    double scale = 1.0;            ///< s: the point's nu / s, C s or b / s (arclength_parameter)
     double residual = 0.0;
     int corrector_steps = 0;
     double ds = 0.0;               ///< the arclength step that reached it

@@ -1,10 +1,11 @@
-// Pseudo-arclength continuation of the MFG's fixed points in the viscosities (Keller 1977;
+// Pseudo-arclength continuation of the MFG's fixed points in a parameter (Keller 1977;
 // Allgower & Georg, Introduction to Numerical Continuation Methods, ch. 2). Natural continuation
 // (tools/mfg_continuation.py: Newton at nu / s for growing s) ends where the branch folds back:
 // on Test 1a Newton converges quadratically down to nu / 78 and finds no fixed point at nu / 79
-// (issue 5 note). Here the parameter mu = log s is an unknown beside the masses, and each point
-// solves the bordered system
-//   F(x, mu) = G(x; nu e^-mu) - x = 0,     t . (z - z_k) - ds = 0,     z = (x / |x_0|, mu),
+// (issue 5 note). Here the parameter mu = log s is an unknown beside the masses (s scales the
+// viscosities nu / s, the overcrowding coefficients C s or thresholds b / s: Knobs), and each
+// point solves the bordered system
+//   F(x, mu) = G(x; s = e^mu) - x = 0,     t . (z - z_k) - ds = 0,     z = (x / |x_0|, mu),
 // where z_k is the last point and t the unit secant from the point before it (at the start,
 // t = (0, 1): the first step is a natural one). The scaling by |x_0| makes a step of ds a
 // relative change ds of the masses or a change ds of log s, so a fold, where mu turns back,
@@ -45,16 +46,24 @@ void arclength_solve(const PicardMap& G, const MfgConfig& cfg, MfgResult& r, Sol
 
   const std::vector<double> x0 = G.pack(r.Mw, r.Mf);
   const size_t n = x0.size();
+  const std::string& what = cfg.arclength_parameter;
+  const auto knobs = [&](double mu) {  // s = e^mu: nu / s, C s or b / s
+    Knobs k;
+    if (what == "C") k.C = std::exp(mu);
+    else if (what == "b") k.b = std::exp(-mu);
+    else k.nu = std::exp(-mu);
+    return k;
+  };
   const double xs = linalg::norm(x0);
   std::vector<double> zk(n + 1), t(n + 1, 0.0), Mw, Mf;
   for (size_t i = 0; i < n; ++i) zk[i] = x0[i] / xs;
-  t[n] = 1.0;  // towards smaller viscosities
+  t[n] = 1.0;  // towards s = arclength_to
   // G at z from the warm start `warm`; its masses, scaled, in gz; z's masses in Mw, Mf
   const auto sweep = [&](const std::vector<double>& z, const ot::SinkhornResult* warm, std::vector<double>& gz) {
     std::vector<double> x(n);
     for (size_t i = 0; i < n; ++i) x[i] = std::max(z[i] * xs, 0.0);  // G needs masses >= 0
     G.unpack(x, Mw, Mf);
-    Sweep s = G(Mw.data(), Mf.data(), warm, std::exp(-z[n]));
+    Sweep s = G(Mw.data(), Mf.data(), warm, knobs(z[n]));
     ++r.sweeps;
     if (cfg.ot_coupling) r.ot_iterations += s.ot.iterations, r.ot_method = s.ot.method;
     gz = G.pack(s.Mw, s.Mf);

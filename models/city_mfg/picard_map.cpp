@@ -62,9 +62,16 @@ void PicardMap::unpack(const std::vector<double>& x, std::vector<double>& Mw, st
 }
 
 Sweep PicardMap::operator()(const double* Mw, const double* Mf, const ot::SinkhornResult* warm,
-                            double nu_factor) const {
+                            const Knobs& knobs) const {
   const size_t plane = size_t(N);
   Sweep s;
+  MfgConfig scaled;  // the rents' coefficients, when the knobs move them
+  const MfgConfig* rc = &cfg_;
+  if (knobs.C != 1.0 || knobs.b != 1.0) {
+    scaled = cfg_;
+    for (PopulationConfig* p : {&scaled.workers, &scaled.firms}) p->C *= knobs.C, p->b *= knobs.b;
+    rc = &scaled;
+  }
   if (cfg_.ot_coupling) {
     MarketPotentials mp = market_potentials(be_, g_, cost_, cfg_, Mw, Mf, NT, mass_w, mass_f, warm);
     s.ot = std::move(mp.sinkhorn);
@@ -79,7 +86,7 @@ Sweep PicardMap::operator()(const double* Mw, const double* Mf, const ot::Sinkho
   s.Gf.resize(size_t(NT) * plane);
   std::vector<double> Fw(plane), Ff(plane);
   for (int n = 0; n < NT; ++n) {
-    rents(g_, balls_, cfg_, Mw + size_t(n) * plane, Mf + size_t(n) * plane, Fw.data(), Ff.data());
+    rents(g_, balls_, *rc, Mw + size_t(n) * plane, Mf + size_t(n) * plane, Fw.data(), Ff.data());
     for (size_t q = 0; q < plane; ++q) {
       const size_t k = size_t(n) * plane + q;
       s.Gw[k] = s.phi_w[k] + Fw[q];
@@ -87,8 +94,8 @@ Sweep PicardMap::operator()(const double* Mw, const double* Mf, const ot::Sinkho
     }
   }
   Population pw = cfg_.workers.sl, pf = cfg_.firms.sl;
-  pw.nu *= nu_factor;
-  pf.nu *= nu_factor;
+  pw.nu *= knobs.nu;
+  pf.nu *= knobs.nu;
   s.Uw = solve_hj(g_, pw, cfg_.controls, cfg_.dt, NT, s.Gw, s.cw);
   s.Uf = solve_hj(g_, pf, cfg_.controls, cfg_.dt, NT, s.Gf, s.cf);
   s.Mw = solve_fp(g_, pw, cfg_.dt, NT, s.cw, M0w);

@@ -21,12 +21,18 @@ struct Sweep {
   long long floor_hits = 0;
 };
 
+/// Factors on both populations' viscosities nu, overcrowding coefficients C and thresholds b
+/// (1: the config's): what an arclength walk varies.
+struct Knobs {
+  double nu = 1.0, C = 1.0, b = 1.0;
+};
+
 class PicardMap {
  public:
   PicardMap(Backend& backend, const Grid& g, const std::vector<double>& D, const MfgConfig& cfg);
-  /// G(M); `warm`: Sinkhorn's start (a sweep's ot), or null for a cold start. `nu_factor`
-  /// multiplies both populations' viscosities (the arclength solver's parameter).
-  Sweep operator()(const double* Mw, const double* Mf, const ot::SinkhornResult* warm, double nu_factor = 1.0) const;
+  /// G(M); `warm`: Sinkhorn's start (a sweep's ot), or null for a cold start; `knobs` scale the
+  /// config's nu, C and b (the arclength solver's parameter).
+  Sweep operator()(const double* Mw, const double* Mf, const ot::SinkhornResult* warm, const Knobs& knobs = {}) const;
   /// The unknowns of a solver: both populations' masses at t_1..t_NT (row 0 is m0), one vector.
   std::vector<double> pack(const std::vector<double>& Mw, const std::vector<double>& Mf) const;
   /// The inverse of pack: (N_T + 1) x N masses with row 0 = m0.
@@ -63,9 +69,9 @@ void newton_solve(const PicardMap& G, const MfgConfig& cfg, MfgResult& r, SolveS
                   const std::function<void(int, double)>& on_iteration,
                   const std::function<void(const MfgResult&, const SolveState&)>& save);
 
-/// Pseudo-arclength continuation of the fixed points in the viscosities (mfg_arclength.cpp): a
-/// Newton solve of r's masses at the configured nu, then the branch down to nu / arclength_to,
-/// through folds. on_point(k, scale) after each point; `save` as for newton_solve, for the start.
+/// Pseudo-arclength continuation of the fixed points in cfg.arclength_parameter
+/// (mfg_arclength.cpp): a Newton solve of r's masses at the config's values, then the branch
+/// through folds. on_point(k, s) after each point; `save` as for newton_solve, for the start.
 void arclength_solve(const PicardMap& G, const MfgConfig& cfg, MfgResult& r, SolveState& st,
                      const std::function<void(int, double)>& on_point,
                      const std::function<void(const MfgResult&, const SolveState&)>& save);

@@ -463,7 +463,7 @@ TEST_CASE("migra mfg: a small triangle run, its outputs, and config errors with 
   REQUIRE(B.cols == 60);
   std::ifstream branch(dir / "arc" / "branch.csv");
   std::getline(branch, line);
-  REQUIRE(line.rfind("point,nu_divisor,residual,", 0) == 0);
+  REQUIRE(line.rfind("point,s,residual,", 0) == 0);
   double divisor = 0.0;
   for (int k = 0; k < 4; ++k) {  // no fold here: the divisor grows from 1
     REQUIRE(std::getline(branch, line));
@@ -471,7 +471,8 @@ TEST_CASE("migra mfg: a small triangle run, its outputs, and config errors with 
     REQUIRE(s > divisor);
     divisor = s;
   }
-  REQUIRE(double(ma["branch"]["nu_divisor"]) == divisor);
+  REQUIRE(double(ma["branch"]["s"]) == divisor);
+  REQUIRE(ma["branch"]["parameter"] == "nu");
   REQUIRE(fs::exists(dir / "arc" / "branch.svg"));
   const Run mismatched = run_migra("mfg --network " + net + " --config " +
                                    write(dir / "fine.toml", "[mfg]\ndx = 0.025\nT = 0.5\n") + guess +
@@ -487,6 +488,7 @@ TEST_CASE("migra mfg: a small triangle run, its outputs, and config errors with 
       {"[mfg]\nsolver = \"anderson\"\n", "[mfg] solver must be picard, newton or arclength, got 'anderson'"},
       {"[mfg]\nrent-smoothing = -1\n", "[mfg] rent-smoothing must be >= 0"},
       {"[mfg]\narclength-step = 0\n", "arclength-step must be > 0"},
+      {"[mfg]\narclength-parameter = \"eps\"\n", "arclength-parameter must be nu, C or b, got 'eps'"},
       {"[firms]\novershoot = \"sideways\"\n", "[firms] overshoot must be \"all\" or \"onward\", got 'sideways'"},
       {"[workers]\ndiffusion = \"spectral\"\n", "[workers] diffusion must be \"branches\" or \"implicit\", got 'spectral'"},
       {"[mfg\n", "bad.toml:1"},

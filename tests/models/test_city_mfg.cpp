@@ -919,7 +919,7 @@ MfgConfig coarse_test1a_config() {
 double fixed_point_residual(Backend& be, const Grid& g, const std::vector<double>& D, const MfgConfig& cfg,
                             const MfgResult& r, double divisor) {
   const PicardMap G(be, g, D, cfg);
-  const Sweep s = G(r.Mw.data(), r.Mf.data(), nullptr, 1.0 / divisor);
+  const Sweep s = G(r.Mw.data(), r.Mf.data(), nullptr, Knobs{1.0 / divisor, 1.0, 1.0});
   return G.distance(s.Mw.data(), s.Mf.data(), r.Mw.data(), r.Mf.data());
 }
 
@@ -977,4 +977,44 @@ TEST_CASE("Pseudo-arclength continuation passes the fold where Newton finds no f
   const double apart = G.distance(first.Mw.data(), first.Mf.data(), past.Mw.data(), past.Mf.data());
   INFO("the two fixed points at nu / " << 16 * s_past << " differ by " << apart);
   REQUIRE(apart > 100 * cfg.tol);
+}
+
+TEST_CASE("Arclength walks in C and b: the first point is Newton's fixed point at C s or b / s", "[mfg]") {
+  // The first step of a walk is a natural one (its direction is the parameter's), so its point
+  // must be the fixed point a Newton solve finds with the config's C times s, or b over s.
+  auto cpu = make_cpu_backend();
+  const Network net = parse_network(kTriangle, "triangle.net");
+  MfgConfig cfg = coarse_test1a_config();
+  cfg.T = 1.0;
+  cfg.workers.sl.nu = 0.4, cfg.firms.sl.nu = 0.2;  // Table 1's: Picard converges tightly
+  cfg.workers.b = cfg.firms.b = 2.0;               // the total density: overcrowding binds in part
+  cfg.workers.C = cfg.firms.C = 2.0;
+  cfg.tol = 1e-9;
+  const Grid g = make_grid(net, cfg.dx);
+  const std::vector<double> D = node_distances(g);
+  const MfgResult start = solve_mfg(*cpu, g, D, cfg);
+  REQUIRE(start.converged);
+  const MfgGuess guess{start.Mw, start.Mf};
+  for (const std::string parameter : {"C", "b"}) {
+    MfgConfig ac = cfg;
+    ac.solver = "arclength";
+    ac.arclength_parameter = parameter;
+    ac.arclength_step = 0.1;
+    ac.arclength_points = 2;
+    const MfgResult walk = solve_mfg(*cpu, g, D, ac, {}, {}, &guess);
+    REQUIRE(walk.branch.size() == 2);
+    const double s = walk.branch[1].scale;
+    REQUIRE(s == Approx(std::exp(0.1)).epsilon(1e-9));
+    MfgConfig nc = cfg;
+    nc.solver = "newton";
+    for (PopulationConfig* p : {&nc.workers, &nc.firms}) (parameter == "C" ? p->C *= s : p->b /= s);
+    const MfgResult newton = solve_mfg(*cpu, g, D, nc, {}, {}, &guess);
+    REQUIRE(newton.converged);
+    const PicardMap G(*cpu, g, D, cfg);
+    const double gap = G.distance(walk.Mw.data(), walk.Mf.data(), newton.Mw.data(), newton.Mf.data());
+    const double moved = G.distance(walk.Mw.data(), walk.Mf.data(), start.Mw.data(), start.Mf.data());
+    INFO(parameter << ": s " << s << ", walk vs Newton " << gap << ", moved " << moved);
+    REQUIRE(moved > 1e-4);  // the parameter does move the fixed point
+    REQUIRE(gap < 1e-3 * moved);
+  }
 }
