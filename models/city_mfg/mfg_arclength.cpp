@@ -33,7 +33,7 @@ constexpr double kSmallestStep = 1e-3;  ///< of arclength_step: below it the bra
 void arclength_solve(const PicardMap& G, const MfgConfig& cfg, MfgResult& r, SolveState& st,
                      const std::function<void(int, double)>& on_point,
                      const std::function<void(const MfgResult&, const SolveState&)>& save) {
-  newton_solve(G, cfg, r, st, {}, save);  // the start, at the configured viscosities
+  newton_solve(G, cfg, r, st, {}, save);  // the start, at the config's values (s = 1)
   if (!r.converged) return;
   const size_t plane = size_t(G.N), final_row = size_t(G.NT) * plane;
   const auto add_point = [&](double mu, double residual, int steps, double ds) {
@@ -74,7 +74,7 @@ void arclength_solve(const PicardMap& G, const MfgConfig& cfg, MfgResult& r, Sol
   Sweep at_k = sweep(zk, st.warm.f.empty() ? nullptr : &st.warm, g_k);
   double ds = cfg.arclength_step;
   const double mu_end = std::log(cfg.arclength_to);
-  // the window: divisors s of nu / s in [1 / arclength_to, arclength_to]
+  // the window: s in [1 / arclength_to, arclength_to]
   while (int(r.branch.size()) < cfg.arclength_points && std::fabs(zk[n]) < mu_end) {
     std::vector<double> z(n + 1), gz;
     for (size_t i = 0; i <= n; ++i) z[i] = zk[i] + ds * t[i];
