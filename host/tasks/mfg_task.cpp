@@ -6,6 +6,8 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
+#include <optional>
 
 #include "host/io/npy.hpp"
 #include "host/report/svg.hpp"
@@ -118,6 +120,15 @@ int write_branch(job::TaskContext& ctx, const mfg::Grid& g, const mfg::MfgConfig
                                                      {"peak, firms", "#d2482b", s, pf, {}, {}},
                                                      {"overlap", "#444444", s, ov, {}, {}}}, o));
   return folds;
+}
+
+/// The task's config as `migra validate` sees it: read when the file is there (not another
+/// task's output still to be written), else none. Throws migra::Error for its problems.
+std::optional<mfg::MfgConfig> config_now(const Params& p) {
+  if (!p.contains("config")) return default_mfg_config();
+  const std::string path = p["config"];
+  if (!std::filesystem::is_regular_file(path)) return std::nullopt;
+  return read_mfg_config(path);
 }
 
 void run(job::TaskContext& ctx) {
@@ -277,7 +288,21 @@ job::TaskKind mfg_task_kind() {
     std::vector<std::string> o{"densities_w.npy", "densities_f.npy", "values_w.npy", "values_f.npy", "nodes.csv",
                                "residuals.csv", "metrics.json", "final_densities.svg", "residuals.svg"};
     if (p.contains("monte-carlo")) o.push_back("monte_carlo.json");
+    std::string solver = p.value("solver", "");
+    if (solver.empty()) try {
+        if (const auto c = config_now(p)) solver = c->solver;
+      } catch (const Error&) {  // reported by check
+      }
+    if (solver == "arclength") o.insert(o.end(), {"branch.csv", "branch_w.npy", "branch_f.npy", "branch.svg"});
     return o;
+  };
+  k.check = [](const Params& p) {  // the config's problems before anything runs
+    try {
+      config_now(p);
+    } catch (const Error& e) {
+      return std::vector<std::string>{e.what()};
+    }
+    return std::vector<std::string>{};
   };
   k.run = run;
   return k;

@@ -474,6 +474,24 @@ TEST_CASE("migra mfg: a small triangle run, its outputs, and config errors with 
   REQUIRE(double(ma["branch"]["s"]) == divisor);
   REQUIRE(ma["branch"]["parameter"] == "nu");
   REQUIRE(fs::exists(dir / "arc" / "branch.svg"));
+  // migra validate reads a task's config now: its problems, and whether it writes the branch
+  const std::string bad_arc = write(dir / "bad-arc.toml", "[mfg]\nsolver = \"arclength\"\narclength-parameter = \"eps\"\n");
+  const auto job_of = [&](const std::string& name, const std::string& cfg_a, const std::string& extra) {
+    return write(dir / name, "[tasks.a]\nkind = \"mfg\"\nnetwork = \"" + net + "\"\nconfig = \"" + cfg_a + "\"\n" + extra);
+  };
+  const Run v = run_migra("validate " + job_of("bad-job.toml", bad_arc, ""));
+  INFO(v.output);
+  REQUIRE(v.status == 2);
+  REQUIRE(v.output.find("bad-job.toml:1:") != std::string::npos);
+  REQUIRE(v.output.find("arclength-parameter must be nu, C or b, got 'eps'") != std::string::npos);
+  const std::string walk_cfg = write(dir / "walk.toml", "[mfg]\ndx = 0.05\nT = 0.5\nsolver = \"arclength\"\n");
+  const std::string next = "[tasks.b]\nkind = \"mfg\"\nnetwork = \"" + net + "\"\nguess-w = \"@a/branch_w.npy\"\n"
+                           "guess-f = \"@a/densities_f.npy\"\n";
+  REQUIRE(run_migra("validate " + job_of("walk-job.toml", walk_cfg, next)).status == 0);
+  const Run no_branch = run_migra("validate " + job_of("picard-job.toml", cfg, next));
+  INFO(no_branch.output);
+  REQUIRE(no_branch.status == 2);
+  REQUIRE(no_branch.output.find("refers to 'branch_w.npy', which task 'a' (mfg) does not write") != std::string::npos);
   const Run mismatched = run_migra("mfg --network " + net + " --config " +
                                    write(dir / "fine.toml", "[mfg]\ndx = 0.025\nT = 0.5\n") + guess +
                                    " --progress none --out " + (dir / "bad").string());
