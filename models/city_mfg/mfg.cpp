@@ -183,7 +183,7 @@ void rents(const Grid& g, const Balls& balls, const MfgConfig& cfg, const double
 
 namespace {
 
-constexpr double kStateVersion = 2;  // 2 added the sweep count; 1 (without) is still read
+constexpr double kStateVersion = 3;  // 3 added the arclength walk, 2 the sweep count; 1 and 2 are still read
 
 std::string save_state(const MfgResult& r, const SolveState& st) {
   const std::vector<double> head = {kStateVersion, double(st.done), double(st.stage), double(st.since_stage),
@@ -192,6 +192,11 @@ std::string save_state(const MfgResult& r, const SolveState& st) {
   std::string bytes;
   append_vector(bytes, head);
   for (const auto* v : {&r.Mw, &r.Mf, &r.residuals, &r.thetas, &st.warm.f, &st.warm.g}) append_vector(bytes, *v);
+  std::vector<double> points;  // the walk's: 4 numbers per point
+  for (const auto& b : r.branch) points.insert(points.end(), {b.scale, b.residual, double(b.corrector_steps), b.ds});
+  append_vector(bytes, {st.xs, st.ds});
+  for (const auto* v : std::initializer_list<const std::vector<double>*>{&st.zk, &st.t, &points, &r.branch_w, &r.branch_f})
+    append_vector(bytes, *v);
   bytes += r.ot_method;
   return bytes;
 }
@@ -199,9 +204,19 @@ std::string save_state(const MfgResult& r, const SolveState& st) {
 void load_state(const std::string& bytes, MfgResult& r, SolveState& st) {
   std::vector<double> head, Mw, Mf;
   std::size_t at = read_vector(bytes, 0, head);
-  MIGRA_THROW_IF_NOT_FMT((head.size() == 10 && head[0] == kStateVersion) || (head.size() == 9 && head[0] == 1),
+  MIGRA_THROW_IF_NOT_FMT((head.size() == 10 && (head[0] == kStateVersion || head[0] == 2)) ||
+                             (head.size() == 9 && head[0] == 1),
                          "mfg checkpoint: unknown layout");
   for (auto* v : {&Mw, &Mf, &r.residuals, &r.thetas, &st.warm.f, &st.warm.g}) at = read_vector(bytes, at, *v);
+  if (head[0] == kStateVersion) {
+    std::vector<double> steps, points;
+    at = read_vector(bytes, at, steps);
+    MIGRA_THROW_IF_NOT_FMT(steps.size() == 2, "mfg checkpoint: unknown layout");
+    st.xs = steps[0], st.ds = steps[1];
+    for (auto* v : {&st.zk, &st.t, &points, &r.branch_w, &r.branch_f}) at = read_vector(bytes, at, *v);
+    for (size_t k = 0; k + 3 < points.size(); k += 4)
+      r.branch.push_back({points[k], points[k + 1], int(points[k + 2]), points[k + 3]});
+  }
   MIGRA_THROW_IF_NOT_FMT(Mw.size() == r.Mw.size() && Mf.size() == r.Mf.size(), "mfg checkpoint: another grid");
   r.Mw = std::move(Mw);
   r.Mf = std::move(Mf);

@@ -13,8 +13,10 @@
 // Jacobian products finite differences of G along (v_x, v_mu) (one sweep each, as in
 // mfg_newton.cpp) solved by GMRES; a corrector that has not converged in kCorrectorSteps halves
 // ds and starts again from z_k. ds grows by half after an easy point, to 10 arclength_step. The
-// walk ends after arclength_points points, or where the branch leaves nu / s for s in
-// [1 / arclength_to, arclength_to] (a fold may send it back above the start's nu).
+// walk ends after arclength_points points, or where s leaves [1 / arclength_to, arclength_to]
+// (a fold may send it back below 1). After each point the walk's state (z_k, t, ds, the start
+// of z_k's sweep, the branch so far) goes to `save`; a walk resumed from it (SolveState::zk set)
+// recomputes z_k's sweep and goes on with the same bits.
 #include <algorithm>
 #include <cmath>
 
@@ -36,8 +38,11 @@ constexpr double kSmallestStep = 1e-3;  ///< of arclength_step: below it the bra
 void arclength_solve(const PicardMap& G, const MfgConfig& cfg, MfgResult& r, SolveState& st,
                      const std::function<void(int, double)>& on_point,
                      const std::function<void(const MfgResult&, const SolveState&)>& save) {
-  newton_solve(G, cfg, r, st, {}, save);  // the start, at the config's values (s = 1)
-  if (!r.converged) return;
+  const bool resumed = !st.zk.empty();  // from a checkpoint inside the walk
+  if (!resumed) {
+    newton_solve(G, cfg, r, st, {}, save);  // the start, at the config's values (s = 1)
+    if (!r.converged) return;
+  }
   const size_t plane = size_t(G.N), final_row = size_t(G.NT) * plane;
   const auto add_point = [&](double mu, double residual, int steps, double ds) {
     r.branch.push_back({std::exp(mu), residual, steps, ds});
@@ -45,10 +50,7 @@ void arclength_solve(const PicardMap& G, const MfgConfig& cfg, MfgResult& r, Sol
     r.branch_f.insert(r.branch_f.end(), r.Mf.begin() + long(final_row), r.Mf.end());
     if (on_point) on_point(int(r.branch.size()) - 1, std::exp(mu));
   };
-  add_point(0.0, r.residuals.back(), r.iterations, 0.0);
-
-  const std::vector<double> x0 = G.pack(r.Mw, r.Mf);
-  const size_t n = x0.size();
+  const size_t n = 2 * size_t(G.NT) * plane;
   const std::string& what = cfg.arclength_parameter;
   const auto knobs = [&](double mu) {  // s = e^mu: nu / s, C s or b / s
     Knobs k;
@@ -57,31 +59,42 @@ void arclength_solve(const PicardMap& G, const MfgConfig& cfg, MfgResult& r, Sol
     else k.nu = std::exp(-mu);
     return k;
   };
-  const double xs = linalg::norm(x0);
   std::vector<double> zk(n + 1), t(n + 1, 0.0), Mw, Mf;
-  for (size_t i = 0; i < n; ++i) zk[i] = x0[i] / xs;
-  t[n] = 1.0;  // towards s = arclength_to
-  // G at z from the warm start `warm`; its masses, scaled, in gz; z's masses in Mw, Mf
-  const auto sweep = [&](const std::vector<double>& z, const ot::SinkhornResult* warm, std::vector<double>& gz) {
+  double xs = 0.0, ds = cfg.arclength_step;
+  if (resumed) {
+    zk = st.zk, t = st.t, xs = st.xs, ds = st.ds;
+  } else {
+    add_point(0.0, r.residuals.back(), r.iterations, 0.0);
+    const std::vector<double> x0 = G.pack(r.Mw, r.Mf);
+    xs = linalg::norm(x0);
+    for (size_t i = 0; i < n; ++i) zk[i] = x0[i] / xs;
+    t[n] = 1.0;  // towards s = arclength_to
+  }
+  // G at z from the warm start `warm`; its masses, scaled, in gz; z's masses in Mw, Mf. Counted
+  // unless it repeats a sweep a checkpoint already counted.
+  const auto sweep = [&](const std::vector<double>& z, const ot::SinkhornResult* warm, std::vector<double>& gz,
+                         bool counted = true) {
     std::vector<double> x(n);
     for (size_t i = 0; i < n; ++i) x[i] = std::max(z[i] * xs, 0.0);  // G needs masses >= 0
     G.unpack(x, Mw, Mf);
     Sweep s = G(Mw.data(), Mf.data(), warm, knobs(z[n]));
-    ++r.sweeps;
-    if (cfg.ot_coupling) r.ot_iterations += s.ot.iterations, r.ot_method = s.ot.method;
+    if (counted) ++r.sweeps;
+    if (cfg.ot_coupling) r.ot_method = s.ot.method;
+    if (counted && cfg.ot_coupling) r.ot_iterations += s.ot.iterations;
     gz = G.pack(s.Mw, s.Mf);
     for (double& v : gz) v /= xs;
     return s;
   };
   std::vector<double> g_k;
-  Sweep at_k = sweep(zk, st.warm.f.empty() ? nullptr : &st.warm, g_k);
-  double ds = cfg.arclength_step;
+  // z_k's sweep: a resumed walk recomputes the very one it had (st.warm was its start)
+  Sweep at_k = sweep(zk, st.warm.f.empty() ? nullptr : &st.warm, g_k, !resumed);
   const double mu_end = std::log(cfg.arclength_to);
   // the window: s in [1 / arclength_to, arclength_to]
   while (int(r.branch.size()) < cfg.arclength_points && std::fabs(zk[n]) < mu_end) {
     std::vector<double> z(n + 1), gz;
     for (size_t i = 0; i <= n; ++i) z[i] = zk[i] + ds * t[i];
-    Sweep s = sweep(z, &at_k.ot, gz);
+    ot::SinkhornResult from = at_k.ot;  // the start of the sweep s, kept for a checkpoint
+    Sweep s = sweep(z, &from, gz);
     double err = G.distance(s.Mw.data(), s.Mf.data(), Mw.data(), Mf.data());
     int steps = 0;
     for (; !(err < cfg.tol) && steps < kCorrectorSteps; ++steps) {
@@ -106,7 +119,8 @@ void arclength_solve(const PicardMap& G, const MfgConfig& cfg, MfgResult& r, Sol
       gc.rtol = kGmresRtol;
       const std::vector<double> d = linalg::gmres(J, minus_H, gc).x;
       for (size_t i = 0; i <= n; ++i) z[i] += d[i];
-      s = sweep(z, &s.ot, gz);
+      from = s.ot;
+      s = sweep(z, &from, gz);
       err = G.distance(s.Mw.data(), s.Mf.data(), Mw.data(), Mf.data());
     }
     if (!(err < cfg.tol)) {  // the corrector failed: a shorter step from the same point
@@ -124,6 +138,9 @@ void arclength_solve(const PicardMap& G, const MfgConfig& cfg, MfgResult& r, Sol
     at_k = std::move(s);
     add_point(zk[n], err, steps, ds);
     if (steps <= 2) ds = std::min(1.5 * ds, 10.0 * cfg.arclength_step);
+    st.zk = zk, st.t = t, st.xs = xs, st.ds = ds;
+    st.warm = std::move(from);
+    save(r, st);
   }
   r.converged = r.branch.size() > 1 && (std::fabs(zk[n]) >= mu_end || int(r.branch.size()) >= cfg.arclength_points);
   r.floor_hits += at_k.floor_hits;

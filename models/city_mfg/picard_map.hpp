@@ -61,6 +61,10 @@ class PicardMap {
 struct SolveState {
   int done = 0, stage = 0, since_stage = 0;
   ot::SinkhornResult warm;
+  /// arclength, once the walk has a point past the start: the last point z_k = (x / xs, mu), the
+  /// secant t and the next step ds; `warm` is then the start of z_k's sweep.
+  std::vector<double> zk, t;
+  double xs = 0.0, ds = 0.0;
 };
 
 /// Newton–Krylov iterations on F(M) = G(M) - M from r's masses (mfg_newton.cpp); `save` is
@@ -71,7 +75,8 @@ void newton_solve(const PicardMap& G, const MfgConfig& cfg, MfgResult& r, SolveS
 
 /// Pseudo-arclength continuation of the fixed points in cfg.arclength_parameter
 /// (mfg_arclength.cpp): a Newton solve of r's masses at the config's values, then the branch
-/// through folds. on_point(k, s) after each point; `save` as for newton_solve, for the start.
+/// through folds. on_point(k, s) after each point; `save` after each Newton step of the start
+/// and each point (st then holds the walk: SolveState::zk).
 void arclength_solve(const PicardMap& G, const MfgConfig& cfg, MfgResult& r, SolveState& st,
                      const std::function<void(int, double)>& on_point,
                      const std::function<void(const MfgResult&, const SolveState&)>& save);

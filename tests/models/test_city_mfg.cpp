@@ -1018,3 +1018,43 @@ TEST_CASE("Arclength walks in C and b: the first point is Newton's fixed point a
     REQUIRE(gap < 1e-3 * moved);
   }
 }
+
+TEST_CASE("An arclength walk resumed from a checkpoint inside it ends with the uninterrupted bits", "[mfg]") {
+  auto cpu = make_cpu_backend();
+  const Network net = parse_network(kTriangle, "triangle.net");
+  MfgConfig cfg = coarse_test1a_config();
+  cfg.T = 1.0;
+  cfg.workers.sl.nu = 0.4, cfg.firms.sl.nu = 0.2;
+  cfg.tol = 1e-9;
+  const Grid g = make_grid(net, cfg.dx);
+  const std::vector<double> D = node_distances(g);
+  const MfgResult start = solve_mfg(*cpu, g, D, cfg);
+  REQUIRE(start.converged);
+  const MfgGuess guess{start.Mw, start.Mf};
+  cfg.solver = "arclength";
+  cfg.arclength_step = 0.1;
+  cfg.arclength_to = 100;
+  cfg.arclength_points = 6;
+  std::vector<std::string> saved;
+  models::Checkpointing ck;
+  ck.every = 1;
+  ck.save = [&](const models::StateBytes& state) { saved.push_back(state()); };
+  const MfgResult whole = solve_mfg(*cpu, g, D, cfg, {}, ck, &guess);
+  REQUIRE(whole.branch.size() == 6);
+  REQUIRE(saved.size() >= 5);  // after each point past the start (and any Newton step of the start)
+  for (size_t k : {saved.size() - 5, saved.size() - 3, saved.size() - 1}) {
+    models::Checkpointing from;
+    from.initial = saved[k];
+    const MfgResult resumed = solve_mfg(*cpu, g, D, cfg, {}, from, &guess);
+    INFO("resumed from save " << k << " of " << saved.size());
+    require_same_solve(resumed, whole);
+    REQUIRE(resumed.branch.size() == whole.branch.size());
+    for (size_t p = 0; p < whole.branch.size(); ++p) {
+      REQUIRE(resumed.branch[p].scale == whole.branch[p].scale);
+      REQUIRE(resumed.branch[p].residual == whole.branch[p].residual);
+      REQUIRE(resumed.branch[p].corrector_steps == whole.branch[p].corrector_steps);
+    }
+    REQUIRE(resumed.branch_w == whole.branch_w);
+    REQUIRE(resumed.branch_f == whole.branch_f);
+  }
+}
