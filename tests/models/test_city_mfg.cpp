@@ -915,6 +915,15 @@ MfgConfig coarse_test1a_config() {
   return cfg;
 }
 
+/// The same at Table 1's viscosities and T = 1, where Picard converges tightly (tol 1e-9).
+MfgConfig coarse_table1_config() {
+  MfgConfig cfg = coarse_test1a_config();
+  cfg.T = 1.0;
+  cfg.workers.sl.nu = 0.4, cfg.firms.sl.nu = 0.2;
+  cfg.tol = 1e-9;
+  return cfg;
+}
+
 /// max over times and populations of |G(M) - M|_1 / Mass at viscosities nu / divisor
 double fixed_point_residual(Backend& be, const Grid& g, const std::vector<double>& D, const MfgConfig& cfg,
                             const MfgResult& r, double divisor) {
@@ -984,12 +993,9 @@ TEST_CASE("Arclength walks in C and b: the first point is Newton's fixed point a
   // must be the fixed point a Newton solve finds with the config's C times s, or b over s.
   auto cpu = make_cpu_backend();
   const Network net = parse_network(kTriangle, "triangle.net");
-  MfgConfig cfg = coarse_test1a_config();
-  cfg.T = 1.0;
-  cfg.workers.sl.nu = 0.4, cfg.firms.sl.nu = 0.2;  // Table 1's: Picard converges tightly
-  cfg.workers.b = cfg.firms.b = 2.0;               // the total density: overcrowding binds in part
+  MfgConfig cfg = coarse_table1_config();
+  cfg.workers.b = cfg.firms.b = 2.0;  // the total density: overcrowding binds in part
   cfg.workers.C = cfg.firms.C = 2.0;
-  cfg.tol = 1e-9;
   const Grid g = make_grid(net, cfg.dx);
   const std::vector<double> D = node_distances(g);
   const MfgResult start = solve_mfg(*cpu, g, D, cfg);
@@ -1022,10 +1028,7 @@ TEST_CASE("Arclength walks in C and b: the first point is Newton's fixed point a
 TEST_CASE("An arclength walk resumed from a checkpoint inside it ends with the uninterrupted bits", "[mfg]") {
   auto cpu = make_cpu_backend();
   const Network net = parse_network(kTriangle, "triangle.net");
-  MfgConfig cfg = coarse_test1a_config();
-  cfg.T = 1.0;
-  cfg.workers.sl.nu = 0.4, cfg.firms.sl.nu = 0.2;
-  cfg.tol = 1e-9;
+  MfgConfig cfg = coarse_table1_config();
   const Grid g = make_grid(net, cfg.dx);
   const std::vector<double> D = node_distances(g);
   const MfgResult start = solve_mfg(*cpu, g, D, cfg);
