@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <utility>
 
 #include "models/pinn_migration/motion.hpp"
 #include "models/pinn_migration/pinn.hpp"
@@ -11,6 +12,19 @@
 #include "models/torch_runtime.hpp"
 
 using namespace migra::pinn;
+
+namespace {
+
+/// The same fit on the CPU and on cuda:0 (the weights are drawn on the CPU from the same seed).
+std::pair<PinnResult, PinnResult> cpu_and_gpu(const Problem& pb, PinnConfig cfg) {
+  PinnResult cpu = train_pinn(pb, cfg);
+  cfg.device = "cuda:0";
+  PinnResult gpu = train_pinn(pb, cfg);
+  REQUIRE(gpu.device.rfind("cuda", 0) == 0);
+  return {std::move(cpu), std::move(gpu)};
+}
+
+}  // namespace
 
 TEST_CASE("cuda pinn: a few epochs on the GPU match the CPU", "[cuda][pinn]") {
   if (!migra::models::have_torch() || !migra::models::torch_has_cuda()) {
@@ -23,10 +37,7 @@ TEST_CASE("cuda pinn: a few epochs on the GPU match the CPU", "[cuda][pinn]") {
   for (const char* d : {"autograd", "taylor"}) {
     PinnConfig cfg;
     cfg.epochs = 8, cfg.width = 16, cfg.float64 = true, cfg.seed = 5, cfg.activation = "tanh", cfg.derivatives = d;
-    const PinnResult cpu = train_pinn(ss.problem, cfg);
-    cfg.device = "cuda:0";
-    const PinnResult gpu = train_pinn(ss.problem, cfg);
-    REQUIRE(gpu.device.rfind("cuda", 0) == 0);
+    const auto [cpu, gpu] = cpu_and_gpu(ss.problem, cfg);
     INFO("derivatives " << d);
     for (size_t k = 0; k < cpu.R.size(); ++k) {
       CHECK(gpu.R[k] == Approx(cpu.R[k]).epsilon(1e-8).margin(1e-10));
@@ -49,10 +60,7 @@ TEST_CASE("cuda pinn: projected coefficients (least squares on the GPU) match th
   cfg.epochs = 40, cfg.width = 16, cfg.float64 = true, cfg.seed = 2, cfg.activation = "tanh", cfg.derivatives = "taylor";
   cfg.coeff_mode = "scalar", cfg.g_mode = "diagonal", cfg.fix_ce = true, cfg.hard_ic = true, cfg.project_coefficients = true;
   cfg.known_lambda = [&](int u, double t) { return ss.sys.lambda(u, t) / ss.scale; };
-  const PinnResult cpu = train_pinn(ss.problem, cfg);
-  cfg.device = "cuda:0";
-  const PinnResult gpu = train_pinn(ss.problem, cfg);
-  REQUIRE(gpu.device.rfind("cuda", 0) == 0);
+  const auto [cpu, gpu] = cpu_and_gpu(ss.problem, cfg);
   for (size_t k = 0; k < cpu.R.size(); ++k) CHECK(gpu.R[k] == Approx(cpu.R[k]).epsilon(1e-7).margin(1e-9));
   CHECK(gpu.coefficients.c_r == Approx(cpu.coefficients.c_r).epsilon(1e-7));
   CHECK(gpu.coefficients.c_d == Approx(cpu.coefficients.c_d).epsilon(1e-7));
