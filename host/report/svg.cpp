@@ -252,8 +252,6 @@ std::string svg_network(const std::vector<double>& px, const std::vector<double>
                         const std::string& title) {
   const int W = 640, H = 560, M = 70;
   const MapFrame f(px, py, W, H, M, 50);
-  const auto X = [&](double x) { return f.X(x); };
-  const auto Y = [&](double y) { return f.Y(y); };
   double vmax = 0.0;
   for (const auto& l : layers)
     for (double v : l.value) vmax = std::max(vmax, v);
@@ -262,7 +260,7 @@ std::string svg_network(const std::vector<double>& px, const std::vector<double>
   s += text(W / 2.0, 24, title, "middle", 15);
   for (const auto& e : edges) {
     s += "<polyline fill=\"none\" stroke=\"#999\" stroke-width=\"1.5\" points=\"";
-    for (int q : e) s += num("%.1f", X(px[size_t(q)])) + "," + num("%.1f", Y(py[size_t(q)])) + " ";
+    for (int q : e) s += num("%.1f", f.X(px[size_t(q)])) + "," + num("%.1f", f.Y(py[size_t(q)])) + " ";
     s += "\"/>\n";
   }
   for (const auto& l : layers)
@@ -270,10 +268,10 @@ std::string svg_network(const std::vector<double>& px, const std::vector<double>
       const double dx = px[size_t(e.back())] - px[size_t(e.front())], dy = py[size_t(e.back())] - py[size_t(e.front())];
       const double len = std::max(std::hypot(dx, dy), 1e-300), nx = -dy / len, ny = dx / len;  // left normal
       std::string pts;
-      for (int q : e) pts += num("%.1f", X(px[size_t(q)])) + "," + num("%.1f", Y(py[size_t(q)])) + " ";
+      for (int q : e) pts += num("%.1f", f.X(px[size_t(q)])) + "," + num("%.1f", f.Y(py[size_t(q)])) + " ";
       for (auto it = e.rbegin(); it != e.rend(); ++it) {
         const double v = l.value[size_t(*it)] * ribbon;
-        pts += num("%.1f", X(px[size_t(*it)] + v * nx)) + "," + num("%.1f", Y(py[size_t(*it)] + v * ny)) + " ";
+        pts += num("%.1f", f.X(px[size_t(*it)] + v * nx)) + "," + num("%.1f", f.Y(py[size_t(*it)] + v * ny)) + " ";
       }
       s += "<polygon fill=\"" + l.colour + "\" fill-opacity=\"0.35\" stroke=\"" + l.colour + "\" stroke-width=\"1\" points=\"" +
            pts + "\"/>\n";
