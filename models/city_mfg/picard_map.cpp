@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <numeric>
+#include <optional>
 
 #include "kernels/core/error.hpp"
 
@@ -65,13 +66,12 @@ Sweep PicardMap::operator()(const double* Mw, const double* Mf, const ot::Sinkho
                             const Knobs& knobs) const {
   const size_t plane = size_t(N);
   Sweep s;
-  MfgConfig scaled;  // the rents' coefficients, when the knobs move them
-  const MfgConfig* rc = &cfg_;
+  std::optional<MfgConfig> scaled;  // the rents' coefficients, only when the knobs move them
   if (knobs.C != 1.0 || knobs.b != 1.0) {
     scaled = cfg_;
-    for (PopulationConfig* p : {&scaled.workers, &scaled.firms}) p->C *= knobs.C, p->b *= knobs.b;
-    rc = &scaled;
+    for (PopulationConfig* p : {&scaled->workers, &scaled->firms}) p->C *= knobs.C, p->b *= knobs.b;
   }
+  const MfgConfig& rc = scaled ? *scaled : cfg_;
   if (cfg_.ot_coupling) {
     MarketPotentials mp = market_potentials(be_, g_, cost_, cfg_, Mw, Mf, NT, mass_w, mass_f, warm);
     s.ot = std::move(mp.sinkhorn);
@@ -86,7 +86,7 @@ Sweep PicardMap::operator()(const double* Mw, const double* Mf, const ot::Sinkho
   s.Gf.resize(size_t(NT) * plane);
   std::vector<double> Fw(plane), Ff(plane);
   for (int n = 0; n < NT; ++n) {
-    rents(g_, balls_, *rc, Mw + size_t(n) * plane, Mf + size_t(n) * plane, Fw.data(), Ff.data());
+    rents(g_, balls_, rc, Mw + size_t(n) * plane, Mf + size_t(n) * plane, Fw.data(), Ff.data());
     for (size_t q = 0; q < plane; ++q) {
       const size_t k = size_t(n) * plane + q;
       s.Gw[k] = s.phi_w[k] + Fw[q];
