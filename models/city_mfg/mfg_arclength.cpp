@@ -10,17 +10,17 @@
 // t = (0, 1): the first step is a natural one). The scaling by |x_0| makes a step of ds a
 // relative change ds of the masses or a change ds of log s, so a fold, where mu turns back,
 // is passed like any other point. The corrector is Newton's method on the bordered system, its
-// Jacobian products finite differences of G along (v_x, v_mu) (one sweep each, as in
-// mfg_newton.cpp) solved by GMRES; a corrector that has not converged in kCorrectorSteps halves
-// ds and starts again from z_k. ds grows by half after an easy point, to 10 arclength_step. The
-// walk ends after arclength_points points, or where s leaves [1 / arclength_to, arclength_to]
-// (a fold may send it back below 1). After each point the walk's state (z_k, t, ds, the start
-// of z_k's sweep, the branch so far) goes to `save`; a walk resumed from it (SolveState::zk set)
-// recomputes z_k's sweep and goes on with the same bits.
+// Jacobian products finite differences of G along (v_x, v_mu) (one sweep each:
+// kernels/linalg/fd_jacobian.hpp) solved by GMRES; a corrector that has not converged in
+// kCorrectorSteps halves ds and starts again from z_k. ds grows by half after an easy point,
+// to 10 arclength_step. The walk ends after arclength_points points, or where s leaves
+// [1 / arclength_to, arclength_to] (a fold may send it back below 1). After each point the
+// walk's state (z_k, t, ds, the start of z_k's sweep, the branch so far) goes to `save`; a walk
+// resumed from it (SolveState::zk set) recomputes z_k's sweep and goes on with the same bits.
 #include <algorithm>
 #include <cmath>
 
-#include "kernels/linalg/gmres.hpp"
+#include "kernels/linalg/fd_jacobian.hpp"
 #include "models/city_mfg/picard_map.hpp"
 
 namespace migra::mfg {
@@ -99,20 +99,16 @@ void arclength_solve(const PicardMap& G, const MfgConfig& cfg, MfgResult& r, Sol
     int steps = 0;
     for (; !(err < cfg.tol) && steps < kCorrectorSteps; ++steps) {
       // H(z) = (g(z) - y, t . (z - z_k) - ds); J v by one sweep along v
-      std::vector<double> minus_H(n + 1), zp(n + 1), gp;
+      std::vector<double> minus_H(n + 1);
       double c = -ds;
       for (size_t i = 0; i <= n; ++i) c += t[i] * (z[i] - zk[i]);
       for (size_t i = 0; i < n; ++i) minus_H[i] = z[i] - gz[i];
       minus_H[n] = -c;
-      const double h = 1e-7 * std::max(1.0, linalg::norm(z));
+      const linalg::Map g = [&](const std::vector<double>& y, std::vector<double>& gy) { sweep(y, &s.ot, gy); };
+      const linalg::LinearOperator Jg = linalg::fd_jacobian(g, z, gz);
       const linalg::LinearOperator J = [&](const std::vector<double>& v, std::vector<double>& Jv) {
-        const double nv = linalg::norm(v);
-        Jv.assign(v.size(), 0.0);
-        if (nv == 0.0) return;
-        for (size_t i = 0; i <= n; ++i) zp[i] = z[i] + h / nv * v[i];
-        sweep(zp, &s.ot, gp);
-        for (size_t i = 0; i < n; ++i) Jv[i] = (gp[i] - gz[i]) * (nv / h) - v[i];
-        Jv[n] = linalg::dot(t, v);
+        Jg(v, Jv);
+        Jv[n] = linalg::dot(t, v);  // the border row
       };
       linalg::GmresConfig gc;
       gc.restart = cfg.krylov;

@@ -2,6 +2,7 @@
 // stops contracting (small viscosities: issue 5's note). It replaces tools/mfg_newton.py, a
 // Python driver of one `migra mfg` process per sweep (removed in commit f545ac0).
 //   F(M) = G(M) - M = 0,   J d = -F(M),   J v ~ (G(M + h v / |v|) - G(M)) |v| / h - v
+// (kernels/linalg/fd_jacobian.hpp).
 // The unknowns are both populations' masses at t_1..t_NT (row 0 is m0, not an unknown). Each
 // step solves for d by GMRES(krylov) to 1e-4 relative (kernels/linalg/gmres.hpp: one sweep of
 // G per Jacobian product, Sinkhorn warm-started from the step's base point), then backtracks
@@ -12,7 +13,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "kernels/linalg/gmres.hpp"
+#include "kernels/linalg/fd_jacobian.hpp"
 #include "models/city_mfg/picard_map.hpp"
 
 namespace migra::mfg {
@@ -62,17 +63,13 @@ void newton_solve(const PicardMap& G, const MfgConfig& cfg, MfgResult& r, SolveS
   double err = adopt(x, base);
   if (r.residuals.empty()) r.residuals.push_back(err), r.thetas.push_back(0.0);  // the start
   for (int k = st.done; k < cfg.max_iter && !(err < cfg.tol) && !stalled(r.residuals); ++k) {
-    const double h = 1e-7 * std::max(1.0, norm(x));
-    std::vector<double> xp(x.size());
-    const linalg::LinearOperator J = [&](const std::vector<double>& v, std::vector<double>& Jv) {
-      const double nv = norm(v);
-      Jv.assign(v.size(), 0.0);
-      if (nv == 0.0) return;
-      for (size_t i = 0; i < x.size(); ++i) xp[i] = std::max(x[i] + h / nv * v[i], 0.0);
+    const linalg::Map g = [&](const std::vector<double>& y, std::vector<double>& gy) {
+      std::vector<double> xp(y.size());
+      for (size_t i = 0; i < y.size(); ++i) xp[i] = std::max(y[i], 0.0);  // G needs masses >= 0
       const Sweep s = apply(xp, base.ot);
-      const std::vector<double> gp = G.pack(s.Mw, s.Mf);
-      for (size_t i = 0; i < x.size(); ++i) Jv[i] = (gp[i] - gx[i]) * (nv / h) - v[i];
+      gy = G.pack(s.Mw, s.Mf);
     };
+    const linalg::LinearOperator J = linalg::fd_jacobian(g, x, gx);
     std::vector<double> minus_F(F.size());
     for (size_t i = 0; i < F.size(); ++i) minus_F[i] = -F[i];
     linalg::GmresConfig gc;

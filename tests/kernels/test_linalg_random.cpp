@@ -1,4 +1,5 @@
-// Cholesky and GMRES solves against the residual of the original system, and the Poisson
+// Cholesky and GMRES solves against the residual of the original system, the finite-difference
+// Jacobian of a fixed-point residual against the analytic one, and the Poisson
 // sampler's moments and zero-probability against the distribution's.
 #include <catch2/catch.hpp>
 #include <array>
@@ -11,6 +12,7 @@
 
 #include "kernels/linalg/batched_products.hpp"
 #include "kernels/linalg/cholesky.hpp"
+#include "kernels/linalg/fd_jacobian.hpp"
 #include "kernels/linalg/gmres.hpp"
 #include "kernels/lsq/flow_normal.hpp"
 #include "kernels/random/poisson.hpp"
@@ -111,6 +113,36 @@ TEST_CASE("gmres: solves nonsymmetric systems, restarted or not, and ends when t
     REQUIRE(calls == 0);
     for (double v : r.x) REQUIRE(v == 0.0);
   }
+}
+
+TEST_CASE("fd_jacobian: the product of a fixed-point residual's Jacobian, against the analytic one", "[linalg]") {
+  // g(y) = (y0^2 + y2 y1, sin y1 + y2) on y = (y0, y1, y2): F = g - (y0, y1), y2 a parameter
+  // acting only through g (an arclength walk's). dF/dy = [[2 y0 - 1, y2, y1], [0, cos y1 - 1, 1]].
+  int calls = 0;
+  const linalg::Map g = [&](const std::vector<double>& y, std::vector<double>& gy) {
+    ++calls;
+    gy = {y[0] * y[0] + y[2] * y[1], std::sin(y[1]) + y[2]};
+  };
+  const std::vector<double> y{0.7, -1.3, 2.1};
+  std::vector<double> gy;
+  g(y, gy);
+  const linalg::LinearOperator J = linalg::fd_jacobian(g, y, gy);
+  for (const std::vector<double>& v : {std::vector<double>{1, 0, 0}, {0, 1, 0}, {0, 0, 1}, {0.3, -2.0, 5.0}}) {
+    std::vector<double> Jv;
+    J(v, Jv);
+    REQUIRE(Jv.size() == 3);
+    const double want0 = (2 * y[0] - 1) * v[0] + y[2] * v[1] + y[1] * v[2];
+    const double want1 = (std::cos(y[1]) - 1) * v[1] + v[2];
+    const double scale = 1e-6 * linalg::norm(v);  // the forward difference's O(h |v|) error
+    REQUIRE(std::fabs(Jv[0] - want0) < scale);
+    REQUIRE(std::fabs(Jv[1] - want1) < scale);
+    REQUIRE(Jv[2] == 0.0);  // the caller's border row
+  }
+  const int before = calls;
+  std::vector<double> J0;
+  J(std::vector<double>{0, 0, 0}, J0);
+  REQUIRE(calls == before);
+  REQUIRE(J0 == std::vector<double>{0, 0, 0});
 }
 
 TEST_CASE("apply_rows and apply_cols: a batch times one matrix, against the plain sums", "[linalg]") {
