@@ -12,15 +12,14 @@
 #include "models/city_mfg/graph_diffusion.hpp"
 #include "models/city_mfg/mfg.hpp"
 #include "models/city_mfg/sl_scheme.hpp"
+#include "tests/models/mfg_fixtures.hpp"
 
 using namespace migra;
 using namespace migra::mfg;
+using namespace migra::mfg::testing;
 
 namespace {
 
-const char* kTheta =
-    "vertex v1 0 0\nvertex v2 1 0\nvertex v3 0.5 0.5\nvertex v4 0.5 -0.5\n"
-    "edge v1 v2\nedge v1 v3\nedge v3 v2\nedge v1 v4\nedge v4 v2\n";
 // a degree-1 end, a one-cell edge (length 0.05 < dx) and a cycle
 const char* kMixed =
     "vertex a 0 0\nvertex b 1 0\nvertex c 1.03 0.04\nvertex d 2 0\n"
@@ -126,7 +125,6 @@ TEST_CASE("Implicit diffusion: a point mass relaxes to uniform, and the exact HJ
   // exactly. (The heat equation on a segment is in test_city_mfg.cpp's test 13.)
   Population p{1.0, 0.4, 1.7};
   p.diffusion = "implicit";
-  const char* kTriangle = "vertex v1 0 0\nvertex v2 1 0\nvertex v3 0.5 0.8660254037844386\nedge v1 v2\nedge v2 v3\nedge v3 v1\n";
   for (const char* text : {kTriangle, kTheta}) {
     const Network net = parse_network(text, "net");
     const Grid g = make_grid(net, 0.02);
