@@ -198,7 +198,7 @@ void run(job::TaskContext& ctx) {
   if (!r.branch.empty())  // the masses, and so the regime metrics above, are the branch's last point's
     m["branch"] = {{"points", r.branch.size()}, {"folds", folds}, {"parameter", cfg.arclength_parameter},
                    {"s", r.branch.back().scale},
-                   {"residual", r.branch.back().residual}, {"to", cfg.arclength_to}};
+                   {"residual", r.branch.back().residual}, {"to", cfg.arclength_to}, {"end", r.branch_end}};
   ctx.write_output("metrics.json", m.dump(2) + "\n");
   if (p.contains("monte-carlo")) {
     MIGRA_THROW_IF_NOT_FMT(!r.controls_w.alpha.empty(), "mfg: --monte-carlo needs a Picard iteration to check");
@@ -244,15 +244,25 @@ void run(job::TaskContext& ctx) {
   const std::string done = newton ? std::to_string(r.iterations) + " Newton steps (" + std::to_string(r.sweeps) +
                                         " sweeps" + (r.stalled ? "; stalled: no 10% progress in 5 steps" : "") + ")"
                                   : std::to_string(r.iterations) + " Picard iterations";
-  if (!r.branch.empty()) {
-    std::snprintf(line, sizeof line, "branch: %zu points from s = 1 to s = %.4g (%s), %d folds; the last point's "
-                  "residual %.2e", r.branch.size(), r.branch.back().scale, walk_parameter(cfg).c_str(), folds,
-                  r.branch.back().residual);
+  const bool walked = !r.branch.empty();
+  if (walked) {
+    const std::string why = r.branch_end == "lost" ? "lost there: no corrector converged, even at 1e-3 of arclength-step"
+                            : r.branch_end == "window" ? "ended: s left [1/arclength-to, arclength-to]"
+                                                       : "ended: arclength-points reached";
+    std::snprintf(line, sizeof line, "branch: %zu points from s = 1 to s = %.4g (%s), %d folds, %s; the last "
+                  "point's residual %.2e", r.branch.size(), r.branch.back().scale, walk_parameter(cfg).c_str(), folds,
+                  why.c_str(), r.branch.back().residual);
     ctx.summary.push_back(line);
   }
-  std::snprintf(line, sizeof line, "%d nodes x %d steps: %s after %s (residual %.2e); overlap %.3f, "
-                "peaks %.2f / %.2f, clusters %d / %d", N, r.NT, r.converged ? "converged" : "NOT CONVERGED", done.c_str(),
-                r.residuals.empty() ? 0.0 : r.residuals.back(), rm.overlap, rm.peak_w, rm.peak_f, rm.clusters_w, rm.clusters_f);
+  if (walked)
+    std::snprintf(line, sizeof line, "%d nodes x %d steps: the start by %d Newton steps, %lld sweeps in all; at the "
+                  "last point overlap %.3f, peaks %.2f / %.2f, clusters %d / %d", N, r.NT, r.iterations, r.sweeps,
+                  rm.overlap, rm.peak_w, rm.peak_f, rm.clusters_w, rm.clusters_f);
+  else
+    std::snprintf(line, sizeof line, "%d nodes x %d steps: %s after %s (residual %.2e); overlap %.3f, "
+                  "peaks %.2f / %.2f, clusters %d / %d", N, r.NT, r.converged ? "converged" : "NOT CONVERGED",
+                  done.c_str(), r.residuals.empty() ? 0.0 : r.residuals.back(), rm.overlap, rm.peak_w, rm.peak_f,
+                  rm.clusters_w, rm.clusters_f);
   ctx.summary.push_back(line);
 }
 

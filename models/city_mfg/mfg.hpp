@@ -107,6 +107,10 @@ struct MfgResult {
     double ds = 0.0;               ///< the arclength step that reached it
   };
   std::vector<BranchPoint> branch;
+  /// arclength: why the walk ended: "points" (arclength_points reached), "window" (s left
+  /// [1 / arclength_to, arclength_to]) or "lost" (no corrector converged, however short the
+  /// step: a branch point, a corner or the solver's noise floor); empty while none has
+  std::string branch_end;
   std::vector<double> branch_w, branch_f;  ///< each point's final-time masses, points x N
   int resumed_at = 0;              ///< Picard iterations restored from a checkpoint
   /// The last Picard iteration's HJ solves: their controls and couplings G = phi + F (N_T x N),

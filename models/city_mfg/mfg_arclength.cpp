@@ -121,7 +121,10 @@ void arclength_solve(const PicardMap& G, const MfgConfig& cfg, MfgResult& r, Sol
     }
     if (!(err < cfg.tol)) {  // the corrector failed: a shorter step from the same point
       ds *= 0.5;
-      if (ds < kSmallestStep * cfg.arclength_step) break;
+      if (ds < kSmallestStep * cfg.arclength_step) {
+        r.branch_end = "lost";
+        break;
+      }
       continue;
     }
     // accepted: the secant becomes the direction, the point the base
@@ -138,7 +141,8 @@ void arclength_solve(const PicardMap& G, const MfgConfig& cfg, MfgResult& r, Sol
     st.warm = std::move(from);
     save(r, st);
   }
-  r.converged = r.branch.size() > 1 && (std::fabs(zk[n]) >= mu_end || int(r.branch.size()) >= cfg.arclength_points);
+  if (r.branch_end.empty()) r.branch_end = std::fabs(zk[n]) >= mu_end ? "window" : "points";
+  r.converged = r.branch.size() > 1 && r.branch_end != "lost";
   r.floor_hits += at_k.floor_hits;
   PicardMap::keep(at_k, r);
 }

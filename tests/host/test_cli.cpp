@@ -473,6 +473,8 @@ TEST_CASE("migra mfg: a small triangle run, its outputs, and config errors with 
   }
   REQUIRE(double(ma["branch"]["s"]) == divisor);
   REQUIRE(ma["branch"]["parameter"] == "nu");
+  REQUIRE(ma["branch"]["end"] == "points");
+  REQUIRE(arc.output.find("ended: arclength-points reached") != std::string::npos);
   REQUIRE(fs::exists(dir / "arc" / "branch.svg"));
   // migra validate reads a task's config now: its problems, and whether it writes the branch
   const std::string bad_arc = write(dir / "bad-arc.toml", "[mfg]\nsolver = \"arclength\"\narclength-parameter = \"eps\"\n");

@@ -914,6 +914,7 @@ TEST_CASE("Pseudo-arclength continuation passes the fold where Newton finds no f
   for (const auto& b : past.branch) trace << b.scale << " (" << b.residual << ", " << b.corrector_steps << ") ";
   INFO("branch: divisor (residual, corrector steps): " << trace.str());
   REQUIRE(past.branch.size() == 16);
+  REQUIRE(past.branch_end == "points");
   for (const auto& b : past.branch) REQUIRE(b.residual < cfg.tol);
   for (size_t k = 0; k < before.branch.size(); ++k) REQUIRE(before.branch[k].scale == past.branch[k].scale);
   // the divisor rises to a fold inside the branch, then falls
@@ -941,6 +942,14 @@ TEST_CASE("Pseudo-arclength continuation passes the fold where Newton finds no f
   const double apart = G.distance(first.Mw.data(), first.Mf.data(), past.Mw.data(), past.Mf.data());
   INFO("the two fixed points at nu / " << 16 * s_past << " differ by " << apart);
   REQUIRE(apart > 100 * cfg.tol);
+
+  ac.arclength_to = 1.25;  // a narrow window: the walk ends where s leaves it, and says so
+  const MfgResult narrow = solve_mfg(*cpu, g, D, ac, {}, {}, &guess);
+  REQUIRE(narrow.converged);
+  REQUIRE(narrow.branch_end == "window");
+  REQUIRE(narrow.branch.size() < 16);
+  REQUIRE(narrow.branch.back().scale >= 1.25);
+  REQUIRE(narrow.branch[narrow.branch.size() - 2].scale < 1.25);
 }
 
 TEST_CASE("Arclength walks in C and b: the first point is Newton's fixed point at C s or b / s", "[mfg]") {
