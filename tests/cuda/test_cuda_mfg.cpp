@@ -33,12 +33,7 @@ TEST_CASE("cuda: the MFG's fixed point with the labour market on the GPU is the 
   auto gpu = make_cuda_backend(0);
   const Network net = parse_network(kTheta, "theta.net");
   const Grid g = make_grid(net, 0.1);
-  MfgConfig cfg = coarse_theta_config();  // Test 2's settings, as test_city_mfg's Newton case
-  cfg.controls.temperature = 1e-3;
-  cfg.workers.C = 10, cfg.firms.C = 5;
-  cfg.workers.sl.diffusion = cfg.firms.sl.diffusion = "implicit";
-  cfg.tol = 1e-10;
-  cfg.max_iter = 300;
+  const MfgConfig cfg = coarse_test2_config();  // as test_city_mfg's Newton case
   const std::vector<double> D = node_distances(g);
   const MfgResult pc = solve_mfg(*cpu, g, D, cfg), pg = solve_mfg(*gpu, g, D, cfg);
   INFO("Picard: CPU " << pc.iterations << " iterations, GPU " << pg.iterations);

@@ -26,6 +26,18 @@ inline MfgConfig coarse_theta_config() {
   return cfg;
 }
 
+/// The same with Test 2's settings (data/mfg/test2-linear.toml: relaxed controls at 1e-3,
+/// C = 10, 5, implicit diffusion), where Picard converges to 1e-10.
+inline MfgConfig coarse_test2_config() {
+  MfgConfig cfg = coarse_theta_config();
+  cfg.controls.temperature = 1e-3;
+  cfg.workers.C = 10, cfg.firms.C = 5;
+  cfg.workers.sl.diffusion = cfg.firms.sl.diffusion = "implicit";
+  cfg.tol = 1e-10;
+  cfg.max_iter = 300;
+  return cfg;
+}
+
 /// Test 1a (Table 1, mode-2 seed) on a coarse triangle: potential C, relaxed controls at 1e-2,
 /// implicit diffusion, viscosities nu / 16 (Picard converges there), smoothed rents.
 inline MfgConfig coarse_test1a_config() {

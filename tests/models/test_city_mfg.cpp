@@ -579,12 +579,7 @@ TEST_CASE("Newton-Krylov reaches Picard's fixed point, quadratically, and resume
   auto cpu = make_cpu_backend();
   const Network net = parse_network(kTheta, "theta.net");  // the grid points to it
   const Grid g = make_grid(net, 0.1);
-  MfgConfig cfg = coarse_theta_config();  // with Test 2's settings (data/mfg/test2-linear.toml)
-  cfg.controls.temperature = 1e-3;
-  cfg.workers.C = 10, cfg.firms.C = 5;
-  cfg.workers.sl.diffusion = cfg.firms.sl.diffusion = "implicit";
-  cfg.tol = 1e-10;
-  cfg.max_iter = 300;
+  const MfgConfig cfg = coarse_test2_config();
   const std::vector<double> D = node_distances(g);
   const MfgResult picard = solve_mfg(*cpu, g, D, cfg);
   INFO("Picard: " << picard.iterations << " iterations, residual " << picard.residuals.back());
