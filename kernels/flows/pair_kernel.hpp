@@ -5,6 +5,8 @@
 ///   power:  f(d) = max(d, d_min)^(-alpha)             (d_min regularises coincident sites)
 ///
 /// With exclude_self, K_ii = 0 (no self-flows); otherwise K_ii = f(0) (= 1 for exp).
+/// A caller that makes many passes over the same K (Furness balancing) may set `table` to
+/// K's n x n values, computed once by pair_fill: the same numbers, read instead of recomputed.
 #include <cmath>
 
 #include "kernels/core/hd.hpp"
@@ -29,8 +31,10 @@ struct PairKernel {
   Coords coords;
   DeterrenceFn f;
   bool exclude_self = true;
+  const double* table = nullptr;  ///< optional: K_ij at table[i n + j], in the exec's memory space
 
   MIGRA_HD double operator()(int i, int j) const {
+    if (table) return table[(long long)i * coords.n + j];
     if (exclude_self && i == j) return 0.0;
     return f(coords.distance(i, j));
   }
