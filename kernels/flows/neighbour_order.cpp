@@ -1,7 +1,6 @@
 #include "kernels/flows/neighbour_order.hpp"
 
-#include <algorithm>
-#include <numeric>
+#include "kernels/flows/distance_order.hpp"
 
 namespace migra::flows {
 
@@ -13,14 +12,13 @@ NeighbourOrder build_neighbour_order(const Coords& c) {
   o.tied.resize(n * n);
 #pragma omp parallel
   {
-    std::vector<std::pair<double, std::uint32_t>> row(n);
+    std::vector<Ranked> row, scratch;
 #pragma omp for schedule(dynamic, 16)
     for (int i = 0; i < c.n; ++i) {
-      for (std::size_t j = 0; j < n; ++j) row[j] = {c.order_key(i, int(j)), std::uint32_t(j)};
-      std::sort(row.begin(), row.end());
+      distance_order(c, i, row, scratch);
       for (std::size_t k = 0; k < n; ++k) {
-        o.index[std::size_t(i) * n + k] = row[k].second;
-        o.tied[std::size_t(i) * n + k] = k > 0 && row[k].first == row[k - 1].first;
+        o.index[std::size_t(i) * n + k] = row[k].j;
+        o.tied[std::size_t(i) * n + k] = k > 0 && row[k].key == row[k - 1].key;
       }
     }
   }

@@ -1,6 +1,12 @@
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <cstdint>
+#include <vector>
+
 #include "kernels/flows/distance.hpp"
+#include "kernels/flows/distance_order.hpp"
+#include "tests/support.hpp"
 
 using migra::flows::Coords;
 using migra::flows::Metric;
@@ -42,4 +48,34 @@ TEST_CASE("order keys increase with distance", "[flows][distance]") {
   const Coords c{x, y, 3, Metric::Euclidean};
   REQUIRE(c.distance(0, 1) == 5.0);
   REQUIRE(c.order_key(0, 1) == c.order_key(0, 2));  // exact tie on the lattice
+}
+
+TEST_CASE("distance_order: the (key, j) order std::sort gives, ties and duplicates included", "[flows][distance]") {
+  // The radix passes are stable from j's order, so equal keys stay in j order: on a lattice
+  // with duplicated points (many exact ties) and on random lon/lat points, every row must be
+  // the comparison sort's, entry by entry.
+  const migra::test::PointSet lattice = migra::test::lattice_points(17, 30, 3), random = migra::test::random_points(500, 9);
+  std::vector<double> lon, lat;  // random points as lon/lat, for haversine's chord keys
+  for (size_t k = 0; k < random.x.size(); ++k) lon.push_back(-125 + random.x[k] * 0.06), lat.push_back(25 + random.y[k] * 0.024);
+  const Coords cases[] = {lattice.coords(), random.coords(), Coords{lon.data(), lat.data(), int(lon.size()), Metric::Haversine}};
+  std::vector<migra::flows::Ranked> row, scratch;
+  for (const Coords& c : cases) {
+    int ties = 0;
+    for (int i = 0; i < c.n; i += 7) {
+      migra::flows::distance_order(c, i, row, scratch);
+      std::vector<std::pair<double, std::uint32_t>> ref;
+      for (int j = 0; j < c.n; ++j) ref.push_back({c.order_key(i, j), std::uint32_t(j)});
+      std::sort(ref.begin(), ref.end());
+      REQUIRE(row.size() == ref.size());
+      for (size_t k = 0; k < ref.size(); ++k) {
+        REQUIRE(row[k].j == ref[k].second);
+        REQUIRE(row[k].key == ref[k].first);
+        ties += k > 0 && ref[k].first == ref[k - 1].first;
+      }
+    }
+    if (c.x == lattice.x.data()) REQUIRE(ties > 1000);  // the lattice case does test ties
+  }
+  const Coords none{nullptr, nullptr, 0, Metric::Euclidean};
+  migra::flows::distance_order(none, 0, row, scratch);
+  REQUIRE(row.empty());
 }
