@@ -17,6 +17,7 @@
 #include "host/tasks/task_kinds.hpp"
 #include "kernels/core/error.hpp"
 #include "kernels/ot/sinkhorn.hpp"
+#include "models/city_mfg/network.hpp"
 
 namespace migra::tasks {
 namespace {
@@ -27,7 +28,15 @@ using job::Params;
 const std::map<std::string, ot::CostMetric> kMetrics = {{"sqeuclidean", ot::CostMetric::SqEuclidean},
                                                          {"euclidean", ot::CostMetric::Euclidean},
                                                          {"haversine", ot::CostMetric::Haversine}};
+const char* kGraphMetric = "graph";  // shortest paths on a network between its vertices
 constexpr double kDensePlanMaxEntries = 25e6;  // plan auto: dense up to 200 MB
+
+/// The values of `metric`: the point metrics and graph.
+std::vector<std::string> metric_names() {
+  std::vector<std::string> names = keys(kMetrics);
+  names.push_back(kGraphMetric);
+  return names;
+}
 constexpr double kDefaultEpsRelative = 0.01;    // eps = 1% of the largest cost
 
 /// A weight column of a CSV.
@@ -65,6 +74,49 @@ std::vector<double> read_points(const std::string& path, ot::CostMetric metric, 
       p.push_back(v);
     }
   return p;
+}
+
+/// The vertices a CSV's `vertex` column names (ids of the network file), one per weight.
+std::vector<int> read_vertices(const std::string& path, const mfg::Network& net) {
+  std::map<std::string, int> index;
+  for (size_t v = 0; v < net.ids.size(); ++v) index[net.ids[v]] = int(v);
+  const io::CsvTable t = io::CsvTable::read(path);
+  const int c = t.column("vertex");
+  std::vector<int> out;
+  for (std::size_t r = 0; r < t.rows(); ++r) {
+    const auto it = index.find(t.text(r, c));
+    MIGRA_THROW_IF_NOT_FMT(it != index.end(), "%s: vertex '%s' is not in the network", t.where(r, c).c_str(),
+                           t.text(r, c).c_str());
+    out.push_back(it->second);
+  }
+  return out;
+}
+
+/// C_ij = the shortest-path length from x's vertex i to y's vertex j along the network's edges,
+/// stored (n x m doubles, which must fit the backend's budget): one Dijkstra per distinct
+/// source vertex.
+std::vector<double> graph_costs(const std::string& network, const std::vector<int>& from,
+                                const std::vector<int>& to, const mfg::Network& net, std::size_t budget) {
+  const double bytes = double(from.size()) * double(to.size()) * sizeof(double);
+  MIGRA_THROW_IF_NOT_FMT(bytes <= double(budget),
+                         "graph costs are stored: %zu x %zu doubles (%.3g GB) exceed the memory budget (%.3g GB)",
+                         from.size(), to.size(), bytes / 1e9, double(budget) / 1e9);
+  std::vector<int> sources(from);
+  std::sort(sources.begin(), sources.end());
+  sources.erase(std::unique(sources.begin(), sources.end()), sources.end());
+  const std::vector<double> D = mfg::vertex_distances(net, sources);
+  const size_t V = size_t(net.vertices());
+  std::vector<double> C(from.size() * to.size());
+  for (size_t i = 0; i < from.size(); ++i) {
+    const size_t row = size_t(std::lower_bound(sources.begin(), sources.end(), from[i]) - sources.begin());
+    for (size_t j = 0; j < to.size(); ++j) {
+      const double d = D[row * V + size_t(to[j])];
+      MIGRA_THROW_IF_NOT_FMT(std::isfinite(d), "%s: no path from vertex '%s' to vertex '%s'", network.c_str(),
+                             net.ids[size_t(from[i])].c_str(), net.ids[size_t(to[j])].c_str());
+      C[i * to.size() + j] = d;
+    }
+  }
+  return C;
 }
 
 /// Potentials at a check, as a checkpoint: "n m" then the raw doubles of f and g.
@@ -124,10 +176,19 @@ void run(job::TaskContext& ctx) {
     for (double& v : b) v /= mass_b;
   }
   ot::CostInput cost;
-  ot::CostMetric metric = kMetrics.at(p["metric"]);
+  const bool graph = p["metric"] == kGraphMetric;
+  const ot::CostMetric metric = graph ? ot::CostMetric::SqEuclidean : kMetrics.at(p["metric"]);
   io::NpyMatrix C;
-  std::vector<double> x, y;
-  if (p.contains("cost")) {
+  std::vector<double> x, y, G;
+  if (graph) {
+    const mfg::Network net = mfg::read_network(p["network"]);
+    const std::vector<int> from = read_vertices(p["x"], net), to = read_vertices(p["y"], net);
+    MIGRA_THROW_IF_NOT_FMT(from.size() == a.size() && to.size() == b.size(),
+                           "vertices and weights differ in number: x has %zu, a %zu; y has %zu, b %zu", from.size(),
+                           a.size(), to.size(), b.size());
+    G = graph_costs(p["network"], from, to, net, ctx.backend().memory_budget());
+    cost.matrix = G.data();
+  } else if (p.contains("cost")) {
     C = io::read_npy_matrix(p["cost"]);
     MIGRA_THROW_IF_NOT_FMT(C.rows == std::int64_t(a.size()) && C.cols == std::int64_t(b.size()),
                            "%s: the cost is %lld x %lld, the weights have %zu (a) and %zu (b) entries",
@@ -209,7 +270,8 @@ void run(job::TaskContext& ctx) {
   if (res.rolled_back) m["rollback"] = res.message;
   if (std::isfinite(cfg.tau_a)) m["tau"] = cfg.tau_a;
   m["cost_source"] = p.contains("cost") ? "matrix " + ctx.declared()["cost"].get<std::string>()
-                                        : "points, " + std::string(p["metric"]);
+                     : graph           ? "shortest paths on " + ctx.declared()["network"].get<std::string>()
+                                       : "points, " + std::string(p["metric"]);
   ctx.write_output("metrics.json", m.dump(2) + "\n");
 
   std::vector<double> it;
@@ -240,6 +302,9 @@ std::vector<std::string> check(const Params& p) {
   if (p.contains("eps") && p.contains("eps-relative"))
     problems.push_back("give 'eps' or 'eps-relative', not both");
   if (p.value("eps-scaling", 0.0) >= 1.0) problems.push_back("'eps-scaling' must be below 1 (0: off)");
+  const bool graph = p.value("metric", std::string()) == kGraphMetric;
+  if (graph && !p.contains("network")) problems.push_back("metric 'graph' needs 'network' (the network file)");
+  if (!graph && p.contains("network")) problems.push_back("'network' applies to metric 'graph' only");
   return problems;
 }
 
@@ -257,9 +322,11 @@ job::TaskKind ot_task_kind() {
       {"weight-column", ParamType::String, "Name of the weight column of a and b", "weight"},
       {"keep-mass", ParamType::Bool, "Keep the weights' totals (default: both scaled to mass 1; balanced OT needs equal totals)", false},
       {"cost", ParamType::Path, "Cost matrix, .npy float64/float32, len(a) x len(b)"},
-      {"x", ParamType::Path, "Source points: CSV with x[,y[,z]] (or lon,lat for haversine), one row per weight"},
+      {"x", ParamType::Path, "Source points: CSV with x[,y[,z]] (lon,lat for haversine; vertex for graph), one row per weight"},
       {"y", ParamType::Path, "Target points, as x"},
-      {"metric", ParamType::String, "Cost of points: |x-y|^2, |x-y|, or great-circle km", "sqeuclidean", keys(kMetrics)},
+      {"metric", ParamType::String, "Cost of points: |x-y|^2, |x-y|, great-circle km, or shortest-path length on --network",
+       "sqeuclidean", metric_names()},
+      {"network", ParamType::Path, "metric graph: the network file (vertex ID X Y / edge A B [length=L] lines)"},
       {"eps", ParamType::Real, "Entropic regularisation, in cost units [default: eps-relative x max cost]", nullptr, {}, false, 1e-300},
       {"eps-relative", ParamType::Real, "eps as a fraction of the largest cost, instead of eps [default: 0.01]", nullptr, {}, false, 1e-300},
       {"unbalanced", ParamType::Real, "KL relaxation tau of both marginals (unbalanced OT); unset: balanced", nullptr, {}, false, 1e-300},

@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <cmath>
 #include <fstream>
+#include <functional>
 #include <map>
+#include <queue>
 #include <sstream>
 
 #include "kernels/core/error.hpp"
@@ -113,23 +115,38 @@ Grid make_grid(const Network& net, double dx) {
   return g;
 }
 
+std::vector<double> vertex_distances(const Network& net, const std::vector<int>& from) {
+  const int V = net.vertices();
+  std::vector<std::vector<std::pair<int, double>>> adj(static_cast<size_t>(V));  // (neighbour, length)
+  for (const Edge& e : net.edges) {
+    adj[size_t(e.a)].emplace_back(e.b, e.length);
+    adj[size_t(e.b)].emplace_back(e.a, e.length);
+  }
+  std::vector<double> D(from.size() * size_t(V), INFINITY);
+  using Entry = std::pair<double, int>;  // (distance, vertex), smallest first
+  std::priority_queue<Entry, std::vector<Entry>, std::greater<Entry>> heap;
+  for (size_t r = 0; r < from.size(); ++r) {
+    MIGRA_ASSERT(from[r] >= 0 && from[r] < V);
+    double* d = D.data() + r * size_t(V);
+    d[from[r]] = 0.0;
+    heap.emplace(0.0, from[r]);
+    while (!heap.empty()) {
+      const auto [du, u] = heap.top();
+      heap.pop();
+      if (du > d[u]) continue;  // a stale entry
+      for (const auto& [v, len] : adj[size_t(u)])
+        if (du + len < d[v]) heap.emplace(d[v] = du + len, v);
+    }
+  }
+  return D;
+}
+
 std::vector<double> node_distances(const Grid& g) {
   const Network& net = *g.net;
   const int V = net.vertices(), N = g.nodes();
-  std::vector<double> DV(size_t(V) * size_t(V), INFINITY);
-  for (int v = 0; v < V; ++v) DV[size_t(v) * size_t(V) + size_t(v)] = 0.0;
-  for (const Edge& e : net.edges) {
-    double& d = DV[size_t(e.a) * size_t(V) + size_t(e.b)];
-    d = std::min(d, e.length);
-    DV[size_t(e.b) * size_t(V) + size_t(e.a)] = d;
-  }
-  for (int k = 0; k < V; ++k)
-    for (int i = 0; i < V; ++i)
-      for (int j = 0; j < V; ++j) {
-        const double via = DV[size_t(i) * size_t(V) + size_t(k)] + DV[size_t(k) * size_t(V) + size_t(j)];
-        double& d = DV[size_t(i) * size_t(V) + size_t(j)];
-        if (via < d) d = via;
-      }
+  std::vector<int> all(static_cast<size_t>(V));
+  for (int v = 0; v < V; ++v) all[size_t(v)] = v;
+  const std::vector<double> DV = vertex_distances(net, all);
   // to_vertex[p * V + u]: distance from node p to vertex u
   std::vector<double> to_vertex(size_t(N) * size_t(V));
   for (int p = 0; p < N; ++p)

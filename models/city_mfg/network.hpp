@@ -58,8 +58,12 @@ struct Grid {
 
 Grid make_grid(const Network& net, double dx);
 
-/// Geodesic distances d_Gamma between all nodes (N x N, row-major): vertex all-pairs shortest
-/// paths (Floyd-Warshall), then for nodes on edges (a, b) at s and (c, d) at t the minimum of
+/// Shortest-path lengths along the edges from each vertex in `from` to every vertex (|from| x V,
+/// row-major; +inf where none): Dijkstra from each source with a binary heap, O(|from| E log V).
+std::vector<double> vertex_distances(const Network& net, const std::vector<int>& from);
+
+/// Geodesic distances d_Gamma between all nodes (N x N, row-major): vertex_distances from every
+/// vertex, then for nodes on edges (a, b) at s and (c, d) at t the minimum of
 /// the four vertex routes, and |s - t| on a shared edge.
 std::vector<double> node_distances(const Grid& g);
 

@@ -386,6 +386,40 @@ TEST_CASE("migra ot: the 2 x 2 entropic closed form, the plan files, and bad inp
   }
 }
 
+TEST_CASE("migra ot --metric graph: shortest paths on a network as the cost, and its errors", "[cli][ot]") {
+  // a - b - c with lengths 1 and 2, and a direct edge a - c of length 5: the path via b (3) is
+  // the cost (d - e: another component). Between {a, c} and {a, c}, C = [[0, 3], [3, 0]]: the 2 x 2 closed form of the
+  // case above, <C, P> = c / (1 + e^{c / eps}) with c = 3.
+  const fs::path dir = fresh_dir("ot-graph");
+  fs::create_directories(dir);
+  const std::string net = write(dir / "path.net", "vertex a 0 0\nvertex b 1 0\nvertex c 3 0\nvertex d 9 9\nvertex e 9 10\n"
+                                                  "edge a b\nedge b c length=2\nedge a c length=5\nedge d e\n");
+  const std::string ac = write(dir / "ac.csv", "vertex\na\nc\n"), w = write(dir / "w.csv", "weight\n1\n1\n");
+  const std::string common = " --a " + w + " --b " + w + " --metric graph --progress none";
+  const Run r = run_migra("ot" + common + " --network " + net + " --x " + ac + " --y " + ac + " --eps 1.5 --tol 1e-13 --out " +
+                          (dir / "out").string());
+  INFO(r.output);
+  REQUIRE(r.status == 0);
+  const auto m = read_json(dir / "out" / "metrics.json");
+  REQUIRE(double(m["max_cost"]) == 3.0);
+  REQUIRE(double(m["cost"]) == Approx(3.0 / (1.0 + std::exp(2.0))).epsilon(1e-12));
+  const std::pair<std::string, std::string> bad[] = {
+      {"ot" + common + " --x " + ac + " --y " + ac, "metric 'graph' needs 'network'"},
+      {"ot" + common + " --network " + net + " --x " + write(dir / "z.csv", "vertex\na\nz\n") + " --y " + ac,
+       "z.csv:3: field 'vertex': vertex 'z' is not in the network"},
+      {"ot" + common + " --network " + net + " --x " + ac + " --y " + write(dir / "ad.csv", "vertex\na\nd\n"),
+       "no path from vertex 'a' to vertex 'd'"},
+      {"ot --a " + w + " --b " + w + " --network " + net + " --x " + ac + " --y " + ac + " --progress none",
+       "'network' applies to metric 'graph' only"},
+  };
+  for (const auto& [args, expect] : bad) {
+    const Run e = run_migra(args + " --out " + (dir / "bad").string());
+    INFO(args << "\n" << e.output);
+    REQUIRE(e.status == 2);
+    REQUIRE(e.output.find(expect) != std::string::npos);
+  }
+}
+
 TEST_CASE("migra mfg: a small triangle run, its outputs, and config errors with the line", "[cli][mfg]") {
   const fs::path dir = fresh_dir("mfg");
   const std::string net = data("networks/triangle.net");
