@@ -13,6 +13,10 @@ namespace {
 /// Q_eff_j >= Q_j is then < 1e-20 Q_k / Q_j, far below round-off for any population ratio
 /// the dynamics reach.
 constexpr double kTwoTripCutoff = 1e-20;
+/// gamma r above this gives exp(-gamma r) < 1e-20 for certain (-log 1e-20 = 46.0517), so
+/// such pairs are dropped without evaluating the exp; below it the exp decides. Most pairs of
+/// a paper-size map (gamma = 1, sites ~30 apart) are beyond it.
+constexpr double kTwoTripCutoffExponent = 46.06;
 
 }  // namespace
 
@@ -51,7 +55,9 @@ MapDynamics::MapDynamics(const DynamicsParams& p, const std::vector<double>& x, 
       g_start_.push_back(0);
       for (int j = 0; j < n_; ++j) {
         for (int k = 0; k < n_; ++k) {
-          const double g = std::exp(-p_.gamma * c.distance(j, k));
+          const double gr = p_.gamma * c.distance(j, k);
+          if (gr > kTwoTripCutoffExponent && k != j) continue;
+          const double g = std::exp(-gr);
           if (g > kTwoTripCutoff || k == j) {
             g_col_.push_back(k);
             g_val_.push_back(g);
