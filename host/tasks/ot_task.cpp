@@ -30,6 +30,7 @@ const std::map<std::string, ot::CostMetric> kMetrics = {{"sqeuclidean", ot::Cost
                                                          {"haversine", ot::CostMetric::Haversine}};
 const char* kGraphMetric = "graph";  // shortest paths on a network between its vertices
 constexpr double kDensePlanMaxEntries = 25e6;  // plan auto: dense up to 200 MB
+constexpr double kDefaultEpsRelative = 0.01;    // eps = 1% of the largest cost
 
 /// The values of `metric`: the point metrics and graph.
 std::vector<std::string> metric_names() {
@@ -37,7 +38,6 @@ std::vector<std::string> metric_names() {
   names.push_back(kGraphMetric);
   return names;
 }
-constexpr double kDefaultEpsRelative = 0.01;    // eps = 1% of the largest cost
 
 /// A weight column of a CSV.
 std::vector<double> read_weights(const std::string& path, const std::string& column) {
