@@ -241,9 +241,6 @@ void run(job::TaskContext& ctx) {
   ctx.result[newton ? "seconds_per_newton_step" : "seconds_per_picard_iteration"] =
       seconds / std::max(1, r.iterations - r.resumed_at);
   ctx.result["resumed_at_iteration"] = r.resumed_at;
-  const std::string done = newton ? std::to_string(r.iterations) + " Newton steps (" + std::to_string(r.sweeps) +
-                                        " sweeps" + (r.stalled ? "; stalled: no 10% progress in 5 steps" : "") + ")"
-                                  : std::to_string(r.iterations) + " Picard iterations";
   const bool walked = !r.branch.empty();
   if (walked) {
     const std::string why = r.branch_end == "lost" ? "lost there: no corrector converged, even at 1e-3 of arclength-step"
@@ -253,16 +250,18 @@ void run(job::TaskContext& ctx) {
                   "point's residual %.2e", r.branch.size(), r.branch.back().scale, walk_parameter(cfg).c_str(), folds,
                   why.c_str(), r.branch.back().residual);
     ctx.summary.push_back(line);
-  }
-  if (walked)
     std::snprintf(line, sizeof line, "%d nodes x %d steps: the start by %d Newton steps, %lld sweeps in all; at the "
                   "last point overlap %.3f, peaks %.2f / %.2f, clusters %d / %d", N, r.NT, r.iterations, r.sweeps,
                   rm.overlap, rm.peak_w, rm.peak_f, rm.clusters_w, rm.clusters_f);
-  else
+  } else {
+    const std::string done = newton ? std::to_string(r.iterations) + " Newton steps (" + std::to_string(r.sweeps) +
+                                          " sweeps" + (r.stalled ? "; stalled: no 10% progress in 5 steps" : "") + ")"
+                                    : std::to_string(r.iterations) + " Picard iterations";
     std::snprintf(line, sizeof line, "%d nodes x %d steps: %s after %s (residual %.2e); overlap %.3f, "
                   "peaks %.2f / %.2f, clusters %d / %d", N, r.NT, r.converged ? "converged" : "NOT CONVERGED",
                   done.c_str(), r.residuals.empty() ? 0.0 : r.residuals.back(), rm.overlap, rm.peak_w, rm.peak_f,
                   rm.clusters_w, rm.clusters_f);
+  }
   ctx.summary.push_back(line);
 }
 

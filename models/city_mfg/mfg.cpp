@@ -242,10 +242,8 @@ void picard_solve(const PicardMap& G, const MfgConfig& cfg, MfgResult& r, SolveS
   for (int s = st.done; s < cfg.max_iter; ++s) {
     r.controls_w = Controls{}, r.controls_f = Controls{};  // the last iteration's only: free them first
     Sweep sw = G(r.Mw.data(), r.Mf.data(), s > 0 ? &st.warm : nullptr);
-    ++r.sweeps;
+    PicardMap::count(sw, r);
     if (cfg.ot_coupling) {
-      r.ot_iterations += sw.ot.iterations;
-      r.ot_method = sw.ot.method;
       r.floor_hits += sw.floor_hits;
       st.warm = std::move(sw.ot);
     }

@@ -78,9 +78,7 @@ void arclength_solve(const PicardMap& G, const MfgConfig& cfg, MfgResult& r, Sol
     for (size_t i = 0; i < n; ++i) x[i] = std::max(z[i] * xs, 0.0);  // G needs masses >= 0
     G.unpack(x, Mw, Mf);
     Sweep s = G(Mw.data(), Mf.data(), warm, knobs(z[n]));
-    if (counted) ++r.sweeps;
-    if (cfg.ot_coupling) r.ot_method = s.ot.method;
-    if (counted && cfg.ot_coupling) r.ot_iterations += s.ot.iterations;
+    if (counted) PicardMap::count(s, r);
     gz = G.pack(s.Mw, s.Mf);
     for (double& v : gz) v /= xs;
     return s;

@@ -44,8 +44,7 @@ void newton_solve(const PicardMap& G, const MfgConfig& cfg, MfgResult& r, SolveS
   const auto apply = [&](const std::vector<double>& x, const ot::SinkhornResult& warm, bool counted = true) {
     G.unpack(x, Mw, Mf);
     Sweep s = G(Mw.data(), Mf.data(), warm.f.empty() ? nullptr : &warm);
-    if (cfg.ot_coupling) r.ot_method = s.ot.method;
-    if (counted) r.ot_iterations += s.ot.iterations, ++r.sweeps;
+    if (counted) PicardMap::count(s, r);
     return s;
   };
   // x becomes the result's masses; returns its residual, given its sweep s = G(x)

@@ -117,6 +117,12 @@ double PicardMap::distance(const double* Aw, const double* Af, const double* Bw,
   return err;
 }
 
+void PicardMap::count(const Sweep& s, MfgResult& r) {
+  ++r.sweeps;
+  r.ot_iterations += s.ot.iterations;  // 0 without the OT coupling
+  r.ot_method = s.ot.method;
+}
+
 void PicardMap::keep(Sweep& s, MfgResult& r) {
   r.Uw = std::move(s.Uw);
   r.Uf = std::move(s.Uf);

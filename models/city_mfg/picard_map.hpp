@@ -43,6 +43,8 @@ class PicardMap {
   MfgResult start(const MfgGuess* guess) const;
   /// Moves a sweep's value functions, potentials, couplings and controls into r.
   static void keep(Sweep& s, MfgResult& r);
+  /// Counts a sweep in r's totals: one more sweep, its Sinkhorn iterations and OT method.
+  static void count(const Sweep& s, MfgResult& r);
 
   int N = 0, NT = 0;
   double mass_w = 0.0, mass_f = 0.0;
