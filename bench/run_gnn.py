@@ -12,7 +12,8 @@ reports when each first reaches --target-cpc on its validation records, and wher
 hosts) its MessagePassing version of the model is a peer too; the speed-up is against the
 fastest peer.
 usage: run_gnn.py [--build build] [--steps 20] [--big-steps 4] [--repeats 10] [--threads 1,2]
-                  [--accuracy-steps 0] [--accuracy-big] [--target-cpc 0.7] [--device cpu] [--python python3]
+                  [--accuracy-steps 0] [--accuracy-big] [--accuracy-big-steps N] [--accuracy-threads 2]
+                  [--target-cpc 0.7] [--device cpu] [--python python3]
                   [--tag cpu-vm] [--out bench/results]"""
 import argparse
 import json
@@ -31,6 +32,8 @@ ap.add_argument("--threads", default="1,2")
 ap.add_argument("--tag", default="cpu-vm")
 ap.add_argument("--accuracy-steps", type=int, default=0, help="also train 1 repeat this long on synthetic366, both sides")
 ap.add_argument("--accuracy-big", action="store_true", help="the accuracy run on the 5,000-city graph too")
+ap.add_argument("--accuracy-big-steps", type=int, default=0, help="its steps (default: --accuracy-steps)")
+ap.add_argument("--accuracy-threads", type=int, default=2, help="threads of both sides in the accuracy runs")
 ap.add_argument("--target-cpc", type=float, default=0.7, help="validation CPC whose first crossing times the accuracy run")
 ap.add_argument("--device", default="cpu", help="cpu or cuda (migra and the peers)")
 ap.add_argument("--python", default="/usr/bin/python3", help="the interpreter with torch for the peers")
@@ -89,27 +92,28 @@ def first_crossing(trace, target):
     return next((step for step, c in trace if c >= target), None)
 
 
-def accuracy_run(graph, nodes, flows):
-    """One repeat, args.accuracy_steps steps, on both sides: when each first reaches the target."""
-    every = max(1, args.accuracy_steps // 100)
+def accuracy_run(graph, nodes, flows, steps):
+    """One repeat, `steps` steps, on both sides: when each first reaches the target."""
+    every = max(1, steps // 100)
+    threads = str(args.accuracy_threads)
     with tempfile.TemporaryDirectory() as tmp:
-        env = dict(os.environ, OMP_NUM_THREADS="2")
+        env = dict(os.environ, OMP_NUM_THREADS=threads)
         subprocess.run([migra, "gnn", "train", "--nodes", nodes, "--flows", flows, "--features", features, "--steps",
-                        str(args.accuracy_steps), "--repeats", "1", "--val-every", str(every), "--keep", "final",
+                        str(steps), "--repeats", "1", "--val-every", str(every), "--keep", "final",
                         "--mlp-epochs", "0", "--device", args.device, "--out", tmp, "-q"], check=True, env=env,
                        capture_output=True)
         m = json.load(open(os.path.join(tmp, "metrics.json")))
         sps = json.load(open(os.path.join(tmp, "manifest.json")))["tasks"]["gnn.train"]["result"]["seconds_per_step"]
         import csv as _csv
         trace = [(int(r["step"]), float(r["val_cpc"])) for r in _csv.DictReader(open(os.path.join(tmp, "training.csv")))]
-    o = subprocess.run([args.python, peer_script, nodes, flows, "--steps", str(args.accuracy_steps), "--threads", "2",
+    o = subprocess.run([args.python, peer_script, nodes, flows, "--steps", str(steps), "--threads", threads,
                         "--cpc-every", str(every), "--device", args.device, *peer_flavours[-1]], capture_output=True,
                        text=True, check=True, env=dict(os.environ, OPENBLAS_NUM_THREADS="1")).stdout
     p = json.loads(o)
     for impl, s_per, tr, test_cpc in (("migra (batched repeats)", sps, trace, m["gnn"]["test"]["cpc"]),
                                       (p["peer"], p["seconds_per_step"], [tuple(x) for x in p["val_cpc_trace"]], p["test_cpc"])):
         hit = first_crossing(tr, args.target_cpc)
-        lines.append({"impl": impl, "graph": graph, "threads": 2, "device": args.device, "steps": args.accuracy_steps, "repeats": 1,
+        lines.append({"impl": impl, "graph": graph, "threads": args.accuracy_threads, "device": args.device, "steps": steps, "repeats": 1,
                       "accuracy_run": True, "seconds_per_step": s_per, "test_cpc": test_cpc, "target_val_cpc": args.target_cpc,
                       "steps_to_target": hit, "seconds_to_target": hit * s_per if hit else None,
                       "final_val_cpc": tr[-1][1] if tr else None})
@@ -117,8 +121,9 @@ def accuracy_run(graph, nodes, flows):
 
 
 if args.accuracy_steps:
-    for g in [small_graph] + ([big_graph] if args.accuracy_big else []):
-        accuracy_run(*g)
+    accuracy_run(*small_graph, args.accuracy_steps)
+    if args.accuracy_big:
+        accuracy_run(*big_graph, args.accuracy_big_steps or args.accuracy_steps)
 
 meta = {"commit": commit, "cpu": cpu, "date": subprocess.run(["date", "-u", "+%Y-%m-%d"], capture_output=True, text=True).stdout.strip()}
 os.makedirs(out_dir, exist_ok=True)
@@ -145,13 +150,13 @@ for name in dict.fromkeys(l["graph"] for l in lines if not l.get("accuracy_run")
                   " | ".join(f"{p['test_cpc']:.3f}" for p in peers) + " |")
 acc = [l for l in lines if l.get("accuracy_run")]
 if acc:
-    md += ["", f"Accuracy runs: 1 repeat, {acc[0]['steps']} steps, 2 threads, the paper's hyper-parameters "
+    md += ["", f"Accuracy runs: 1 repeat, {acc[0]['threads']} thread(s) each side, the paper's hyper-parameters "
            "(each side its own split of the records, seeded).", "",
-           f"| graph | impl | ms/step | steps to val CPC {acc[0]['target_val_cpc']} | seconds to it | final val CPC | test CPC |",
-           "|---|---|---|---|---|---|---|"]
+           f"| graph | impl | steps | ms/step | steps to val CPC {acc[0]['target_val_cpc']} | seconds to it | final val CPC | test CPC |",
+           "|---|---|---|---|---|---|---|---|"]
     for l in acc:
         to = f"{l['seconds_to_target']:.1f}" if l["seconds_to_target"] is not None else "not reached"
-        md.append(f"| {l['graph']} | {l['impl']} | {1e3*l['seconds_per_step']:.1f} | {l['steps_to_target'] or '-'} | {to} | "
+        md.append(f"| {l['graph']} | {l['impl']} | {l['steps']} | {1e3*l['seconds_per_step']:.1f} | {l['steps_to_target'] or '-'} | {to} | "
                   f"{l['final_val_cpc']:.3f} | {l['test_cpc']:.3f} |")
 open(os.path.join(out_dir, f"gnn-{args.tag}.md"), "w").write("\n".join(md) + "\n")
 print("\n".join(md))

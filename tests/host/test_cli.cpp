@@ -140,6 +140,18 @@ TEST_CASE("migra --help and info", "[cli]") {
   REQUIRE(i.output.find("LibTorch") != std::string::npos);
 }
 
+TEST_CASE("every shipped job file validates", "[cli]") {
+  int jobs = 0;
+  for (const auto& e : fs::directory_iterator(data("jobs"))) {
+    if (e.path().extension() != ".toml") continue;
+    const Run v = run_migra("validate " + e.path().string());
+    INFO(v.output);
+    CHECK(v.status == 0);
+    ++jobs;
+  }
+  REQUIRE(jobs >= 5);  // main, ny2011, paper000, paper004, grid-two-trip
+}
+
 TEST_CASE("migra hands to migra-torch exactly what needs LibTorch", "[cli]") {
   CLI::App app;
   const std::vector<std::string> none;
