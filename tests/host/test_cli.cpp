@@ -6,7 +6,6 @@
 #include <cstdio>
 #include <map>
 #include <set>
-#include <utility>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
