@@ -972,18 +972,27 @@ struct StateSubset {
   std::string balances;  ///< balances.csv's text
 };
 
+/// A CSV's header and the lines whose first field is one of ids.
+std::string rows_of(const std::string& path, const std::set<std::string>& ids) {
+  std::ifstream in(path);
+  std::string line, out;
+  std::getline(in, line);
+  out = line + "\n";
+  while (std::getline(in, line))
+    if (ids.count(line.substr(0, line.find(',')))) out += line + "\n";
+  return out;
+}
+
 StateSubset first_states(const fs::path& dir, size_t k) {
   StateSubset sub;
   std::string nodes = "id,lat,lon,mean_age\n";
-  sub.balances = "node,year,balance\n";
   const auto all_nodes = read_csv(data("pinn_us51/nodes.csv"));
   for (size_t i = 0; i < k; ++i) {
     const auto& r = all_nodes[i];
     sub.ids.insert(r.at("id"));
     nodes += r.at("id") + "," + r.at("lat") + "," + r.at("lon") + "," + r.at("mean_age") + "\n";
   }
-  for (const auto& r : read_csv(data("pinn_us51/balances.csv")))
-    if (sub.ids.count(r.at("node"))) sub.balances += r.at("node") + "," + r.at("year") + "," + r.at("balance") + "\n";
+  sub.balances = rows_of(data("pinn_us51/balances.csv"), sub.ids);
   sub.nodes_file = write(dir / "nodes.csv", nodes), sub.balances_file = write(dir / "balances.csv", sub.balances);
   return sub;
 }
@@ -1077,16 +1086,7 @@ TEST_CASE("migra pinn: the shipped synthetic set, a short fit, the invariant den
   REQUIRE(dm["collocation_points"].get<int>() >= 49);  // the 49 dense data times are collocation points too
   REQUIRE(std::isfinite(dm["r2_mean"].get<double>()));
   // Explain λ by the features (a few splits), then scenarios through the explainer's model.
-  std::string feat;
-  {
-    std::ifstream in(data("pinn_us51/features.csv"));
-    std::string line;
-    std::getline(in, line);
-    feat = line + "\n";
-    while (std::getline(in, line))
-      if (six.ids.count(line.substr(0, line.find(',')))) feat += line + "\n";
-  }
-  const std::string ff = write(out / "features.csv", feat);
+  const std::string ff = write(out / "features.csv", rows_of(data("pinn_us51/features.csv"), six.ids));
   const Run ex = run_migra("pinn explain --series " + (out / "fit" / "series.csv").string() + " --features " + ff + " --nodes " + nf +
                            " --splits 6 --seed 2 --progress none --out " + (out / "explain").string());
   INFO(ex.output);
